@@ -1,0 +1,29 @@
+"""Exceptions raised by kg.
+
+Every error kg raises on purpose derives from :class:`KgError`, so callers can
+catch one class. Messages name the file, the record and what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ExportError", "ExtractError", "InputError", "KgError", "QueryError"]
+
+
+class KgError(Exception):
+    """Base class of every error kg raises on purpose."""
+
+
+class InputError(KgError):
+    """An input file or record cannot be read (wrong format, bad encoding, missing field)."""
+
+
+class ExtractError(KgError):
+    """The extraction pipeline cannot be built or run (missing model, bad config)."""
+
+
+class ExportError(KgError):
+    """An output cannot be written or an existing build cannot be read back."""
+
+
+class QueryError(KgError):
+    """A SPARQL query is malformed, refused (updates) or exceeded its limits."""
