@@ -1,0 +1,101 @@
+"""kg: a knowledge graph of methods, models, datasets, metrics and tasks from research abstracts.
+
+The public API::
+
+    import kg
+    result = kg.build(["data/sample/002_2fb7f3887bc14d24.txt"], "output")
+    graph = kg.load("output")
+    graph.entity("LLMs").aliases
+    graph.papers_with("Llama 2", "MMLU")
+    graph.related_papers("FlashAttention", k=5)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+from kg.errors import ExportError, ExtractError, InputError, KgError, QueryError
+from kg.records import ENTITY_TYPES, Entity, Mention, Paper, Reject
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from kg.build import BuildOptions
+    from kg.knowledge import KnowledgeGraph
+
+__all__ = [
+    "ENTITY_TYPES",
+    "Entity",
+    "ExportError",
+    "ExtractError",
+    "InputError",
+    "KgError",
+    "KnowledgeGraph",
+    "Mention",
+    "Paper",
+    "QueryError",
+    "Reject",
+    "__version__",
+    "build",
+    "load",
+]
+
+
+def build(
+    inputs: Iterable[str | Path],
+    outdir: str | Path | None = None,
+    *,
+    format: str | None = None,
+    options: BuildOptions | None = None,
+) -> KnowledgeGraph:
+    """Build a knowledge graph from input files (and write it to ``outdir`` if given).
+
+    Parameters
+    ----------
+    inputs : iterable of path
+        Page dumps (``.txt``), JSONL/JSON, CSV, arXiv Atom XML or BibTeX files.
+    outdir : path, optional
+        Output directory; see the README for the files written.
+    format : str, optional
+        Force an input format instead of guessing from file extensions.
+    options : kg.build.BuildOptions, optional
+        Extraction mode, number of related papers, workers, ...
+
+    Returns
+    -------
+    KnowledgeGraph
+
+    Examples
+    --------
+    >>> import kg, glob
+    >>> graph = kg.build(glob.glob("data/sample/*.txt"))   # doctest: +SKIP
+    >>> len(graph.papers())                               # doctest: +SKIP
+    420
+    """
+    from kg.build import build as _build
+
+    return _build(inputs, outdir, format=format, options=options).graph
+
+
+def load(outdir: str | Path) -> KnowledgeGraph:
+    """Load a build directory written by :func:`build` or ``kg build``.
+
+    Raises
+    ------
+    ExportError
+        When ``outdir`` holds no kg build.
+    """
+    from kg.knowledge import KnowledgeGraph
+
+    return KnowledgeGraph.load(outdir)
+
+
+def __getattr__(name: str) -> object:
+    if name == "KnowledgeGraph":
+        from kg.knowledge import KnowledgeGraph
+
+        return KnowledgeGraph
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")

@@ -1,0 +1,64 @@
+"""The ``kg`` command line: a thin layer over the library.
+
+Each subcommand lives in its own module under :mod:`kg.cli` and only parses
+arguments, calls the library and prints. Errors kg raises on purpose
+(:class:`kg.errors.KgError`) become one line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from kg.errors import KgError
+
+__all__ = ["main"]
+
+
+class KgGroup(click.Group):
+    """A click group that turns :class:`KgError` into a one-line message."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KgError as err:
+            click.echo(f"kg: error: {err}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kg", prog_name="kg")
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bars.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """kg: build a knowledge graph of methods, models, datasets, metrics and tasks
+    from research paper titles and abstracts.
+
+    \b
+    Typical use:
+      kg build data/sample/*.txt -o output     # ingest, extract, resolve, graph, export
+      kg stats output                          # what the build contains
+      kg entity LLM -d output                  # one entity, its aliases and papers
+      kg query output "SELECT ..."             # SPARQL over the build
+      kg serve output                          # SPARQL endpoint on 127.0.0.1
+      kg eval gold.jsonl                       # score the extractor against gold spans
+    """
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+
+
+# Subcommands register themselves below, one import per module.
+# --- commands ---
+from kg.cli.build import build_command, stats_command  # noqa: E402
+from kg.cli.explore import entity_command, path_command, related_command  # noqa: E402
+from kg.cli.extract import eval_command, extract_command  # noqa: E402
+
+for _command in (build_command, extract_command, eval_command, stats_command,
+                 entity_command, related_command, path_command):
+    main.add_command(_command)
+# --- end commands ---

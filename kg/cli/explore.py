@@ -1,0 +1,80 @@
+"""``kg entity``, ``kg related`` and ``kg path``: walk a build from the shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.knowledge import KnowledgeGraph
+from kg.records import Entity, Paper
+
+__all__ = ["entity_command", "path_command", "related_command"]
+
+_DIR = click.option("-d", "--dir", "outdir", default="output", show_default=True,
+                    type=click.Path(file_okay=False, path_type=Path), help="Build directory.")
+
+
+@click.command("entity")
+@click.argument("name")
+@_DIR
+@click.option("-n", "--top", default=10, show_default=True, help="How many papers and co-occurring entities.")
+def entity_command(name: str, outdir: Path, top: int) -> None:
+    """Show an entity: type, aliases, papers and top co-occurring entities.
+
+    NAME is a label, alias or id, e.g. `kg entity LLM` or `kg entity "Llama 2"`.
+    """
+    graph = KnowledgeGraph.load(outdir)
+    e = graph.entity(name)
+    click.echo(f"{e.label}  [{e.type}]  id={e.id}")
+    click.echo(f"  aliases: {', '.join(e.aliases) or '-'}")
+    click.echo(f"  {e.mention_count} mentions in {e.paper_count} papers")
+    if e.variant_of:
+        click.echo(f"  variant of: {graph.entity(e.variant_of).label}")
+    if len(e.type_votes) > 1:
+        click.echo("  type votes: " + ", ".join(f"{t} {n}" for t, n in e.type_votes))
+    papers = graph.papers_with(e)
+    click.echo(f"  papers ({len(papers)}):")
+    for p in papers[:top]:
+        click.echo(f"    {p.id}  {p.title}")
+    co = graph.co_occurring(e)[:top]
+    if co:
+        click.echo("  co-occurring: " + "; ".join(f"{x.label} [{x.type}] ({n})" for x, n in co))
+
+
+@click.command("related")
+@click.argument("paper")
+@_DIR
+@click.option("-k", default=10, show_default=True, help="How many related papers.")
+def related_command(paper: str, outdir: Path, k: int) -> None:
+    """Papers related to PAPER (an id or a title substring), with the entities they share."""
+    graph = KnowledgeGraph.load(outdir)
+    p = graph.paper(paper)
+    click.echo(f"{p.title}  ({p.id})")
+    related = graph.related_papers(p, k=k)
+    if not related:
+        click.echo("  no related papers (it shares no informative entity with another paper)")
+    for r in related:
+        click.echo(f"  {r.weight:6.2f}  {r.paper.title}")
+        click.echo(f"          shares: {', '.join(e.label for e in r.shared)}")
+
+
+def _describe(node: Paper | Entity) -> str:
+    if isinstance(node, Paper):
+        return f"[Paper] {node.title}"
+    return f"[{node.type}] {node.label}"
+
+
+@click.command("path")
+@click.argument("a")
+@click.argument("b")
+@_DIR
+def path_command(a: str, b: str, outdir: Path) -> None:
+    """A shortest path between A and B (entity names/aliases, paper ids or title substrings)."""
+    graph = KnowledgeGraph.load(outdir)
+    nodes = graph.path(a, b)
+    if not nodes:
+        click.echo(f"no path between {a!r} and {b!r}")
+        raise SystemExit(1)
+    for i, node in enumerate(nodes):
+        click.echo(("  " * i) + ("-> " if i else "") + _describe(node))

@@ -1,0 +1,233 @@
+"""Score extracted mentions against gold spans (``kg eval``).
+
+Gold and predictions use the same JSONL format, one paper a line::
+
+    {"id": ..., "title": ..., "abstract": ...,
+     "entities": [{"field": "abstract", "start": 10, "end": 17, "text": "ImageNet", "label": "Dataset"}]}
+
+Three micro-averaged views, as ``GUIDELINES.md`` defines them:
+
+* **exact typed**: a prediction is right when (paper, field, start, end, label)
+  equals a gold span's;
+* **exact untyped**: the same without the label;
+* **overlap**: a prediction is right when it overlaps a gold span of the same
+  label (precision side), and a gold span is found when some prediction of its
+  label overlaps it (recall side).
+
+Predicted labels are first mapped with ``label_map`` (e.g. ``Model -> Method``,
+``Dataset -> Material`` for SciERC), then both sides keep only ``labels``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.records import Paper
+
+__all__ = [
+    "SCIERC_LABEL_MAP",
+    "EvalReport",
+    "GoldDoc",
+    "Scores",
+    "Span",
+    "format_report",
+    "load_gold",
+    "predict",
+    "score",
+]
+
+#: kg label -> SciERC label, as GUIDELINES.md maps them.
+SCIERC_LABEL_MAP: dict[str, str] = {"Model": "Method", "Dataset": "Material"}
+
+Span = tuple[str, str, int, int, str]  # (doc id, field, start, end, label)
+
+
+@dataclass(frozen=True, slots=True)
+class GoldDoc:
+    """One annotated paper."""
+
+    id: str
+    title: str
+    abstract: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Micro precision, recall and F1 with the counts behind them."""
+
+    tp_pred: int
+    n_pred: int
+    tp_gold: int
+    n_gold: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp_pred / self.n_pred if self.n_pred else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp_gold / self.n_gold if self.n_gold else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    """Scores per label and overall, in the three views."""
+
+    labels: tuple[str, ...]
+    exact: dict[str, Scores]
+    untyped: Scores
+    overlap: dict[str, Scores]
+    n_docs: int
+
+    def as_dict(self) -> dict[str, object]:
+        def row(s: Scores) -> dict[str, float | int]:
+            return {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
+                    "f1": round(s.f1, 4), "n_pred": s.n_pred, "n_gold": s.n_gold}
+        return {
+            "docs": self.n_docs,
+            "labels": list(self.labels),
+            "exact_typed": {k: row(v) for k, v in self.exact.items()},
+            "exact_untyped": row(self.untyped),
+            "overlap_typed": {k: row(v) for k, v in self.overlap.items()},
+        }
+
+
+def load_gold(path: str | Path) -> list[GoldDoc]:
+    """Read a gold (or prediction) JSONL file.
+
+    Raises
+    ------
+    InputError
+        On a line that is not JSON or lacks ``id``/``entities``, naming the line.
+    """
+    path = Path(path)
+    docs: list[GoldDoc] = []
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read gold file ({err})") from err
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            doc_id = str(row["id"])
+            spans = tuple(
+                (doc_id, str(e.get("field", "abstract")), int(e["start"]), int(e["end"]), str(e["label"]))
+                for e in row.get("entities", [])
+            )
+        except (ValueError, KeyError, TypeError) as err:
+            raise InputError(f"{path}:{lineno}: not a gold record ({err}); expected "
+                             '{"id", "title", "abstract", "entities": [...]}') from err
+        docs.append(GoldDoc(doc_id, str(row.get("title") or ""), str(row.get("abstract") or ""), spans))
+    return docs
+
+
+def predict(docs: Sequence[GoldDoc], mode: str = "full") -> list[GoldDoc]:
+    """Run kg's extractor on the text of ``docs``."""
+    from kg.extract.pipeline import build_pipeline, extract_papers
+
+    nlp = build_pipeline("rules" if mode == "rules" else "full")
+    papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
+    out = []
+    for paper, mentions in extract_papers(papers, nlp):
+        spans = tuple((paper.id, m.field, m.start, m.end, m.label) for m in mentions)
+        out.append(GoldDoc(paper.id, paper.title, paper.abstract, spans))
+    return out
+
+
+def _filtered(spans: Iterable[Span], labels: set[str], label_map: Mapping[str, str]) -> set[Span]:
+    result = set()
+    for doc, field, start, end, label in spans:
+        label = label_map.get(label, label)
+        if label in labels:
+            result.add((doc, field, start, end, label))
+    return result
+
+
+def _overlap(a: set[Span], b: set[Span]) -> int:
+    """How many spans of ``a`` overlap a span of ``b`` with the same doc, field and label."""
+    index: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for doc, field, s, e, label in b:
+        index[(doc, field, label)].append((s, e))
+    return sum(
+        any(s < e2 and s2 < e for s2, e2 in index.get((doc, field, label), ()))
+        for doc, field, s, e, label in a
+    )
+
+
+def score(
+    gold: Sequence[GoldDoc],
+    pred: Sequence[GoldDoc],
+    *,
+    label_map: Mapping[str, str] | None = None,
+    labels: Iterable[str] | None = None,
+) -> EvalReport:
+    """Score predictions against gold.
+
+    Parameters
+    ----------
+    gold, pred : sequence of GoldDoc
+        Matched by id; a gold doc without prediction counts as predicting nothing,
+        predictions for unknown ids are ignored.
+    label_map : mapping, optional
+        Predicted label -> gold label.
+    labels : iterable of str, optional
+        Labels scored; all gold labels by default.
+
+    Examples
+    --------
+    >>> g = [GoldDoc("d", "", "BERT on GLUE", (("d", "abstract", 0, 4, "Method"), ("d", "abstract", 8, 12, "Material")))]
+    >>> p = [GoldDoc("d", "", "BERT on GLUE", (("d", "abstract", 0, 4, "Model"), ("d", "abstract", 5, 12, "Dataset")))]
+    >>> r = score(g, p, label_map={"Model": "Method", "Dataset": "Material"})
+    >>> r.exact["ALL"].precision, r.exact["ALL"].recall, r.overlap["ALL"].f1
+    (0.5, 0.5, 1.0)
+    """
+    label_map = dict(label_map or {})
+    gold_ids = {d.id for d in gold}
+    all_gold = [s for d in gold for s in d.spans]
+    label_set = set(labels) if labels is not None else {s[4] for s in all_gold}
+    g = _filtered(all_gold, label_set, {})
+    p = _filtered((s for d in pred if d.id in gold_ids for s in d.spans), label_set, label_map)
+    exact: dict[str, Scores] = {}
+    overlap: dict[str, Scores] = {}
+    for label in [*sorted(label_set), "ALL"]:
+        gl = g if label == "ALL" else {s for s in g if s[4] == label}
+        pl = p if label == "ALL" else {s for s in p if s[4] == label}
+        tp = len(gl & pl)
+        exact[label] = Scores(tp, len(pl), tp, len(gl))
+        overlap[label] = Scores(_overlap(pl, gl), len(pl), _overlap(gl, pl), len(gl))
+    gu = {s[:4] for s in g}
+    pu = {s[:4] for s in p}
+    untyped = Scores(len(gu & pu), len(pu), len(gu & pu), len(gu))
+    return EvalReport(tuple(sorted(label_set)), exact, untyped, overlap, len(gold))
+
+
+def format_report(report: EvalReport) -> str:
+    """A plain-text table of the report."""
+    lines = [f"{report.n_docs} docs; labels: {', '.join(report.labels)}", ""]
+    header = f"{'view':<14}{'label':<12}{'P':>7}{'R':>7}{'F1':>7}{'pred':>7}{'gold':>7}"
+    lines.append(header)
+    lines.append("-" * len(header))
+
+    def row(view: str, label: str, s: Scores) -> str:
+        return (f"{view:<14}{label:<12}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
+                f"{s.n_pred:>7d}{s.n_gold:>7d}")
+
+    for label, s in report.exact.items():
+        lines.append(row("exact typed", label, s))
+    lines.append(row("exact untyped", "ALL", report.untyped))
+    for label, s in report.overlap.items():
+        lines.append(row("overlap typed", label, s))
+    return "\n".join(lines)

@@ -1,0 +1,233 @@
+"""The ``kg_merge`` component: from candidate spans to final mentions.
+
+Components propose; this one decides. In order:
+
+1. collect candidates: the rule components' (``doc.user_data``) and the trained
+   ``ner``'s (``doc.ents``, confidence = its per-label precision on SciERC dev);
+2. clean spans: strip determiners, possessives and punctuation at the edges,
+   drop vague phrases ("our method", "existing approaches") and spans with
+   brackets inside;
+3. type: a gazetteer entry for the surface form decides; otherwise a ``Method``
+   that looks like a specific model (size suffix, digit-bearing name, "X model")
+   becomes ``Model``, and a ``Dataset`` from the NER must look like a name;
+4. abbreviations: a long form/short form pair takes the type voted by the
+   candidates on either form (or the long form's head noun), and every bare use
+   of the short form in the doc becomes a mention too;
+5. overlaps: candidates are taken greedily by **priority** — gazetteer (0),
+   abbreviations (1), precise patterns (2, confidence >= 0.8), ner (3), other
+   patterns (4) — then by length (longer first), then by position. A candidate
+   overlapping one already taken is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .abbreviations import short_form_occurrences
+from .candidates import Candidate, get_candidates
+from .gazetteer import Gazetteer
+from .patterns import head_type
+
+__all__ = ["MERGED_KEY", "MergedMention", "Merger", "get_mentions"]
+
+MERGED_KEY = "kg_mentions"
+ABBREVIATIONS_KEY = "kg_abbreviations"
+
+_LEADING_WORDS = frozenset(
+    "the a an our their its this these those such his her my your we both each every "
+    "any all some several many various existing standard".split()
+)
+_VAGUE = frozenset(
+    """method methods approach approaches model models framework frameworks technique
+    techniques algorithm algorithms system systems task tasks dataset datasets data
+    benchmark benchmarks metric metrics performance results result work paper study
+    experiments experiment baseline baselines it they them this that which problem
+    problems solution solutions architecture architectures network networks
+    representation representations""".split()
+)
+_EDGE_PUNCT = " \t\n.,;:!?\"'`()[]{}"
+_SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMKbmk]\b")
+_DIGIT_NAME = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z][\w.\-]*$")
+_MODEL_CUES = frozenset("model models network networks llm llms checkpoint checkpoints".split())
+_NAME_LIKE = re.compile(r"[A-Z].*[A-Z]|\d|^[A-Z][a-z]+[A-Z]")
+
+
+@dataclass(frozen=True, slots=True)
+class MergedMention:
+    """A final mention in doc offsets (before mapping back to title/abstract)."""
+
+    start_char: int
+    end_char: int
+    label: str
+    source: str
+    confidence: float
+    long_form: str | None = None
+
+
+def priority(candidate: Candidate) -> int:
+    """Rank of a candidate's source in overlap resolution (lower wins)."""
+    component = candidate.source.split(":", 1)[0]
+    if component == "kg_gazetteer":
+        return 0
+    if component == "kg_abbreviations":
+        return 1
+    if component == "kg_patterns":
+        return 2 if candidate.confidence >= 0.8 else 4
+    return 3
+
+
+def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Trim a span of ``text`` to its name; ``None`` if nothing meaningful is left.
+
+    Examples
+    --------
+    >>> t = "We beat the ImageNet baseline."
+    >>> s, e = clean_span(t, 8, 20)
+    >>> t[s:e]
+    'ImageNet'
+    """
+    while start < end and text[start] in _EDGE_PUNCT:
+        start += 1
+    while end > start and text[end - 1] in _EDGE_PUNCT:
+        end -= 1
+    words = text[start:end].split(" ")
+    while len(words) > 1 and words[0].lower() in _LEADING_WORDS:
+        start += len(words[0]) + 1
+        words = words[1:]
+    if end > start and text[start:end].endswith(("'s", "’s")):
+        end -= 2
+    span = text[start:end]
+    if not span or any(c in span for c in "()[]{}") or "\n" in span:
+        return None
+    if span.lower() in _VAGUE or len(span) < 2 and not span.isupper():
+        return None
+    return start, end
+
+
+def looks_like_model(span_text: str, next_word: str) -> bool:
+    """Whether a Method-typed span names a specific model rather than a technique."""
+    if _SIZE.search(span_text):
+        return True
+    if " " not in span_text and _DIGIT_NAME.match(span_text) and not span_text.isupper():
+        return True
+    return next_word.lower() in _MODEL_CUES and bool(_NAME_LIKE.search(span_text))
+
+
+@Language.factory(
+    "kg_merge",
+    default_config={"ner_confidence": {}, "default_ner_confidence": 0.5},
+)
+def make_merger(
+    nlp: Language,
+    name: str,
+    ner_confidence: dict[str, float],
+    default_ner_confidence: float,
+) -> Merger:
+    """Create the ``kg_merge`` component (see the module docstring)."""
+    return Merger(ner_confidence, default_ner_confidence)
+
+
+class Merger:
+    """Turn the candidates on a doc into non-overlapping typed mentions."""
+
+    def __init__(self, ner_confidence: dict[str, float], default_ner_confidence: float) -> None:
+        self.ner_confidence = dict(ner_confidence)
+        self.default_ner_confidence = default_ner_confidence
+        self.gazetteer = Gazetteer()
+
+    def __call__(self, doc: Doc) -> Doc:
+        candidates = [c for c in self._collect(doc) if c is not None]
+        candidates.extend(self._abbreviation_candidates(doc, candidates))
+        chosen = _select(candidates)
+        long_forms = _long_forms(doc)
+        doc.user_data[MERGED_KEY] = [
+            (c.start_char, c.end_char, c.label, c.source, c.confidence,
+             long_forms.get(doc.text[c.start_char:c.end_char]))
+            for c in chosen
+        ]
+        return doc
+
+    def _collect(self, doc: Doc) -> list[Candidate | None]:
+        raw = get_candidates(doc)
+        raw.extend(
+            Candidate(
+                ent.start_char,
+                ent.end_char,
+                ent.label_,
+                "ner",
+                self.ner_confidence.get(ent.label_, self.default_ner_confidence),
+            )
+            for ent in doc.ents
+        )
+        return [self._refine(doc, c) for c in raw]
+
+    def _refine(self, doc: Doc, cand: Candidate) -> Candidate | None:
+        bounds = clean_span(doc.text, cand.start_char, cand.end_char)
+        if bounds is None:
+            return None
+        start, end = bounds
+        surface = doc.text[start:end]
+        label = cand.label
+        entry = self.gazetteer.lookup(surface)
+        if entry is not None and cand.source != "kg_gazetteer":
+            label = entry.type
+        elif label == "Method" and looks_like_model(surface, _next_word(doc.text, end)):
+            label = "Model"
+        elif label == "Dataset" and cand.source == "ner" and not _NAME_LIKE.search(surface):
+            return None  # SciERC's "Material" includes generic stuff ("image sequence")
+        return Candidate(start, end, label, cand.source, cand.confidence)
+
+    def _abbreviation_candidates(self, doc: Doc, candidates: list[Candidate]) -> list[Candidate]:
+        extra: list[Candidate] = []
+        for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, []):
+            short = doc.text[short_s:short_e]
+            occurrences = short_form_occurrences(doc, short)
+            spans = [(long_s, long_e), (short_s, short_e), *occurrences]
+            votes: Counter[str] = Counter()
+            for c in candidates:
+                if any(c.start_char < e and s < c.end_char for s, e in spans):
+                    votes[c.label] += 3 - min(priority(c), 2)
+            label = votes.most_common(1)[0][0] if votes else head_type(doc.text[long_s:long_e])
+            if label is None:
+                continue
+            for s, e in sorted(set(spans)):
+                if clean_span(doc.text, s, e) == (s, e):
+                    extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
+        return extra
+
+
+def _select(candidates: list[Candidate]) -> list[Candidate]:
+    taken: list[Candidate] = []
+    order = sorted(
+        candidates,
+        key=lambda c: (priority(c), -(c.end_char - c.start_char), c.start_char, c.label),
+    )
+    for cand in order:
+        if all(cand.end_char <= t.start_char or t.end_char <= cand.start_char for t in taken):
+            taken.append(cand)
+    return sorted(taken, key=lambda c: (c.start_char, c.end_char))
+
+
+def _long_forms(doc: Doc) -> dict[str, str]:
+    return {
+        doc.text[short_s:short_e]: doc.text[long_s:long_e]
+        for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, [])
+    }
+
+
+def _next_word(text: str, end: int) -> str:
+    rest = text[end:end + 40].split()
+    return rest[0].strip(".,;:") if rest else ""
+
+
+def get_mentions(doc: Doc) -> list[MergedMention]:
+    """Return the mentions ``kg_merge`` chose on ``doc``, in text order."""
+    return [
+        MergedMention(int(s), int(e), str(lab), str(src), float(conf), lf)
+        for s, e, lab, src, conf, lf in doc.user_data.get(MERGED_KEY, [])
+    ]

@@ -1,0 +1,227 @@
+"""Build the extraction pipeline and turn papers into mentions.
+
+The pipeline is a spaCy ``Language`` whose components are registered factories:
+
+==================  =========================================================
+``tok2vec``, ``ner``  trained statistical NER shipped in ``resources/ner``
+                      (``mode="full"`` only)
+``sentencizer``       sentence boundaries (punctuation)
+``kg_field_break``    forces a sentence break between title and abstract
+``kg_abbreviations``  Schwartz–Hearst long form / short form pairs
+``kg_gazetteer``      curated names from ``resources/gazetteer.jsonl``
+``kg_patterns``       contextual cues ("we propose X", "the X dataset", ...)
+``kg_merge``          types, cleans and de-overlaps candidates into mentions
+==================  =========================================================
+
+A paper is processed as one doc, ``title + "\\n\\n" + abstract``, so that an
+abbreviation defined in the abstract also finds its short form in the title.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg import __version__
+from kg.errors import ExtractError
+from kg.records import Mention, Paper
+
+# Importing the component modules registers their factories with spaCy.
+from . import abbreviations as _abbreviations  # noqa: F401
+from . import gazetteer as _gazetteer  # noqa: F401
+from . import merge as _merge
+from . import patterns as _patterns  # noqa: F401
+
+__all__ = [
+    "FIELD_SEPARATOR",
+    "Mode",
+    "build_pipeline",
+    "doc_mentions",
+    "extract_papers",
+    "extractor_version",
+    "paper_text",
+]
+
+Mode = Literal["full", "rules"]
+FIELD_SEPARATOR = "\n\n"
+RULE_COMPONENTS = ("kg_abbreviations", "kg_gazetteer", "kg_patterns", "kg_merge")
+
+
+def ner_model_path() -> Path:
+    """Return the directory of the trained NER pipeline shipped with the package."""
+    return Path(str(resources.files("kg.extract") / "resources" / "ner"))
+
+
+@Language.component("kg_field_break")
+def field_break(doc: Doc) -> Doc:
+    """Start a new sentence after the title/abstract separator.
+
+    Titles rarely end in punctuation, so the sentencizer alone would glue the
+    title to the abstract's first sentence.
+    """
+    sep = doc.text.find(FIELD_SEPARATOR)
+    if sep < 0:
+        return doc
+    for token in doc:
+        if token.idx >= sep + len(FIELD_SEPARATOR):
+            token.is_sent_start = True
+            break
+    return doc
+
+
+def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -> Language:
+    """Build the kg extraction pipeline.
+
+    Parameters
+    ----------
+    mode : {"full", "rules"}
+        ``"full"`` loads the trained NER shipped with kg and adds the rule
+        components; ``"rules"`` uses only the rule components (faster, higher
+        precision, lower recall).
+    ner_path : path, optional
+        Another trained spaCy pipeline with an ``ner`` component to use instead
+        of the shipped one.
+
+    Returns
+    -------
+    spacy.language.Language
+
+    Examples
+    --------
+    >>> nlp = build_pipeline("rules")
+    >>> nlp.pipe_names[-1]
+    'kg_merge'
+    """
+    if mode not in ("full", "rules"):
+        raise ExtractError(f"unknown extraction mode {mode!r}; use 'full' or 'rules'")
+    if mode == "full":
+        path = Path(ner_path) if ner_path else ner_model_path()
+        if not (path / "meta.json").exists():
+            raise ExtractError(
+                f"no trained NER pipeline at {path}; reinstall kg or run scripts/train_ner.py"
+            )
+        nlp = spacy.load(path, exclude=["parser", "tagger", "lemmatizer"])
+        meta = _ner_meta(path)
+        confidences = {str(k): float(v) for k, v in meta.get("confidence", {}).items()}
+    else:
+        nlp = spacy.blank("en")
+        confidences = {}
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("kg_field_break")
+    nlp.add_pipe("kg_abbreviations")
+    nlp.add_pipe("kg_gazetteer")
+    nlp.add_pipe("kg_patterns")
+    nlp.add_pipe("kg_merge", config={"ner_confidence": confidences})
+    return nlp
+
+
+def _ner_meta(path: Path) -> dict[str, object]:
+    meta_file = path / "kg_meta.json"
+    if not meta_file.exists():
+        return {}
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    if not isinstance(meta, dict):
+        return {}
+    # Per-label NER precision on SciERC dev is the NER mention's confidence.
+    dev = meta.get("dev", {})
+    per_label = dev.get("per_label", {}) if isinstance(dev, dict) else {}
+    meta["confidence"] = {
+        label: scores.get("precision", 0.5)
+        for label, scores in per_label.items()
+        if isinstance(scores, dict)
+    }
+    return meta
+
+
+@lru_cache(maxsize=4)
+def extractor_version(mode: Mode = "full") -> str:
+    """Return a version string that changes whenever extraction output could.
+
+    It hashes kg's version, the gazetteer file and the trained model's meta, so
+    it can key a cache of extraction results.
+    """
+    digest = hashlib.sha256(f"kg {__version__} {mode}".encode())
+    res = resources.files("kg.extract") / "resources"
+    digest.update((res / "gazetteer.jsonl").read_bytes())
+    if mode == "full":
+        for name in ("meta.json", "kg_meta.json"):
+            item = res / "ner" / name
+            if item.is_file():
+                digest.update(item.read_bytes())
+    return f"{__version__}+{mode}.{digest.hexdigest()[:12]}"
+
+
+def paper_text(paper: Paper) -> str:
+    """Return the text the pipeline sees for ``paper``: title, separator, abstract.
+
+    Newlines inside the title become spaces (same length, so offsets hold).
+    """
+    title = paper.title.replace("\n", " ").replace("\r", " ")
+    return f"{title}{FIELD_SEPARATOR}{paper.abstract}"
+
+
+def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
+    """Map the ``kg_merge`` output of ``doc`` back to field offsets of ``paper``."""
+    title_len = len(paper.title)
+    abstract_start = title_len + len(FIELD_SEPARATOR)
+    mentions: list[Mention] = []
+    for m in _merge.get_mentions(doc):
+        if m.end_char <= title_len:
+            field: Literal["title", "abstract"] = "title"
+            start, end = m.start_char, m.end_char
+            text = paper.title[start:end]
+        elif m.start_char >= abstract_start:
+            field = "abstract"
+            start, end = m.start_char - abstract_start, m.end_char - abstract_start
+            text = paper.abstract[start:end]
+        else:
+            continue  # spans the separator: not a mention of either field
+        sentence = doc.char_span(m.start_char, m.end_char, alignment_mode="expand")
+        sent_text = sentence.sent.text.strip() if sentence is not None else ""
+        mentions.append(
+            Mention(
+                paper_id=paper.id,
+                field=field,
+                start=start,
+                end=end,
+                text=text,
+                label=m.label,
+                confidence=round(m.confidence, 4),
+                source=m.source,
+                sentence=sent_text,
+                long_form=m.long_form,
+            )
+        )
+    return mentions
+
+
+def extract_papers(
+    papers: Iterable[Paper],
+    nlp: Language | None = None,
+    *,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[tuple[Paper, list[Mention]]]:
+    """Run the pipeline over ``papers``, yielding each paper with its mentions, in order.
+
+    Parameters
+    ----------
+    papers : iterable of Paper
+    nlp : Language, optional
+        A pipeline from :func:`build_pipeline`; the full pipeline by default.
+    batch_size, n_process : int
+        Passed to ``nlp.pipe``; ``n_process > 1`` forks worker processes.
+    """
+    nlp = nlp if nlp is not None else build_pipeline("full")
+    pairs = ((paper_text(p), p) for p in papers)
+    for doc, paper in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        yield paper, doc_mentions(doc, paper)

@@ -1,0 +1,442 @@
+"""The knowledge graph as a networkx ``DiGraph``, and pure functions over it.
+
+Node and edge attributes follow ``docs/graph-schema.md``: paper nodes
+(``kind="Paper"``), entity nodes (``kind="Entity"``, ``type`` one of the five
+types), paper -> entity edges typed by the entity's type, sized model -> family
+``variantOf`` edges, and directed paper -> paper ``relatedPaper`` edges.
+
+Paper–paper links are a weighted bipartite projection of the paper–entity
+graph. Each shared entity ``e`` contributes its inverse document frequency
+``log(N / df(e))``, so a shared "ImageNet" counts for more than a shared
+"accuracy". networkx's ``generic_weighted_projected_graph`` computes exactly this
+weight but materialises every pair of papers around every entity, which is
+quadratic in the degree of hub entities; :func:`project_papers` computes the
+same weights with sparse matrices, row block by row block, and keeps only the
+``k`` best neighbours of each paper, so hubs cannot create a dense clique.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from kg.errors import ExportError
+from kg.records import Mention, Paper
+from kg.resolve import Resolution
+
+__all__ = [
+    "RELATION_BY_TYPE",
+    "Community",
+    "PaperLink",
+    "build_graph",
+    "co_occurring",
+    "communities",
+    "entity_nodes",
+    "paper_nodes",
+    "papers_with",
+    "path",
+    "project_papers",
+    "read_graph",
+    "related_papers",
+    "shared_entities",
+    "write_graph",
+    "write_graphml",
+]
+
+#: The paper -> entity relation for each entity type.
+RELATION_BY_TYPE: dict[str, str] = {
+    "Method": "usesMethod",
+    "Model": "usesModel",
+    "Dataset": "usesDataset",
+    "Metric": "reportsMetric",
+    "Task": "addressesTask",
+}
+GRAPH_FORMAT = "kg-graph"
+GRAPH_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PaperLink:
+    """A directed similarity link: ``target`` is one of ``source``'s top-k neighbours."""
+
+    source: str
+    target: str
+    weight: float
+    shared: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """A community of papers and entities, labelled by its most frequent entities."""
+
+    id: int
+    label: str
+    papers: tuple[str, ...]
+    entities: tuple[str, ...]
+
+
+def idf_weights(paper_entities: Mapping[str, Iterable[str]]) -> dict[str, float]:
+    """Return ``log(N / df)`` for every entity of ``paper_entities``.
+
+    Examples
+    --------
+    >>> w = idf_weights({"p1": {"a", "b"}, "p2": {"a"}})
+    >>> round(w["a"], 3), round(w["b"], 3)
+    (0.0, 0.693)
+    """
+    df: Counter[str] = Counter()
+    for ents in paper_entities.values():
+        df.update(set(ents))
+    n = len(paper_entities)
+    return {e: math.log(n / d) for e, d in df.items()}
+
+
+def project_papers(
+    paper_entities: Mapping[str, Iterable[str]],
+    *,
+    k: int = 10,
+    max_df: float = 0.2,
+    block_size: int = 2048,
+) -> list[PaperLink]:
+    """Link each paper to its ``k`` most similar papers over shared entities.
+
+    Parameters
+    ----------
+    paper_entities : mapping of paper id -> entity ids
+    k : int
+        Neighbours kept per paper (outgoing links).
+    max_df : float
+        Entities in more than this fraction of papers (and in more than two
+        papers) are hubs: they neither create links nor add weight. Their IDF is
+        small anyway; dropping them keeps the projection sparse.
+    block_size : int
+        Rows multiplied at a time (bounds memory).
+
+    Returns
+    -------
+    list of PaperLink
+        Sorted by source, then descending weight, then target.
+
+    Examples
+    --------
+    >>> links = project_papers({"p1": {"a", "x"}, "p2": {"a", "y"}, "p3": {"x", "y"}, "p4": {"z"}}, k=1)
+    >>> [(l.source, l.target, l.shared) for l in links][:2]
+    [('p1', 'p2', ('a',)), ('p2', 'p1', ('a',))]
+    """
+    papers = sorted(paper_entities)
+    sets = {p: set(paper_entities[p]) for p in papers}
+    idf = idf_weights(sets)
+    n = len(papers)
+    hub_limit = max(2, max_df * n)
+    df = {e: n * math.exp(-w) for e, w in idf.items()}
+    entities = sorted(e for e in idf if 2 <= round(df[e]) <= hub_limit)
+    if not entities or k <= 0:
+        return []
+    col = {e: j for j, e in enumerate(entities)}
+    rows, cols = [], []
+    for i, p in enumerate(papers):
+        for e in sets[p]:
+            j = col.get(e)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    ones = np.ones(len(rows), dtype=np.float64)
+    binary = sp.csr_matrix((ones, (rows, cols)), shape=(n, len(entities)))
+    weights = np.array([idf[e] for e in entities])
+    weighted = binary.multiply(weights[np.newaxis, :]).tocsr()
+    links: list[PaperLink] = []
+    for start in range(0, n, block_size):
+        block = (weighted[start:start + block_size] @ binary.T).tocsr()
+        for offset in range(block.shape[0]):
+            i = start + offset
+            lo, hi = block.indptr[offset], block.indptr[offset + 1]
+            neighbours = block.indices[lo:hi]
+            scores = block.data[lo:hi]
+            ranked = sorted(
+                ((float(s), int(j)) for j, s in zip(neighbours, scores, strict=True) if j != i and s > 0),
+                key=lambda sj: (-round(sj[0], 9), papers[sj[1]]),
+            )[:k]
+            for score, j in ranked:
+                shared = sorted(sets[papers[i]] & sets[papers[j]] & col.keys(), key=lambda e: (-idf[e], e))
+                links.append(PaperLink(papers[i], papers[j], round(score, 6), tuple(shared)))
+    return links
+
+
+def build_graph(
+    papers: Sequence[Paper],
+    mentions: Sequence[Mention],
+    resolution: Resolution,
+    *,
+    k: int = 10,
+    max_df: float = 0.2,
+    seed: int = 42,
+) -> nx.DiGraph:
+    """Build the knowledge graph.
+
+    Parameters
+    ----------
+    papers : sequence of Paper
+    mentions : sequence of Mention
+        Aligned with ``resolution.mention_entity``.
+    resolution : Resolution
+        From :func:`kg.resolve.resolve` over ``mentions``.
+    k, max_df : see :func:`project_papers`.
+    seed : int
+        Seed of the community detection (Louvain), for reproducible output.
+
+    Returns
+    -------
+    networkx.DiGraph
+    """
+    if len(mentions) != len(resolution.mention_entity):
+        raise ValueError("resolution does not belong to these mentions")
+    g = nx.DiGraph()
+    for p in sorted(papers, key=lambda p: p.id):
+        g.add_node(
+            p.id, kind="Paper", label=p.title, title=p.title, abstract=p.abstract, year=p.year,
+            authors=tuple(p.authors), url=p.url, arxiv_id=p.arxiv_id, doi=p.doi,
+            sources=tuple(p.sources),
+        )
+    entities = {e.id: e for e in resolution.entities}
+    for e in resolution.entities:
+        g.add_node(
+            e.id, kind="Entity", type=e.type, label=e.label, aliases=e.aliases,
+            mention_count=e.mention_count, paper_count=e.paper_count, type_votes=e.type_votes,
+        )
+    for e in resolution.entities:
+        if e.variant_of and e.variant_of in entities:
+            g.add_edge(e.id, e.variant_of, relation="variantOf")
+    by_edge: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+    for m, eid in zip(mentions, resolution.mention_entity, strict=True):
+        by_edge[(m.paper_id, eid)].append(m)
+    for (pid, eid), ms in sorted(by_edge.items()):
+        if pid not in g:
+            continue
+        ms.sort(key=lambda m: (m.field != "title", m.start, m.end))
+        g.add_edge(
+            pid, eid, relation=RELATION_BY_TYPE[entities[eid].type], mention_count=len(ms),
+            confidence=max(m.confidence for m in ms), mentions=tuple(ms),
+        )
+    paper_entities = {p: [e for e in g.successors(p) if g.nodes[e]["kind"] == "Entity"]
+                      for p, d in g.nodes(data=True) if d["kind"] == "Paper"}
+    for link in project_papers(paper_entities, k=k, max_df=max_df):
+        g.add_edge(link.source, link.target, relation="relatedPaper", weight=link.weight,
+                   shared=link.shared)
+    for community in communities(g, seed=seed, max_df=max_df):
+        for node in (*community.papers, *community.entities):
+            g.nodes[node]["community"] = community.id
+    g.graph["community_labels"] = {c.id: c.label for c in communities(g, seed=seed, max_df=max_df)}
+    return g
+
+
+def paper_nodes(g: nx.DiGraph) -> list[str]:
+    """Ids of the paper nodes, sorted."""
+    return sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "Paper")
+
+
+def entity_nodes(g: nx.DiGraph, type: str | None = None) -> list[str]:
+    """Ids of the entity nodes (of one type if given), sorted."""
+    return sorted(
+        n for n, d in g.nodes(data=True)
+        if d.get("kind") == "Entity" and (type is None or d.get("type") == type)
+    )
+
+
+def _entities_of(g: nx.DiGraph, paper: str) -> set[str]:
+    return {e for e in g.successors(paper) if g.nodes[e].get("kind") == "Entity"}
+
+
+def papers_with(g: nx.DiGraph, *entities: str) -> list[str]:
+    """Papers linked to every one of ``entities`` (entity ids), sorted.
+
+    Examples
+    --------
+    >>> g = nx.DiGraph()
+    >>> g.add_nodes_from(["p1", "p2"], kind="Paper"); g.add_nodes_from(["a", "b"], kind="Entity")
+    >>> g.add_edges_from([("p1", "a"), ("p1", "b"), ("p2", "a")])
+    >>> papers_with(g, "a", "b")
+    ['p1']
+    """
+    if not entities:
+        return []
+    sets = [{p for p in g.predecessors(e) if g.nodes[p].get("kind") == "Paper"} for e in entities]
+    return sorted(set.intersection(*sets))
+
+
+def shared_entities(g: nx.DiGraph, a: str, b: str) -> list[str]:
+    """Entities two papers share, most informative (fewest papers) first."""
+    shared = _entities_of(g, a) & _entities_of(g, b)
+    return sorted(shared, key=lambda e: (g.nodes[e].get("paper_count", 0), e))
+
+
+def related_papers(g: nx.DiGraph, paper: str, k: int = 10) -> list[tuple[str, float, tuple[str, ...]]]:
+    """The ``k`` papers most similar to ``paper``, with the entities that explain it.
+
+    Returns
+    -------
+    list of (paper id, weight, shared entity ids)
+    """
+    out = [
+        (t, float(d["weight"]), tuple(d["shared"]))
+        for _, t, d in g.out_edges(paper, data=True) if d.get("relation") == "relatedPaper"
+    ]
+    return sorted(out, key=lambda x: (-x[1], x[0]))[:k]
+
+
+def co_occurring(g: nx.DiGraph, entity: str, type: str | None = None) -> list[tuple[str, int]]:
+    """Entities appearing in the same papers as ``entity``, with the number of shared papers."""
+    counts: Counter[str] = Counter()
+    for p in g.predecessors(entity):
+        if g.nodes[p].get("kind") != "Paper":
+            continue
+        for e in _entities_of(g, p):
+            if e != entity and (type is None or g.nodes[e].get("type") == type):
+                counts[e] += 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def path(g: nx.DiGraph, a: str, b: str) -> list[str]:
+    """A shortest path between two nodes over paper–entity and variant links.
+
+    Similarity links are left out so that the path shows *why* two nodes are
+    connected. Returns an empty list when there is none.
+    """
+    view = nx.subgraph_view(g, filter_edge=lambda u, v: g.edges[u, v].get("relation") != "relatedPaper")
+    try:
+        return list(nx.shortest_path(view.to_undirected(as_view=True), a, b))
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        return []
+
+
+def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[Community]:
+    """Louvain communities of the paper–entity graph, labelled by their top entities.
+
+    Hub entities (in more than ``max_df`` of the papers) are left out of the
+    partition, as they would pull everything into one community; they get no
+    community.
+    """
+    papers = paper_nodes(g)
+    n = max(len(papers), 1)
+    u = nx.Graph()
+    u.add_nodes_from(papers)
+    for p in papers:
+        for e in _entities_of(g, p):
+            df = g.nodes[e].get("paper_count", 1)
+            if df <= max(2, max_df * n):
+                u.add_edge(p, e, weight=math.log(n / df) + 0.1 if df else 1.0)
+    if u.number_of_edges() == 0:
+        return []
+    parts = nx.community.louvain_communities(u, weight="weight", seed=seed)
+    parts = sorted((sorted(part) for part in parts), key=lambda part: (-len(part), part[0]))
+    result = []
+    for cid, part in enumerate(parts):
+        ps = tuple(x for x in part if g.nodes[x].get("kind") == "Paper")
+        es = tuple(x for x in part if g.nodes[x].get("kind") == "Entity")
+        if not es:
+            continue
+        top = sorted(es, key=lambda e: (-g.nodes[e].get("paper_count", 0), e))[:3]
+        result.append(Community(len(result), " / ".join(g.nodes[e]["label"] for e in top), ps, es))
+    return result
+
+
+# --- persistence -------------------------------------------------------------------------
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mention):
+        return asdict(value)
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def graph_to_json(g: nx.DiGraph) -> dict[str, Any]:
+    """A JSON-ready dict of the graph (``read_graph`` reads it back)."""
+    return {
+        "format": GRAPH_FORMAT,
+        "version": GRAPH_FORMAT_VERSION,
+        "graph": {"community_labels": {str(k): v for k, v in g.graph.get("community_labels", {}).items()}},
+        "nodes": [{"id": n, **{k: _jsonable(v) for k, v in d.items()}} for n, d in sorted(g.nodes(data=True))],
+        "edges": [
+            {"source": u, "target": v, **{k: _jsonable(x) for k, x in d.items()}}
+            for u, v, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))
+        ],
+    }
+
+
+def write_graph(g: nx.DiGraph, path: str | Path) -> None:
+    """Write the graph as ``graph.json`` (atomically)."""
+    from kg.io import atomic_write
+
+    with atomic_write(Path(path)) as fh:
+        json.dump(graph_to_json(g), fh, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+_TUPLE_ATTRS = ("authors", "sources", "aliases", "shared")
+
+
+def read_graph(path: str | Path) -> nx.DiGraph:
+    """Read a graph written by :func:`write_graph`.
+
+    Raises
+    ------
+    ExportError
+        When the file is missing or not a kg graph.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "graph.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ExportError(f"{path}: no kg build here; run `kg build INPUT... -o DIR` first") from err
+    except (OSError, ValueError) as err:
+        raise ExportError(f"{path}: not a readable kg graph ({err})") from err
+    if not isinstance(data, dict) or data.get("format") != GRAPH_FORMAT:
+        raise ExportError(f"{path}: not a kg graph file")
+    g = nx.DiGraph()
+    g.graph["community_labels"] = {int(k): v for k, v in data["graph"].get("community_labels", {}).items()}
+    for node in data["nodes"]:
+        attrs = {k: (tuple(v) if k in _TUPLE_ATTRS else v) for k, v in node.items() if k != "id"}
+        if "type_votes" in attrs:
+            attrs["type_votes"] = tuple((t, n) for t, n in attrs["type_votes"])
+        g.add_node(node["id"], **attrs)
+    for edge in data["edges"]:
+        attrs = {k: (tuple(v) if k in _TUPLE_ATTRS else v) for k, v in edge.items()
+                 if k not in ("source", "target")}
+        if "mentions" in attrs:
+            attrs["mentions"] = tuple(Mention(**m) for m in attrs["mentions"])
+        g.add_edge(edge["source"], edge["target"], **attrs)
+    return g
+
+
+def write_graphml(g: nx.DiGraph, path: str | Path) -> None:
+    """Write GraphML for Gephi/Cytoscape: lists joined with "; ", mentions left out."""
+    from kg.io import atomic_write
+
+    flat = nx.DiGraph()
+    for n, d in g.nodes(data=True):
+        flat.add_node(n, **_flat_attrs(d))
+    for u, v, d in g.edges(data=True):
+        flat.add_edge(u, v, **_flat_attrs({k: x for k, x in d.items() if k != "mentions"}))
+    with atomic_write(Path(path), binary=True) as fh:
+        nx.write_graphml(flat, fh)
+
+
+def _flat_attrs(d: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if v is None:
+            continue
+        if isinstance(v, tuple | list):
+            v = "; ".join(f"{a[0]}={a[1]}" if isinstance(a, tuple | list) else str(a) for a in v)
+        out[k] = v
+    return out

@@ -1,0 +1,201 @@
+"""``KnowledgeGraph``: the Python API to walk a build.
+
+A thin, typed wrapper over the networkx graph of :mod:`kg.graph` that speaks in
+:class:`~kg.records.Paper` and :class:`~kg.records.Entity` records and accepts
+names, aliases, ids or title fragments wherever a node is expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from kg import graph as kgg
+from kg.errors import KgError
+from kg.records import Entity, Paper
+from kg.resolve import normalise_key
+
+__all__ = ["KnowledgeGraph", "NotFoundError", "Related"]
+
+
+class NotFoundError(KgError, KeyError):
+    """No paper or entity matches the name given."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we want it plain
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A related paper and why: the entities both papers mention."""
+
+    paper: Paper
+    weight: float
+    shared: tuple[Entity, ...]
+
+
+class KnowledgeGraph:
+    """A built knowledge graph of papers and entities.
+
+    Parameters
+    ----------
+    g : networkx.DiGraph
+        A graph following ``docs/graph-schema.md`` (from :func:`kg.build` or
+        :func:`kg.load`).
+
+    Examples
+    --------
+    >>> import kg
+    >>> graph = kg.load("output")                     # doctest: +SKIP
+    >>> llm = graph.entity("LLMs")                    # doctest: +SKIP
+    >>> [p.title for p in graph.papers_with(llm)][:2]  # doctest: +SKIP
+    """
+
+    def __init__(self, g: nx.DiGraph) -> None:
+        self._g = g
+        self._index: dict[str, set[str]] = {}
+        for node, d in g.nodes(data=True):
+            if d.get("kind") != "Entity":
+                continue
+            for name in (node, d["label"], *d.get("aliases", ())):
+                self._index.setdefault(normalise_key(name), set()).add(node)
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeGraph: {len(self.papers())} papers, {len(self.entities())} entities>"
+
+    # --- records ------------------------------------------------------------------------
+    def paper_record(self, node: str) -> Paper:
+        """The :class:`Paper` of a paper node id."""
+        d = self._g.nodes[node]
+        return Paper(
+            id=node, title=d["title"], abstract=d.get("abstract", ""),
+            authors=tuple(d.get("authors", ())), year=d.get("year"), url=d.get("url"),
+            arxiv_id=d.get("arxiv_id"), doi=d.get("doi"), sources=tuple(d.get("sources", ())),
+        )
+
+    def entity_record(self, node: str) -> Entity:
+        """The :class:`Entity` of an entity node id."""
+        d = self._g.nodes[node]
+        family = next((t for _, t, r in self._g.out_edges(node, data="relation") if r == "variantOf"), None)
+        return Entity(
+            id=node, type=d["type"], label=d["label"], aliases=tuple(d.get("aliases", ())),
+            mention_count=d.get("mention_count", 0), paper_count=d.get("paper_count", 0),
+            variant_of=family, type_votes=tuple(tuple(v) for v in d.get("type_votes", ())),  # type: ignore[misc]
+        )
+
+    # --- lookups ------------------------------------------------------------------------
+    def papers(self) -> list[Paper]:
+        """All papers, sorted by id."""
+        return [self.paper_record(n) for n in kgg.paper_nodes(self._g)]
+
+    def entities(self, type: str | None = None) -> list[Entity]:
+        """All entities (of one type if given), most papers first."""
+        records = [self.entity_record(n) for n in kgg.entity_nodes(self._g, type)]
+        return sorted(records, key=lambda e: (-e.paper_count, e.id))
+
+    def entity(self, name: str | Entity) -> Entity:
+        """Find an entity by id, label or alias (case, plural and hyphens ignored).
+
+        When several entities share the alias, the one in most papers wins.
+
+        Raises
+        ------
+        NotFoundError
+        """
+        if isinstance(name, Entity):
+            return name
+        if name in self._g and self._g.nodes[name].get("kind") == "Entity":
+            return self.entity_record(name)
+        nodes = self._index.get(normalise_key(name))
+        if not nodes:
+            raise NotFoundError(f"no entity named {name!r}; try `kg stats` or graph.entities()")
+        best = min(nodes, key=lambda n: (-self._g.nodes[n].get("paper_count", 0), n))
+        return self.entity_record(best)
+
+    def paper(self, ref: str | Paper) -> Paper:
+        """Find a paper by id or by a case-insensitive title substring.
+
+        Raises
+        ------
+        NotFoundError
+            When nothing matches, or the substring matches several titles.
+        """
+        if isinstance(ref, Paper):
+            return ref
+        if ref in self._g and self._g.nodes[ref].get("kind") == "Paper":
+            return self.paper_record(ref)
+        needle = ref.casefold()
+        hits = [n for n in kgg.paper_nodes(self._g) if needle in self._g.nodes[n]["title"].casefold()]
+        exact = [n for n in hits if self._g.nodes[n]["title"].casefold() == needle]
+        if len(exact) == 1 or len(hits) == 1:
+            return self.paper_record((exact or hits)[0])
+        if not hits:
+            raise NotFoundError(f"no paper with id or title matching {ref!r}")
+        titles = "; ".join(self._g.nodes[n]["title"] for n in hits[:5])
+        raise NotFoundError(f"{len(hits)} papers match {ref!r} ({titles}…); be more specific")
+
+    def node(self, ref: str) -> str:
+        """Resolve an entity name/alias or paper id/title to its node id."""
+        try:
+            return self.entity(ref).id
+        except NotFoundError:
+            return self.paper(ref).id
+
+    # --- traversal ----------------------------------------------------------------------
+    def papers_with(self, *entities: str | Entity) -> list[Paper]:
+        """Papers that mention every one of ``entities`` (names, aliases or records)."""
+        ids = [self.entity(e).id for e in entities]
+        return [self.paper_record(p) for p in kgg.papers_with(self._g, *ids)]
+
+    def entities_of(self, paper: str | Paper, type: str | None = None) -> list[Entity]:
+        """Entities a paper mentions (of one type if given)."""
+        pid = self.paper(paper).id
+        nodes = [e for e in self._g.successors(pid) if self._g.nodes[e].get("kind") == "Entity"]
+        return sorted((self.entity_record(e) for e in nodes if type is None or self._g.nodes[e]["type"] == type),
+                      key=lambda e: (e.type, e.label))
+
+    def related_papers(self, paper: str | Paper, k: int = 10) -> list[Related]:
+        """The ``k`` most related papers, each with the shared entities that explain it."""
+        pid = self.paper(paper).id
+        return [
+            Related(self.paper_record(q), w, tuple(self.entity_record(e) for e in shared))
+            for q, w, shared in kgg.related_papers(self._g, pid, k)
+        ]
+
+    def co_occurring(self, entity: str | Entity, type: str | None = None) -> list[tuple[Entity, int]]:
+        """Entities mentioned in the same papers as ``entity``, with shared-paper counts."""
+        eid = self.entity(entity).id
+        return [(self.entity_record(e), n) for e, n in kgg.co_occurring(self._g, eid, type)]
+
+    def path(self, a: str, b: str) -> list[Paper | Entity]:
+        """A shortest path between two papers/entities through the papers and entities linking them."""
+        nodes = kgg.path(self._g, self.node(a), self.node(b))
+        return [self.entity_record(n) if self._g.nodes[n]["kind"] == "Entity" else self.paper_record(n)
+                for n in nodes]
+
+    def communities(self) -> list[kgg.Community]:
+        """Communities of papers and entities (Louvain), labelled by their top entities."""
+        return kgg.communities(self._g)
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The underlying networkx graph (a live view: copy it before changing it)."""
+        return self._g
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of nodes by kind/type and edges by relation."""
+        nodes: dict[str, int] = {}
+        for _, d in self._g.nodes(data=True):
+            key = d.get("type", d.get("kind", "?"))
+            nodes[key] = nodes.get(key, 0) + 1
+        edges: dict[str, int] = {}
+        for _, _, r in self._g.edges(data="relation"):
+            edges[r] = edges.get(r, 0) + 1
+        return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
+
+    @classmethod
+    def load(cls, outdir: str | Path) -> KnowledgeGraph:
+        """Load a build directory (its ``graph.json``)."""
+        return cls(kgg.read_graph(outdir))

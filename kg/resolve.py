@@ -1,0 +1,348 @@
+"""Resolve mentions into canonical entities.
+
+Rules, applied in this order to every mention:
+
+1. **Abbreviations.** A short form defined in a paper ("Large Language Models
+   (LLMs)") resolves to its long form there. A bare short form in another paper
+   resolves to the long form when, across the corpus, that short form was only
+   ever defined with one long form; when it was defined with several (one "SQL",
+   two expansions) the bare uses stay apart and the clash is reported.
+2. **Gazetteer.** A surface form the curated vocabulary knows resolves to its
+   canonical name ("LLaMA-2" -> "Llama 2").
+3. **Model variants.** A name with a size ("Llama-2 7B", "Llama2-7B",
+   "LLaMA-2-7B") is parsed into family + size; the sized model becomes its own
+   entity with a ``variant_of`` link to the family ("Llama 2").
+4. **Normalisation.** Unicode (NFKC), dashes, case, spaces and hyphens,
+   possessives and plurals are folded into a key: "Flash Attention",
+   "FlashAttention" and "flash-attention" share the key ``flashattention``.
+
+An entity's type is the majority type over its mentions (ties go to the
+higher-ranked type in :data:`kg.records.ENTITY_TYPES`), with the votes kept in
+``Entity.type_votes``; its label is the gazetteer's canonical name, else the most
+frequent surface form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from kg.extract.gazetteer import Gazetteer
+from kg.records import ENTITY_TYPES, Entity, Mention
+
+__all__ = [
+    "Ambiguity",
+    "Resolution",
+    "normalise_key",
+    "parse_model_name",
+    "resolve",
+    "slugify",
+]
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]")
+_SIZE = re.compile(
+    r"^(?P<family>.*?[A-Za-z].*?)[\s\-_]*(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>[BMKbmk])"
+    r"(?:[\s\-_]+(?P<suffix>[A-Za-z][\w.\-]*))?$"
+)
+_NOT_PLURAL = ("ss", "us", "is", "ics", "ous", "as")
+
+
+@dataclass(frozen=True, slots=True)
+class Ambiguity:
+    """A short form defined with different long forms in different papers."""
+
+    short_form: str
+    long_forms: tuple[str, ...]
+    papers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The result of :func:`resolve`.
+
+    Attributes
+    ----------
+    entities : tuple of Entity
+        Sorted by id.
+    mention_entity : tuple of str
+        The entity id of each input mention, aligned with the input order.
+    ambiguities : tuple of Ambiguity
+        Short forms that were kept apart because their expansions disagree.
+    type_conflicts : tuple of Entity
+        Entities whose mentions disagreed on the type (see ``type_votes``).
+    """
+
+    entities: tuple[Entity, ...]
+    mention_entity: tuple[str, ...]
+    ambiguities: tuple[Ambiguity, ...] = ()
+    type_conflicts: tuple[Entity, ...] = field(default_factory=tuple)
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(_NOT_PLURAL):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    return word[:-1]
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _DASHES.sub("-", text).replace("’", "'")
+    return re.sub(r"'s\b", "", text).strip()
+
+
+def normalise_key(text: str) -> str:
+    """Return the matching key of a surface form.
+
+    Case, Unicode dashes, spaces, hyphens, possessives and a final plural are
+    folded away.
+
+    Examples
+    --------
+    >>> normalise_key("Flash Attention") == normalise_key("FlashAttention")
+    True
+    >>> normalise_key("Large Language Models") == normalise_key("large language model")
+    True
+    >>> normalise_key("LLMs") == normalise_key("LLM")
+    True
+    """
+    text = _fold(text)
+    words = text.split()
+    if words:
+        last = words[-1]
+        # "LLMs", "CNNs": an upper-case acronym with a plural s.
+        if len(last) > 2 and last.endswith("s") and last[:-1].isupper():
+            words[-1] = last[:-1]
+        else:
+            words[-1] = _singular(last)
+    return re.sub(r"[\s\-_./]+", "", " ".join(words).casefold())
+
+
+def slugify(text: str) -> str:
+    """Return an id-safe slug: lower-case ASCII letters, digits and single hyphens.
+
+    Examples
+    --------
+    >>> slugify("Llama 2 7B")
+    'llama-2-7b'
+    >>> slugify("δ1 accuracy")
+    'd1-accuracy'
+    """
+    text = unicodedata.normalize("NFKD", _fold(text).replace("δ", "d").replace("Δ", "d"))
+    text = text.encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug or "x" + format(abs(hash_text(text)) % 16**8, "08x")
+
+
+def hash_text(text: str) -> int:
+    """Deterministic small hash (Python's ``hash`` is salted per process)."""
+    value = 0
+    for ch in text:
+        value = (value * 131 + ord(ch)) % (1 << 61)
+    return value
+
+
+def parse_model_name(text: str) -> tuple[str, str, str | None] | None:
+    """Split a sized model name into (family, size, suffix).
+
+    Examples
+    --------
+    >>> parse_model_name("Llama-2 7B")
+    ('Llama-2', '7B', None)
+    >>> parse_model_name("Qwen2.5-72B-Instruct")
+    ('Qwen2.5', '72B', 'Instruct')
+    >>> parse_model_name("ResNet-50") is None
+    True
+    """
+    match = _SIZE.match(_fold(text))
+    if match is None:
+        return None
+    family = match["family"].strip(" -_")
+    if not family or len(family) < 2:
+        return None
+    return family, f"{match['size']}{match['unit'].upper()}", match["suffix"]
+
+
+@dataclass
+class _Group:
+    """Mutable accumulator for one entity while resolving."""
+
+    key: str
+    canonical: str | None = None
+    canonical_type: str | None = None
+    surfaces: Counter[str] = field(default_factory=Counter)
+    votes: Counter[str] = field(default_factory=Counter)
+    papers: set[str] = field(default_factory=set)
+    family_key: str | None = None
+    fallback: str | None = None
+
+
+class _Resolver:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self.groups: dict[str, _Group] = {}
+
+    def group_for(self, surface: str, label: str) -> _Group:
+        """Find or create the group a surface form (of a given type) belongs to."""
+        entry = self.gazetteer.lookup(surface)
+        if entry is not None:
+            return self._group(f"gaz:{normalise_key(entry.canonical)}", entry.canonical, entry.type)
+        if label == "Model":
+            parsed = parse_model_name(surface)
+            if parsed is not None:
+                family, size, suffix = parsed
+                fam_group = self.group_for(family, "Model")
+                fam_group.fallback = fam_group.fallback or family
+                name = f"{fam_group.canonical or family} {size}" + (f" {suffix}" if suffix else "")
+                group = self._group(f"var:{fam_group.key}|{size}|{(suffix or '').lower()}")
+                group.canonical = group.canonical or name
+                group.family_key = fam_group.key
+                return group
+        return self._group(f"key:{normalise_key(surface)}")
+
+    def _group(self, key: str, canonical: str | None = None, ctype: str | None = None) -> _Group:
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = _Group(key, canonical, ctype)
+        return group
+
+
+def _abbreviation_map(mentions: Sequence[Mention]) -> tuple[dict[str, str], list[Ambiguity]]:
+    """Map short-form keys to the single long form they were defined with."""
+    definitions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for m in mentions:
+        if m.long_form:
+            definitions[normalise_key(m.text)][normalise_key(m.long_form)].add(m.paper_id)
+    unique: dict[str, str] = {}
+    ambiguous: list[Ambiguity] = []
+    for short_key, longs in sorted(definitions.items()):
+        if len(longs) == 1:
+            unique[short_key] = next(iter(longs))
+            continue
+        long_surfaces = sorted({m.long_form for m in mentions
+                                if m.long_form and normalise_key(m.text) == short_key})
+        papers = sorted({p for ps in longs.values() for p in ps})
+        short_surface = next(m.text for m in mentions
+                             if m.long_form and normalise_key(m.text) == short_key)
+        ambiguous.append(Ambiguity(short_surface, tuple(long_surfaces), tuple(papers)))
+    return unique, ambiguous
+
+
+def _long_form_surfaces(mentions: Sequence[Mention]) -> dict[str, str]:
+    return {normalise_key(m.long_form): m.long_form for m in mentions if m.long_form}
+
+
+def resolve(mentions: Iterable[Mention], gazetteer: Gazetteer | None = None) -> Resolution:
+    """Resolve mentions into canonical entities.
+
+    Parameters
+    ----------
+    mentions : iterable of Mention
+        All mentions of the corpus (order is kept in ``mention_entity``).
+    gazetteer : Gazetteer, optional
+        The curated vocabulary; the one shipped with kg by default.
+
+    Returns
+    -------
+    Resolution
+
+    Examples
+    --------
+    >>> from kg.records import Mention
+    >>> ms = [Mention("p1", "abstract", 0, 21, "Large Language Models", "Method"),
+    ...       Mention("p1", "abstract", 23, 27, "LLMs", "Method",
+    ...               long_form="Large Language Models"),
+    ...       Mention("p2", "abstract", 0, 4, "LLMs", "Method")]
+    >>> res = resolve(ms)
+    >>> len(set(res.mention_entity))
+    1
+    """
+    mentions = list(mentions)
+    resolver = _Resolver(gazetteer if gazetteer is not None else Gazetteer())
+    short_to_long, ambiguities = _abbreviation_map(mentions)
+    long_surface = _long_form_surfaces(mentions)
+    ambiguous_keys = {normalise_key(a.short_form) for a in ambiguities}
+
+    member: list[_Group] = []
+    for m in mentions:
+        key = normalise_key(m.text)
+        if m.long_form:
+            surface = m.long_form
+        elif key in short_to_long and key not in ambiguous_keys:
+            surface = long_surface[short_to_long[key]]
+        else:
+            surface = m.text
+        group = resolver.group_for(surface, m.label)
+        group.surfaces[m.text] += 1
+        group.votes[m.label] += 1
+        group.papers.add(m.paper_id)
+        member.append(group)
+
+    ids = _assign_ids(resolver.groups)
+    entities = {g.key: _entity(g, ids) for g in resolver.groups.values() if g.surfaces}
+    # Families created only through their variants still need an entity.
+    for g in resolver.groups.values():
+        if not g.surfaces and g.key in {x.family_key for x in resolver.groups.values()}:
+            entities[g.key] = _entity(g, ids)
+    ordered = tuple(sorted(entities.values(), key=lambda e: e.id))
+    conflicts = tuple(e for e in ordered if len(e.type_votes) > 1)
+    return Resolution(
+        entities=ordered,
+        mention_entity=tuple(ids[g.key] for g in member),
+        ambiguities=tuple(ambiguities),
+        type_conflicts=conflicts,
+    )
+
+
+def _decide_type(group: _Group) -> str:
+    if group.canonical_type:
+        return group.canonical_type
+    if group.family_key is not None or not group.votes:
+        return "Model"
+    rank = {t: i for i, t in enumerate(ENTITY_TYPES)}
+    return min(group.votes.items(), key=lambda kv: (-kv[1], rank.get(kv[0], 99)))[0]
+
+
+def _label(group: _Group) -> str:
+    if group.canonical:
+        return group.canonical
+    if not group.surfaces:
+        return group.fallback or group.key
+    # Most frequent surface; ties prefer forms with capitals (names), then text order.
+    return min(group.surfaces.items(), key=lambda kv: (-kv[1], kv[0].islower(), kv[0]))[0]
+
+
+def _assign_ids(groups: dict[str, _Group]) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    used: set[str] = set()
+    for key in sorted(groups):
+        group = groups[key]
+        base = f"{_decide_type(group)}:{slugify(_label(group))}"
+        candidate, n = base, 2
+        while candidate in used:
+            candidate, n = f"{base}-{n}", n + 1
+        used.add(candidate)
+        ids[key] = candidate
+    return ids
+
+
+def _entity(group: _Group, ids: dict[str, str]) -> Entity:
+    label = _label(group)
+    aliases = tuple(sorted(s for s in group.surfaces if s != label))
+    votes = tuple(sorted(group.votes.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Entity(
+        id=ids[group.key],
+        type=_decide_type(group),
+        label=label,
+        aliases=aliases,
+        mention_count=sum(group.surfaces.values()),
+        paper_count=len(group.papers),
+        variant_of=ids.get(group.family_key) if group.family_key else None,
+        type_votes=votes,
+    )
