@@ -41,8 +41,16 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".kg-cache"
 OUTPUT_FILES = (
-    "graph.json", "graph.ttl", "graph.nt", "graph.jsonld", "graph.graphml", "graph.html",
-    "report.json", "rejects.jsonl", "entities.csv", "mentions.jsonl",
+    "graph.json",
+    "graph.ttl",
+    "graph.nt",
+    "graph.jsonld",
+    "graph.graphml",
+    "graph.html",
+    "report.json",
+    "rejects.jsonl",
+    "entities.csv",
+    "mentions.jsonl",
 )
 
 
@@ -133,12 +141,12 @@ def extract_with_cache(
     fresh: dict[str, list[dict[str, Any]]] = {}
     if todo:
         nlp = build_pipeline(options.mode)
-        bar = tqdm(total=len(todo), desc="extract", unit="paper", disable=not options.progress,
-                   dynamic_ncols=True)
+        bar = tqdm(total=len(todo), desc="extract", unit="paper", disable=not options.progress, dynamic_ncols=True)
         sink = _CacheSink(cache_file)
         try:
-            for paper, mentions in extract_papers(todo, nlp, batch_size=options.batch_size,
-                                                  n_process=max(1, options.workers)):
+            for paper, mentions in extract_papers(
+                todo, nlp, batch_size=options.batch_size, n_process=max(1, options.workers)
+            ):
                 key = _content_key(paper, version)
                 rows = [{k: v for k, v in asdict(m).items() if k != "paper_id"} for m in mentions]
                 fresh[key] = rows
@@ -325,8 +333,9 @@ def _write_entities_csv(path: Path, resolution: Resolution) -> None:
         writer = csv.writer(fh)
         writer.writerow(["id", "type", "label", "aliases", "paper_count", "mention_count", "variant_of"])
         for e in sorted(resolution.entities, key=lambda e: (-e.paper_count, e.id)):
-            writer.writerow([e.id, e.type, e.label, "; ".join(e.aliases), e.paper_count,
-                             e.mention_count, e.variant_of or ""])
+            writer.writerow(
+                [e.id, e.type, e.label, "; ".join(e.aliases), e.paper_count, e.mention_count, e.variant_of or ""]
+            )
 
 
 def _write_mentions(path: Path, papers: Sequence[Paper], mentions: Sequence[Mention]) -> None:
@@ -337,9 +346,18 @@ def _write_mentions(path: Path, papers: Sequence[Paper], mentions: Sequence[Ment
     with atomic_write(path) as fh:
         for p in papers:
             ents = [
-                {"field": m.field, "start": m.start, "end": m.end, "text": m.text, "label": m.label,
-                 "confidence": m.confidence, "source": m.source}
+                {
+                    "field": m.field,
+                    "start": m.start,
+                    "end": m.end,
+                    "text": m.text,
+                    "label": m.label,
+                    "confidence": m.confidence,
+                    "source": m.source,
+                }
                 for m in by_paper.get(p.id, [])
             ]
-            fh.write(json.dumps({"id": p.id, "title": p.title, "abstract": p.abstract,
-                                 "entities": ents}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps({"id": p.id, "title": p.title, "abstract": p.abstract, "entities": ents}, ensure_ascii=False)
+                + "\n"
+            )

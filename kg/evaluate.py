@@ -92,8 +92,14 @@ class EvalReport:
 
     def as_dict(self) -> dict[str, object]:
         def row(s: Scores) -> dict[str, float | int]:
-            return {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
-                    "f1": round(s.f1, 4), "n_pred": s.n_pred, "n_gold": s.n_gold}
+            return {
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "f1": round(s.f1, 4),
+                "n_pred": s.n_pred,
+                "n_gold": s.n_gold,
+            }
+
         return {
             "docs": self.n_docs,
             "labels": list(self.labels),
@@ -128,8 +134,9 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
                 for e in row.get("entities", [])
             )
         except (ValueError, KeyError, TypeError) as err:
-            raise InputError(f"{path}:{lineno}: not a gold record ({err}); expected "
-                             '{"id", "title", "abstract", "entities": [...]}') from err
+            raise InputError(
+                f'{path}:{lineno}: not a gold record ({err}); expected {{"id", "title", "abstract", "entities": [...]}}'
+            ) from err
         docs.append(GoldDoc(doc_id, str(row.get("title") or ""), str(row.get("abstract") or ""), spans))
     return docs
 
@@ -161,10 +168,7 @@ def _overlap(a: set[Span], b: set[Span]) -> int:
     index: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
     for doc, field, s, e, label in b:
         index[(doc, field, label)].append((s, e))
-    return sum(
-        any(s < e2 and s2 < e for s2, e2 in index.get((doc, field, label), ()))
-        for doc, field, s, e, label in a
-    )
+    return sum(any(s < e2 and s2 < e for s2, e2 in index.get((doc, field, label), ())) for doc, field, s, e, label in a)
 
 
 def score(
@@ -188,8 +192,10 @@ def score(
 
     Examples
     --------
-    >>> g = [GoldDoc("d", "", "BERT on GLUE", (("d", "abstract", 0, 4, "Method"), ("d", "abstract", 8, 12, "Material")))]
-    >>> p = [GoldDoc("d", "", "BERT on GLUE", (("d", "abstract", 0, 4, "Model"), ("d", "abstract", 5, 12, "Dataset")))]
+    >>> g = [GoldDoc("d", "", "BERT on GLUE",
+    ...              (("d", "abstract", 0, 4, "Method"), ("d", "abstract", 8, 12, "Material")))]
+    >>> p = [GoldDoc("d", "", "BERT on GLUE",
+    ...              (("d", "abstract", 0, 4, "Model"), ("d", "abstract", 5, 12, "Dataset")))]
     >>> r = score(g, p, label_map={"Model": "Method", "Dataset": "Material"})
     >>> r.exact["ALL"].precision, r.exact["ALL"].recall, r.overlap["ALL"].f1
     (0.5, 0.5, 1.0)
@@ -222,8 +228,7 @@ def format_report(report: EvalReport) -> str:
     lines.append("-" * len(header))
 
     def row(view: str, label: str, s: Scores) -> str:
-        return (f"{view:<14}{label:<12}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
-                f"{s.n_pred:>7d}{s.n_gold:>7d}")
+        return f"{view:<14}{label:<12}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.n_pred:>7d}{s.n_gold:>7d}"
 
     for label, s in report.exact.items():
         lines.append(row("exact typed", label, s))

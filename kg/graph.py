@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -31,7 +31,9 @@ import scipy.sparse as sp
 
 from kg.errors import ExportError
 from kg.records import Mention, Paper
-from kg.resolve import Resolution
+
+if TYPE_CHECKING:
+    from kg.resolve import Resolution
 
 __all__ = [
     "RELATION_BY_TYPE",
@@ -155,7 +157,7 @@ def project_papers(
     weighted = binary.multiply(weights[np.newaxis, :]).tocsr()
     links: list[PaperLink] = []
     for start in range(0, n, block_size):
-        block = (weighted[start:start + block_size] @ binary.T).tocsr()
+        block = (weighted[start : start + block_size] @ binary.T).tocsr()
         for offset in range(block.shape[0]):
             i = start + offset
             lo, hi = block.indptr[offset], block.indptr[offset + 1]
@@ -202,15 +204,29 @@ def build_graph(
     g = nx.DiGraph()
     for p in sorted(papers, key=lambda p: p.id):
         g.add_node(
-            p.id, kind="Paper", label=p.title, title=p.title, abstract=p.abstract, year=p.year,
-            authors=tuple(p.authors), url=p.url, arxiv_id=p.arxiv_id, doi=p.doi,
+            p.id,
+            kind="Paper",
+            label=p.title,
+            title=p.title,
+            abstract=p.abstract,
+            year=p.year,
+            authors=tuple(p.authors),
+            url=p.url,
+            arxiv_id=p.arxiv_id,
+            doi=p.doi,
             sources=tuple(p.sources),
         )
     entities = {e.id: e for e in resolution.entities}
     for e in resolution.entities:
         g.add_node(
-            e.id, kind="Entity", type=e.type, label=e.label, aliases=e.aliases,
-            mention_count=e.mention_count, paper_count=e.paper_count, type_votes=e.type_votes,
+            e.id,
+            kind="Entity",
+            type=e.type,
+            label=e.label,
+            aliases=e.aliases,
+            mention_count=e.mention_count,
+            paper_count=e.paper_count,
+            type_votes=e.type_votes,
         )
     for e in resolution.entities:
         if e.variant_of and e.variant_of in entities:
@@ -223,14 +239,20 @@ def build_graph(
             continue
         ms.sort(key=lambda m: (m.field != "title", m.start, m.end))
         g.add_edge(
-            pid, eid, relation=RELATION_BY_TYPE[entities[eid].type], mention_count=len(ms),
-            confidence=max(m.confidence for m in ms), mentions=tuple(ms),
+            pid,
+            eid,
+            relation=RELATION_BY_TYPE[entities[eid].type],
+            mention_count=len(ms),
+            confidence=max(m.confidence for m in ms),
+            mentions=tuple(ms),
         )
-    paper_entities = {p: [e for e in g.successors(p) if g.nodes[e]["kind"] == "Entity"]
-                      for p, d in g.nodes(data=True) if d["kind"] == "Paper"}
+    paper_entities = {
+        p: [e for e in g.successors(p) if g.nodes[e]["kind"] == "Entity"]
+        for p, d in g.nodes(data=True)
+        if d["kind"] == "Paper"
+    }
     for link in project_papers(paper_entities, k=k, max_df=max_df):
-        g.add_edge(link.source, link.target, relation="relatedPaper", weight=link.weight,
-                   shared=link.shared)
+        g.add_edge(link.source, link.target, relation="relatedPaper", weight=link.weight, shared=link.shared)
     for community in communities(g, seed=seed, max_df=max_df):
         for node in (*community.papers, *community.entities):
             g.nodes[node]["community"] = community.id
@@ -246,8 +268,7 @@ def paper_nodes(g: nx.DiGraph) -> list[str]:
 def entity_nodes(g: nx.DiGraph, type: str | None = None) -> list[str]:
     """Ids of the entity nodes (of one type if given), sorted."""
     return sorted(
-        n for n, d in g.nodes(data=True)
-        if d.get("kind") == "Entity" and (type is None or d.get("type") == type)
+        n for n, d in g.nodes(data=True) if d.get("kind") == "Entity" and (type is None or d.get("type") == type)
     )
 
 
@@ -287,7 +308,8 @@ def related_papers(g: nx.DiGraph, paper: str, k: int = 10) -> list[tuple[str, fl
     """
     out = [
         (t, float(d["weight"]), tuple(d["shared"]))
-        for _, t, d in g.out_edges(paper, data=True) if d.get("relation") == "relatedPaper"
+        for _, t, d in g.out_edges(paper, data=True)
+        if d.get("relation") == "relatedPaper"
     ]
     return sorted(out, key=lambda x: (-x[1], x[0]))[:k]
 
@@ -338,7 +360,7 @@ def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[C
     parts = nx.community.louvain_communities(u, weight="weight", seed=seed)
     parts = sorted((sorted(part) for part in parts), key=lambda part: (-len(part), part[0]))
     result = []
-    for cid, part in enumerate(parts):
+    for part in parts:
         ps = tuple(x for x in part if g.nodes[x].get("kind") == "Paper")
         es = tuple(x for x in part if g.nodes[x].get("kind") == "Entity")
         if not es:
@@ -349,6 +371,7 @@ def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[C
 
 
 # --- persistence -------------------------------------------------------------------------
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Mention):
@@ -410,8 +433,7 @@ def read_graph(path: str | Path) -> nx.DiGraph:
             attrs["type_votes"] = tuple((t, n) for t, n in attrs["type_votes"])
         g.add_node(node["id"], **attrs)
     for edge in data["edges"]:
-        attrs = {k: (tuple(v) if k in _TUPLE_ATTRS else v) for k, v in edge.items()
-                 if k not in ("source", "target")}
+        attrs = {k: (tuple(v) if k in _TUPLE_ATTRS else v) for k, v in edge.items() if k not in ("source", "target")}
         if "mentions" in attrs:
             attrs["mentions"] = tuple(Mention(**m) for m in attrs["mentions"])
         g.add_edge(edge["source"], edge["target"], **attrs)

@@ -71,9 +71,15 @@ class KnowledgeGraph:
         """The :class:`Paper` of a paper node id."""
         d = self._g.nodes[node]
         return Paper(
-            id=node, title=d["title"], abstract=d.get("abstract", ""),
-            authors=tuple(d.get("authors", ())), year=d.get("year"), url=d.get("url"),
-            arxiv_id=d.get("arxiv_id"), doi=d.get("doi"), sources=tuple(d.get("sources", ())),
+            id=node,
+            title=d["title"],
+            abstract=d.get("abstract", ""),
+            authors=tuple(d.get("authors", ())),
+            year=d.get("year"),
+            url=d.get("url"),
+            arxiv_id=d.get("arxiv_id"),
+            doi=d.get("doi"),
+            sources=tuple(d.get("sources", ())),
         )
 
     def entity_record(self, node: str) -> Entity:
@@ -81,9 +87,14 @@ class KnowledgeGraph:
         d = self._g.nodes[node]
         family = next((t for _, t, r in self._g.out_edges(node, data="relation") if r == "variantOf"), None)
         return Entity(
-            id=node, type=d["type"], label=d["label"], aliases=tuple(d.get("aliases", ())),
-            mention_count=d.get("mention_count", 0), paper_count=d.get("paper_count", 0),
-            variant_of=family, type_votes=tuple(tuple(v) for v in d.get("type_votes", ())),  # type: ignore[misc]
+            id=node,
+            type=d["type"],
+            label=d["label"],
+            aliases=tuple(d.get("aliases", ())),
+            mention_count=d.get("mention_count", 0),
+            paper_count=d.get("paper_count", 0),
+            variant_of=family,
+            type_votes=tuple(tuple(v) for v in d.get("type_votes", ())),  # type: ignore[misc]
         )
 
     # --- lookups ------------------------------------------------------------------------
@@ -154,8 +165,10 @@ class KnowledgeGraph:
         """Entities a paper mentions (of one type if given)."""
         pid = self.paper(paper).id
         nodes = [e for e in self._g.successors(pid) if self._g.nodes[e].get("kind") == "Entity"]
-        return sorted((self.entity_record(e) for e in nodes if type is None or self._g.nodes[e]["type"] == type),
-                      key=lambda e: (e.type, e.label))
+        return sorted(
+            (self.entity_record(e) for e in nodes if type is None or self._g.nodes[e]["type"] == type),
+            key=lambda e: (e.type, e.label),
+        )
 
     def related_papers(self, paper: str | Paper, k: int = 10) -> list[Related]:
         """The ``k`` most related papers, each with the shared entities that explain it."""
@@ -173,8 +186,7 @@ class KnowledgeGraph:
     def path(self, a: str, b: str) -> list[Paper | Entity]:
         """A shortest path between two papers/entities through the papers and entities linking them."""
         nodes = kgg.path(self._g, self.node(a), self.node(b))
-        return [self.entity_record(n) if self._g.nodes[n]["kind"] == "Entity" else self.paper_record(n)
-                for n in nodes]
+        return [self.entity_record(n) if self._g.nodes[n]["kind"] == "Entity" else self.paper_record(n) for n in nodes]
 
     def communities(self) -> list[kgg.Community]:
         """Communities of papers and entities (Louvain), labelled by their top entities."""

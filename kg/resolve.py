@@ -225,11 +225,9 @@ def _abbreviation_map(mentions: Sequence[Mention]) -> tuple[dict[str, str], list
         if len(longs) == 1:
             unique[short_key] = next(iter(longs))
             continue
-        long_surfaces = sorted({m.long_form for m in mentions
-                                if m.long_form and normalise_key(m.text) == short_key})
+        long_surfaces = sorted({m.long_form for m in mentions if m.long_form and normalise_key(m.text) == short_key})
         papers = sorted({p for ps in longs.values() for p in ps})
-        short_surface = next(m.text for m in mentions
-                             if m.long_form and normalise_key(m.text) == short_key)
+        short_surface = next(m.text for m in mentions if m.long_form and normalise_key(m.text) == short_key)
         ambiguous.append(Ambiguity(short_surface, tuple(long_surfaces), tuple(papers)))
     return unique, ambiguous
 

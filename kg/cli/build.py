@@ -16,22 +16,46 @@ __all__ = ["build_command", "stats_command"]
 
 @click.command("build")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", "outdir", default="output", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
-@click.option("--format", "input_format", default=None,
-              help="Input format for all files (pagedump, jsonl, json, csv, arxiv, bibtex); "
-                   "guessed from extensions by default.")
-@click.option("--mode", type=click.Choice(["full", "rules"]), default="full", show_default=True,
-              help="Extractor: trained NER + rules, or rules only (faster).")
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    default="output",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory.",
+)
+@click.option(
+    "--format",
+    "input_format",
+    default=None,
+    help="Input format for all files (pagedump, jsonl, json, csv, arxiv, bibtex); guessed from extensions by default.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["full", "rules"]),
+    default="full",
+    show_default=True,
+    help="Extractor: trained NER + rules, or rules only (faster).",
+)
 @click.option("-k", "--related", "k", default=10, show_default=True, help="Related papers kept per paper.")
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF resources.")
 @click.option("--no-provenance", is_flag=True, help="Leave mention-level provenance out of the RDF.")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
 @click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
 @click.pass_context
-def build_command(ctx: click.Context, inputs: tuple[Path, ...], outdir: Path, input_format: str | None,
-                  mode: str, k: int, base_iri: str | None, no_provenance: bool, no_html: bool,
-                  workers: int) -> None:
+def build_command(
+    ctx: click.Context,
+    inputs: tuple[Path, ...],
+    outdir: Path,
+    input_format: str | None,
+    mode: str,
+    k: int,
+    base_iri: str | None,
+    no_provenance: bool,
+    no_html: bool,
+    workers: int,
+) -> None:
     """Build a knowledge graph from INPUTS into OUTDIR.
 
     INPUTS are files of titles and abstracts: web-page dumps (.txt, title line
@@ -47,8 +71,15 @@ def build_command(ctx: click.Context, inputs: tuple[Path, ...], outdir: Path, in
       kg build data/sample/*.txt -o output
     """
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
-    options = BuildOptions(mode=mode, k=k, base_iri=base_iri, provenance=not no_provenance,  # type: ignore[arg-type]
-                           html=not no_html, workers=workers, progress=not quiet)
+    options = BuildOptions(
+        mode=mode,
+        k=k,
+        base_iri=base_iri,
+        provenance=not no_provenance,  # type: ignore[arg-type]
+        html=not no_html,
+        workers=workers,
+        progress=not quiet,
+    )
     result = build(inputs, outdir, format=input_format, options=options)
     report = result.report
     papers = report["papers"]
@@ -57,10 +88,11 @@ def build_command(ctx: click.Context, inputs: tuple[Path, ...], outdir: Path, in
         f"{papers['rejected']} rejected)"
     )
     ents = report["entities"]
-    click.echo(f"{ents['total']} entities: " + ", ".join(f"{ents[t]} {t}" for t in
-                                                         ("Method", "Model", "Dataset", "Metric", "Task")))
-    click.echo(f"{report['mentions']['total']} mentions; " +
-               ", ".join(f"{n} {r}" for r, n in report["edges"].items()))
+    click.echo(
+        f"{ents['total']} entities: "
+        + ", ".join(f"{ents[t]} {t}" for t in ("Method", "Model", "Dataset", "Metric", "Task"))
+    )
+    click.echo(f"{report['mentions']['total']} mentions; " + ", ".join(f"{n} {r}" for r, n in report["edges"].items()))
     click.echo(f"wrote {len(result.files)} files to {outdir}/")
     if papers["rejected"]:
         click.echo(f"see {outdir}/rejects.jsonl for the {papers['rejected']} rejected records", err=True)

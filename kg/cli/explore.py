@@ -11,8 +11,15 @@ from kg.records import Entity, Paper
 
 __all__ = ["entity_command", "path_command", "related_command"]
 
-_DIR = click.option("-d", "--dir", "outdir", default="output", show_default=True,
-                    type=click.Path(file_okay=False, path_type=Path), help="Build directory.")
+_DIR = click.option(
+    "-d",
+    "--dir",
+    "outdir",
+    default="output",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build directory.",
+)
 
 
 @click.command("entity")

@@ -19,8 +19,14 @@ __all__ = ["eval_command", "extract_command"]
 
 @click.command("extract")
 @click.argument("input_file", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output JSONL, one record per input paper.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output JSONL, one record per input paper.",
+)
 @click.option("--format", "input_format", default=None, help="Input format (guessed by default).")
 @click.option("--mode", type=click.Choice(["full", "rules"]), default="full", show_default=True)
 @click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
@@ -40,10 +46,25 @@ def extract_command(input_file: Path, output: Path, input_format: str | None, mo
     nlp = build_pipeline(mode)  # type: ignore[arg-type]
     with atomic_write(output) as fh:
         for paper, mentions in extract_papers(papers, nlp, n_process=workers):
-            ents = [{"field": m.field, "start": m.start, "end": m.end, "text": m.text, "label": m.label,
-                     "confidence": m.confidence, "source": m.source} for m in mentions]
-            fh.write(json.dumps({"id": paper.id, "title": paper.title, "abstract": paper.abstract,
-                                 "entities": ents}, ensure_ascii=False) + "\n")
+            ents = [
+                {
+                    "field": m.field,
+                    "start": m.start,
+                    "end": m.end,
+                    "text": m.text,
+                    "label": m.label,
+                    "confidence": m.confidence,
+                    "source": m.source,
+                }
+                for m in mentions
+            ]
+            fh.write(
+                json.dumps(
+                    {"id": paper.id, "title": paper.title, "abstract": paper.abstract, "entities": ents},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     click.echo(f"wrote {len(papers)} records to {output}", err=True)
 
 
@@ -59,16 +80,26 @@ def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
 
 @click.command("eval")
 @click.argument("gold_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--pred", "pred_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Score these predictions instead of running the extractor.")
-@click.option("--map", "maps", multiple=True, metavar="PRED=GOLD",
-              help="Map a predicted label onto a gold label (repeatable). With none given and "
-                   "SciERC labels in the gold file, the GUIDELINES mapping is used.")
+@click.option(
+    "--pred",
+    "pred_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Score these predictions instead of running the extractor.",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="PRED=GOLD",
+    help="Map a predicted label onto a gold label (repeatable). With none given and "
+    "SciERC labels in the gold file, the GUIDELINES mapping is used.",
+)
 @click.option("--labels", default=None, help="Comma-separated gold labels to score (default: all).")
 @click.option("--mode", type=click.Choice(["full", "rules"]), default="full", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def eval_command(gold_file: Path, pred_file: Path | None, maps: tuple[str, ...], labels: str | None,
-                 mode: str, as_json: bool) -> None:
+def eval_command(
+    gold_file: Path, pred_file: Path | None, maps: tuple[str, ...], labels: str | None, mode: str, as_json: bool
+) -> None:
     """Score the extractor against GOLD_FILE (micro P/R/F1 per label and overall).
 
     \b

@@ -39,21 +39,92 @@ MERGED_KEY = "kg_mentions"
 ABBREVIATIONS_KEY = "kg_abbreviations"
 
 _LEADING_WORDS = frozenset(
-    "the a an our their its this these those such his her my your we both each every "
-    "any all some several many various existing standard".split()
+    [
+        "the",
+        "a",
+        "an",
+        "our",
+        "their",
+        "its",
+        "this",
+        "these",
+        "those",
+        "such",
+        "his",
+        "her",
+        "my",
+        "your",
+        "we",
+        "both",
+        "each",
+        "every",
+        "any",
+        "all",
+        "some",
+        "several",
+        "many",
+        "various",
+        "existing",
+        "standard",
+    ]
 )
 _VAGUE = frozenset(
-    """method methods approach approaches model models framework frameworks technique
-    techniques algorithm algorithms system systems task tasks dataset datasets data
-    benchmark benchmarks metric metrics performance results result work paper study
-    experiments experiment baseline baselines it they them this that which problem
-    problems solution solutions architecture architectures network networks
-    representation representations""".split()
+    [
+        "method",
+        "methods",
+        "approach",
+        "approaches",
+        "model",
+        "models",
+        "framework",
+        "frameworks",
+        "technique",
+        "techniques",
+        "algorithm",
+        "algorithms",
+        "system",
+        "systems",
+        "task",
+        "tasks",
+        "dataset",
+        "datasets",
+        "data",
+        "benchmark",
+        "benchmarks",
+        "metric",
+        "metrics",
+        "performance",
+        "results",
+        "result",
+        "work",
+        "paper",
+        "study",
+        "experiments",
+        "experiment",
+        "baseline",
+        "baselines",
+        "it",
+        "they",
+        "them",
+        "this",
+        "that",
+        "which",
+        "problem",
+        "problems",
+        "solution",
+        "solutions",
+        "architecture",
+        "architectures",
+        "network",
+        "networks",
+        "representation",
+        "representations",
+    ]
 )
 _EDGE_PUNCT = " \t\n.,;:!?\"'`()[]{}"
 _SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMKbmk]\b")
 _DIGIT_NAME = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z][\w.\-]*$")
-_MODEL_CUES = frozenset("model models network networks llm llms checkpoint checkpoints".split())
+_MODEL_CUES = frozenset(["model", "models", "network", "networks", "llm", "llms", "checkpoint", "checkpoints"])
 _NAME_LIKE = re.compile(r"[A-Z].*[A-Z]|\d|^[A-Z][a-z]+[A-Z]")
 
 
@@ -104,7 +175,7 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     span = text[start:end]
     if not span or any(c in span for c in "()[]{}") or "\n" in span:
         return None
-    if span.lower() in _VAGUE or len(span) < 2 and not span.isupper():
+    if span.lower() in _VAGUE or (len(span) < 2 and not span.isupper()):
         return None
     return start, end
 
@@ -146,8 +217,14 @@ class Merger:
         chosen = _select(candidates)
         long_forms = _long_forms(doc)
         doc.user_data[MERGED_KEY] = [
-            (c.start_char, c.end_char, c.label, c.source, c.confidence,
-             long_forms.get(doc.text[c.start_char:c.end_char]))
+            (
+                c.start_char,
+                c.end_char,
+                c.label,
+                c.source,
+                c.confidence,
+                long_forms.get(doc.text[c.start_char : c.end_char]),
+            )
             for c in chosen
         ]
         return doc
@@ -221,7 +298,7 @@ def _long_forms(doc: Doc) -> dict[str, str]:
 
 
 def _next_word(text: str, end: int) -> str:
-    rest = text[end:end + 40].split()
+    rest = text[end : end + 40].split()
     return rest[0].strip(".,;:") if rest else ""
 
 

@@ -106,9 +106,7 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
     if mode == "full":
         path = Path(ner_path) if ner_path else ner_model_path()
         if not (path / "meta.json").exists():
-            raise ExtractError(
-                f"no trained NER pipeline at {path}; reinstall kg or run scripts/train_ner.py"
-            )
+            raise ExtractError(f"no trained NER pipeline at {path}; reinstall kg or run scripts/train_ner.py")
         nlp = spacy.load(path, exclude=["parser", "tagger", "lemmatizer"])
         meta = _ner_meta(path)
         confidences = {str(k): float(v) for k, v in meta.get("confidence", {}).items()}
@@ -135,9 +133,7 @@ def _ner_meta(path: Path) -> dict[str, object]:
     dev = meta.get("dev", {})
     per_label = dev.get("per_label", {}) if isinstance(dev, dict) else {}
     meta["confidence"] = {
-        label: scores.get("precision", 0.5)
-        for label, scores in per_label.items()
-        if isinstance(scores, dict)
+        label: scores.get("precision", 0.5) for label, scores in per_label.items() if isinstance(scores, dict)
     }
     return meta
 

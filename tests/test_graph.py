@@ -1,0 +1,95 @@
+"""Graph construction, the paper projection and traversal functions."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from networkx.algorithms import bipartite
+
+from kg import graph as kgg
+from kg.records import Entity, Mention, Paper
+from kg.resolve import Resolution
+
+
+def test_projection_matches_networkx_idf_weights() -> None:
+    pe = {"p1": {"a", "b", "hub"}, "p2": {"a", "hub"}, "p3": {"b", "c", "hub"}, "p4": {"c", "hub"}, "p5": {"d"}}
+    links = kgg.project_papers(pe, k=10, max_df=0.5)
+    idf = kgg.idf_weights(pe)
+    b = nx.Graph()
+    b.add_nodes_from(pe, bipartite=0)
+    for p, ents in pe.items():
+        b.add_edges_from((p, e) for e in ents if e != "hub")  # hub is in 4/5 > max_df
+    proj = bipartite.generic_weighted_projected_graph(
+        b, list(pe), weight_function=lambda g, u, v: sum(idf[e] for e in set(g[u]) & set(g[v]))
+    )
+    ours = {(link.source, link.target): link.weight for link in links}
+    for u, v, d in proj.edges(data=True):
+        assert ours[(u, v)] == pytest.approx(d["weight"], abs=1e-6)
+        assert ours[(v, u)] == pytest.approx(d["weight"], abs=1e-6)
+    assert len(ours) == 2 * proj.number_of_edges()
+    assert all("hub" not in link.shared for link in links)
+
+
+def test_projection_keeps_top_k_and_prefers_rare_entities() -> None:
+    pe = {f"p{i}": {"common", f"rare{i // 2}"} for i in range(20)}
+    links = kgg.project_papers(pe, k=3, max_df=1.0)
+    out_degree: dict[str, int] = {}
+    for link in links:
+        out_degree[link.source] = out_degree.get(link.source, 0) + 1
+    assert max(out_degree.values()) <= 3
+    first = [link for link in links if link.source == "p0"]
+    assert first[0].target == "p1"  # shares the rare entity
+    assert first[0].weight == pytest.approx(math.log(20 / 2) + math.log(20 / 20))
+
+
+def _tiny() -> nx.DiGraph:
+    papers = [
+        Paper("p1", "FlashAttention on Llama 2", "x"),
+        Paper("p2", "Llama 2 on MMLU", "y"),
+        Paper("p3", "Unrelated", "z"),
+    ]
+    ents = (
+        Entity("Method:flashattention", "Method", "FlashAttention", (), 1, 1),
+        Entity("Model:llama-2", "Model", "Llama 2", ("Llama-2",), 2, 2),
+        Entity("Model:llama-2-7b", "Model", "Llama 2 7B", (), 1, 1, variant_of="Model:llama-2"),
+        Entity("Dataset:mmlu", "Dataset", "MMLU", (), 1, 1),
+    )
+    ms = [
+        Mention("p1", "title", 0, 14, "FlashAttention", "Method", 0.9, "kg_gazetteer"),
+        Mention("p1", "title", 18, 25, "Llama 2", "Model", 0.9, "kg_gazetteer"),
+        Mention("p2", "title", 0, 7, "Llama 2", "Model", 0.9, "kg_gazetteer"),
+        Mention("p2", "abstract", 0, 1, "y", "Model", 0.5, "ner"),
+        Mention("p2", "title", 11, 15, "MMLU", "Dataset", 0.9, "kg_gazetteer"),
+    ]
+    res = Resolution(
+        ents, ("Method:flashattention", "Model:llama-2", "Model:llama-2", "Model:llama-2-7b", "Dataset:mmlu")
+    )
+    return kgg.build_graph(papers, ms, res, k=5, max_df=1.0)
+
+
+def test_build_graph_schema_and_traversal(tmp_path: Path) -> None:
+    g = _tiny()
+    assert g.nodes["p1"]["kind"] == "Paper"
+    assert g.edges["p1", "Model:llama-2"]["relation"] == "usesModel"
+    assert g.edges["p2", "Dataset:mmlu"]["relation"] == "usesDataset"
+    assert g.edges["Model:llama-2-7b", "Model:llama-2"]["relation"] == "variantOf"
+    assert kgg.papers_with(g, "Model:llama-2") == ["p1", "p2"]
+    assert kgg.papers_with(g, "Model:llama-2", "Dataset:mmlu") == ["p2"]
+    assert kgg.path(g, "Method:flashattention", "Dataset:mmlu") == [
+        "Method:flashattention",
+        "p1",
+        "Model:llama-2",
+        "p2",
+        "Dataset:mmlu",
+    ]
+    assert kgg.path(g, "p3", "p1") == []
+    assert ("Dataset:mmlu", 1) in kgg.co_occurring(g, "Model:llama-2")
+    kgg.write_graph(g, tmp_path / "graph.json")
+    back = kgg.read_graph(tmp_path)
+    assert sorted(back.nodes) == sorted(g.nodes)
+    assert back.edges["p1", "Model:llama-2"]["mentions"] == g.edges["p1", "Model:llama-2"]["mentions"]
+    kgg.write_graphml(g, tmp_path / "graph.graphml")
+    assert nx.read_graphml(tmp_path / "graph.graphml").number_of_nodes() == g.number_of_nodes()

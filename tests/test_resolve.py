@@ -1,0 +1,92 @@
+"""Entity resolution rules, one test each."""
+
+from __future__ import annotations
+
+from kg.records import Mention
+from kg.resolve import normalise_key, parse_model_name, resolve, slugify
+
+
+def m(paper: str, text: str, label: str = "Method", long_form: str | None = None) -> Mention:
+    return Mention(paper, "abstract", 0, len(text), text, label, 0.9, "test", long_form=long_form)
+
+
+def by_text(mentions: list[Mention]) -> dict[str, str]:
+    res = resolve(mentions)
+    return {mm.paper_id + "/" + mm.text: eid for mm, eid in zip(mentions, res.mention_entity, strict=True)}
+
+
+def test_normalisation_folds_case_hyphens_spaces_plurals_possessives() -> None:
+    assert normalise_key("Flash Attention") == normalise_key("FlashAttention") == normalise_key("flash-attention")
+    assert normalise_key("Transformers") == normalise_key("transformer")
+    assert normalise_key("BERT's") == normalise_key("BERT")
+    assert normalise_key("Llama\u20112") == normalise_key("Llama-2")  # non-breaking hyphen
+    assert normalise_key("class") == "class" and normalise_key("analysis") == "analysis"
+    assert normalise_key("CNNs") == normalise_key("CNN")
+
+
+def test_abbreviation_defined_in_one_paper_resolves_bare_use_elsewhere() -> None:
+    ms = [
+        m("p1", "Large Language Models"),
+        m("p1", "LLMs", long_form="Large Language Models"),
+        m("p2", "LLMs"),
+        m("p3", "large language models"),
+    ]
+    ids = by_text(ms)
+    assert len(set(ids.values())) == 1
+    ent = resolve(ms).entities[0]
+    assert ent.paper_count == 3
+    assert {"LLMs", "large language models"} <= {ent.label, *ent.aliases}
+
+
+def test_ambiguous_short_form_stays_apart_and_is_reported() -> None:
+    ms = [
+        m("p1", "SQL", "Method", long_form="Structured Query Language"),
+        m("p2", "SQL", "Method", long_form="Sparse Quantized Layers"),
+        m("p3", "SQL", "Method"),
+    ]
+    res = resolve(ms)
+    ids = res.mention_entity
+    assert len(set(ids)) == 3
+    assert res.ambiguities[0].short_form == "SQL"
+    assert set(res.ambiguities[0].long_forms) == {"Structured Query Language", "Sparse Quantized Layers"}
+
+
+def test_sized_models_link_to_one_family() -> None:
+    ms = [
+        m("p1", "Llama2-7B", "Model"),
+        m("p2", "Llama-2 7B", "Model"),
+        m("p3", "LLaMA-2-7B", "Model"),
+        m("p4", "Llama-2 70B", "Model"),
+        m("p5", "Llama 2", "Model"),
+    ]
+    res = resolve(ms)
+    ids = dict(zip([x.paper_id for x in ms], res.mention_entity, strict=True))
+    assert ids["p1"] == ids["p2"] == ids["p3"]
+    assert ids["p4"] != ids["p1"]
+    ents = {e.id: e for e in res.entities}
+    assert ents[ids["p1"]].variant_of == ents[ids["p4"]].variant_of == ids["p5"]
+    assert ents[ids["p1"]].label.endswith("7B")
+
+
+def test_type_conflict_is_settled_by_majority_with_evidence() -> None:
+    ms = [m("p1", "PreludeNet", "Model"), m("p2", "PreludeNet", "Model"), m("p3", "PreludeNet", "Method")]
+    res = resolve(ms)
+    (ent,) = res.entities
+    assert ent.type == "Model"
+    assert ent.type_votes == (("Model", 2), ("Method", 1))
+    assert res.type_conflicts == (ent,)
+
+
+def test_parse_model_name_and_slug() -> None:
+    assert parse_model_name("Mistral-7B") == ("Mistral", "7B", None)
+    assert parse_model_name("Qwen2.5-72B-Instruct") == ("Qwen2.5", "72B", "Instruct")
+    assert parse_model_name("GPT-4") is None
+    assert slugify("Llama 2 7B") == "llama-2-7b"
+    assert slugify("<script>") == "script"
+
+
+def test_resolution_is_deterministic_regardless_of_input_order() -> None:
+    ms = [m("p1", "BERT", "Model"), m("p2", "RoBERTa", "Model"), m("p3", "bert", "Model")]
+    a = resolve(ms)
+    b = resolve(list(reversed(ms)))
+    assert [e.id for e in a.entities] == [e.id for e in b.entities]
