@@ -43,6 +43,9 @@ class Paper:
     url, arxiv_id, doi : str or None
     sources : tuple of str
         ``file:line`` of every input record merged into this paper, first one first.
+    record_id : str or None
+        The id the input record carried (JSONL/CSV ``id``, BibTeX key), if any;
+        ``kg extract`` echoes it so predictions line up with gold files.
     """
 
     id: str
@@ -54,6 +57,7 @@ class Paper:
     arxiv_id: str | None = None
     doi: str | None = None
     sources: tuple[str, ...] = ()
+    record_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
