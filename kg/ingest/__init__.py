@@ -1,0 +1,147 @@
+"""Ingest: read papers from the formats people have, deduplicate, report rejects.
+
+Formats, chosen by file extension or by name:
+
+==========  ===========================  =========================================
+name        extensions                   shape
+==========  ===========================  =========================================
+pagedump    ``.txt``                     title line, abstract line, page chrome
+jsonl       ``.jsonl``, ``.ndjson``      one ``{"id","title","abstract",...}`` a line
+json        ``.json``                    a list of such objects or ``{"papers": [...]}``
+csv         ``.csv``, ``.tsv``           header row with title and abstract columns
+arxiv       ``.xml``, ``.atom``          arXiv API Atom feed
+bibtex      ``.bib``                     entries with title and abstract fields
+==========  ===========================  =========================================
+
+A broken record never stops a build: it becomes a :class:`~kg.records.Reject`
+with its file, line and reason. File-level problems (missing, binary, a CSV
+without the needed columns, unsafe XML) raise :class:`~kg.errors.InputError`.
+An empty file yields nothing and logs a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.records import Paper, Reject
+
+from .arxiv import read_arxiv
+from .bibtex import read_bibtex
+from .csvfile import read_csv
+from .dedup import Deduplicator
+from .ids import normalise_title, paper_id
+from .jsonl import read_json, read_jsonl
+from .pagedump import read_pagedump
+
+__all__ = [
+    "FORMATS",
+    "IngestResult",
+    "detect_format",
+    "iter_records",
+    "normalise_title",
+    "paper_id",
+    "read_papers",
+]
+
+log = logging.getLogger(__name__)
+
+Reader = Callable[[Path], Iterator[Paper | Reject]]
+
+#: Reader of each input format.
+FORMATS: dict[str, Reader] = {
+    "pagedump": read_pagedump,
+    "jsonl": read_jsonl,
+    "json": read_json,
+    "csv": read_csv,
+    "arxiv": read_arxiv,
+    "bibtex": read_bibtex,
+}
+_EXTENSIONS = {
+    ".txt": "pagedump",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".xml": "arxiv",
+    ".atom": "arxiv",
+    ".bib": "bibtex",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """Deduplicated papers, rejected records and the counts that tie them together.
+
+    ``records_read == len(papers) + merged + len(rejects)`` always holds.
+    """
+
+    papers: tuple[Paper, ...]
+    rejects: tuple[Reject, ...]
+    records_read: int
+    merged: int
+
+
+def detect_format(path: Path, format: str | None = None) -> str:
+    """The format name for ``path`` (explicit ``format`` wins).
+
+    Raises
+    ------
+    InputError
+        Unknown format name or extension.
+    """
+    if format is not None:
+        if format not in FORMATS:
+            raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+        return format
+    name = _EXTENSIONS.get(path.suffix.lower())
+    if name is None:
+        raise InputError(
+            f"{path}: cannot tell the format from extension {path.suffix or '(none)'!r}; "
+            f"pass --format ({', '.join(FORMATS)})"
+        )
+    return name
+
+
+def iter_records(path: str | Path, format: str | None = None) -> Iterator[Paper | Reject]:
+    """Stream the records of one file: a Paper or a Reject per input record."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; pass the files inside it (e.g. {path}/*.jsonl)")
+    reader = FORMATS[detect_format(path, format)]
+    count = 0
+    for item in reader(path):
+        count += 1
+        yield item
+    if count == 0:
+        log.warning("%s: no records found (empty file?)", path)
+
+
+def read_papers(paths: Iterable[str | Path], format: str | None = None) -> IngestResult:
+    """Read and deduplicate the papers of several files.
+
+    Parameters
+    ----------
+    paths : iterable of path
+    format : str, optional
+        Force one format for all files (see :data:`FORMATS`).
+
+    Returns
+    -------
+    IngestResult
+    """
+    dedup = Deduplicator()
+    rejects: list[Reject] = []
+    read = 0
+    for path in paths:
+        for item in iter_records(path, format):
+            read += 1
+            if isinstance(item, Reject):
+                rejects.append(item)
+            else:
+                dedup.add(item)
+    return IngestResult(dedup.papers(), tuple(rejects), read, dedup.merged)

@@ -1,0 +1,94 @@
+"""A small BibTeX reader: entries with title and abstract fields, nested braces, quotes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from kg.records import Paper, Reject
+
+from .records import make_paper, snippet
+from .text import read_text
+
+__all__ = ["parse_bibtex_fields", "read_bibtex"]
+
+_ENTRY = re.compile(r"@(\w+)\s*[{(]", re.ASCII)
+_LATEX_ACCENT = re.compile(r"\\[`'^\"~=.uvHtcdb]\{?(\w)\}?")
+
+
+def _balanced(text: str, start: int, open_ch: str, close_ch: str) -> int:
+    """Index just past the bracket closing the one at ``start``, or -1."""
+    depth = 0
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == open_ch:
+            depth += 1
+        elif ch == close_ch:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return -1
+
+
+def _unbrace(value: str) -> str:
+    value = _LATEX_ACCENT.sub(r"\1", value)
+    return re.sub(r"\s+", " ", value.replace("{", "").replace("}", "")).strip()
+
+
+def parse_bibtex_fields(body: str) -> tuple[str, dict[str, str]]:
+    """Parse ``key, field = {value}, ...`` into the key and a field dict."""
+    key, _, rest = body.partition(",")
+    fields: dict[str, str] = {}
+    i = 0
+    pattern = re.compile(r"\s*([A-Za-z][\w-]*)\s*=\s*")
+    while i < len(rest):
+        m = pattern.match(rest, i)
+        if not m:
+            i += 1
+            continue
+        name = m.group(1).lower()
+        j = m.end()
+        if j < len(rest) and rest[j] == "{":
+            end = _balanced(rest, j, "{", "}")
+            end = len(rest) if end < 0 else end
+            value = rest[j + 1 : end - 1]
+        elif j < len(rest) and rest[j] == '"':
+            end = rest.find('"', j + 1)
+            end = len(rest) if end < 0 else end + 1
+            value = rest[j + 1 : end - 1]
+        else:
+            m2 = re.match(r"[^,]*", rest[j:])
+            value = m2.group(0) if m2 else ""
+            end = j + len(value)
+        fields[name] = _unbrace(value)
+        i = end
+    return key.strip(), fields
+
+
+def read_bibtex(path: Path) -> Iterator[Paper | Reject]:
+    """Yield a Paper or Reject per BibTeX entry (``@comment``/``@string``/``@preamble`` skipped)."""
+    text = read_text(path)
+    for m in _ENTRY.finditer(text):
+        kind = m.group(1).lower()
+        line = text.count("\n", 0, m.start()) + 1
+        if kind in ("comment", "string", "preamble"):
+            continue
+        open_at = m.end() - 1
+        close_ch = "}" if text[open_at] == "{" else ")"
+        end = _balanced(text, open_at, text[open_at], close_ch)
+        if end < 0:
+            yield Reject(str(path), line, "unterminated BibTeX entry", snippet(text[m.start() :]))
+            continue
+        key, fields = parse_bibtex_fields(text[open_at + 1 : end - 1])
+        fields.setdefault("id", key)
+        if "eprint" in fields and "arxiv_id" not in fields:
+            fields["arxiv_id"] = fields["eprint"]
+        if "author" in fields:
+            fields["authors"] = fields.pop("author")
+        yield make_paper(fields, path, line)

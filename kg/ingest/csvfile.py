@@ -1,0 +1,73 @@
+"""Reader for CSV/TSV files with a header row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.records import Paper, Reject
+
+from .records import make_paper, snippet
+from .text import read_text
+
+__all__ = ["read_csv"]
+
+_COLUMNS = {
+    "title": ("title", "paper_title", "name"),
+    "abstract": ("abstract", "summary", "paper_abstract", "description"),
+    "id": ("id", "paper_id", "key"),
+    "authors": ("authors", "author"),
+    "year": ("year", "date", "published"),
+    "url": ("url", "link"),
+    "arxiv_id": ("arxiv_id", "arxiv", "eprint"),
+    "doi": ("doi",),
+}
+
+
+def read_csv(path: Path) -> Iterator[Paper | Reject]:
+    """Yield a Paper or Reject per data row; column names are matched case-insensitively.
+
+    Raises
+    ------
+    InputError
+        When the header lacks a title or an abstract column.
+    """
+    text = read_text(path)
+    if not text.strip():
+        return
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    if delimiter == ",":
+        try:
+            delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+        except csv.Error:
+            delimiter = ","
+    csv.field_size_limit(16 * 1024 * 1024)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
+    except (StopIteration, csv.Error):
+        return
+    index = {field: next((header.index(c) for c in names if c in header), None) for field, names in _COLUMNS.items()}
+    missing = [f for f in ("title", "abstract") if index[f] is None]
+    if missing:
+        raise InputError(
+            f"{path}: CSV header has no {' or '.join(missing)} column (found: {', '.join(header) or 'nothing'}); "
+            "need 'title' and 'abstract' (or 'summary')"
+        )
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) < len(header) and len(row) <= max(i for i in index.values() if i is not None):
+                yield Reject(
+                    str(path), line, f"row has {len(row)} columns, header has {len(header)}", snippet(",".join(row))
+                )
+                continue
+            fields = {f: row[i] for f, i in index.items() if i is not None and i < len(row) and row[i].strip()}
+            yield make_paper(fields, path, line)
+    except csv.Error as err:
+        yield Reject(str(path), reader.line_num, f"malformed CSV ({err})", "")

@@ -1,0 +1,67 @@
+"""Readers for JSON Lines and JSON files of paper records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kg.errors import InputError
+from kg.records import Paper, Reject
+
+from .records import make_paper, snippet
+from .text import read_text
+
+__all__ = ["read_json", "read_jsonl"]
+
+_ALIASES = {"summary": "abstract", "name": "title", "author": "authors", "arxiv": "arxiv_id", "eprint": "arxiv_id"}
+
+
+def _fields(obj: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        k = str(key).strip().lower()
+        out.setdefault(_ALIASES.get(k, k), value)
+    return out
+
+
+def read_jsonl(path: Path) -> Iterator[Paper | Reject]:
+    """Yield one Paper or Reject per non-blank line of a JSONL file."""
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            yield Reject(str(path), lineno, f"not valid JSON ({err.msg})", snippet(line))
+            continue
+        if not isinstance(obj, dict):
+            yield Reject(str(path), lineno, "JSON value is not an object", snippet(line))
+            continue
+        yield make_paper(_fields(obj), path, lineno)
+
+
+def read_json(path: Path) -> Iterator[Paper | Reject]:
+    """Yield the records of a JSON file: a list of objects or ``{"papers": [...]}``.
+
+    Records are numbered from 1 in the ``line`` field of rejects.
+    """
+    text = read_text(path)
+    if not text.strip():
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"{path}:{err.lineno}: not valid JSON ({err.msg}); for one record per line use .jsonl"
+        ) from err
+    if isinstance(data, dict):
+        data = data.get("papers", data.get("records", [data]))
+    if not isinstance(data, list):
+        raise InputError(f'{path}: expected a list of paper objects or {{"papers": [...]}}')
+    for i, obj in enumerate(data, 1):
+        if isinstance(obj, dict):
+            yield make_paper(_fields(obj), path, i)
+        else:
+            yield Reject(str(path), i, "record is not an object", snippet(obj))
