@@ -1,0 +1,257 @@
+"""The ``kg_gazetteer`` component: curated names of models, datasets, metrics, tasks and methods.
+
+The vocabulary is data, not code: ``resources/gazetteer.jsonl`` holds one entry
+a line (``canonical``, ``type``, ``aliases``, ``case_sensitive``,
+``cue_required``, ``source`` and optional ``patterns``); ``resources/SOURCES.md``
+says where the entries come from.
+
+Matching rules, chosen to keep common words from becoming entities:
+
+* a surface form with an upper-case letter ("BERT", "LLMs", "Places") only
+  matches exactly as written; an all-lower-case one ("question answering") also
+  matches in any case, unless the entry is ``case_sensitive``;
+* a ``cue_required`` entry ("Places", "ARC", "Gemini", "MATH") only fires when
+  its sentence holds a cue word for its type ("dataset", "benchmark" for a
+  Dataset; "model", "LLM" for a Model; "score", "metric" for a Metric);
+* among overlapping hits the longest wins; a Model hit swallows a following size
+  ("Llama-2 7B", "Llama2-7B", "Qwen2.5-72B-Instruct");
+* ``patterns`` are regular expressions over single tokens for open-ended
+  families ("YOLOv10", "ResNet-152").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from kg.errors import ExtractError
+from kg.records import ENTITY_TYPES
+
+from .candidates import add_candidate
+
+__all__ = ["CUE_WORDS", "Gazetteer", "GazetteerEntry", "GazetteerMatcher", "load_gazetteer"]
+
+#: Words that must share a sentence with a ``cue_required`` entry of each type.
+CUE_WORDS: dict[str, frozenset[str]] = {
+    "Dataset": frozenset(
+        "dataset datasets benchmark benchmarks corpus corpora evaluate evaluated evaluation suite split test".split()
+    ),
+    "Model": frozenset("model models llm llms language gpt chatbot assistant checkpoint checkpoints".split()),
+    "Metric": frozenset("score scores metric metrics measured higher lower improves improvement".split()),
+    "Method": frozenset("method methods technique algorithm framework".split()),
+    "Task": frozenset("task tasks".split()),
+}
+_SIZE_TOKEN = re.compile(r"^\d+(?:\.\d+)?[BMKbmk]$|^\d+x\d+[BMKbm]$")
+_SIZE_SUFFIX = re.compile(r"^(?:Instruct|Chat|Base|Coder|Math|Vision|VL|it|chat|instruct|base)$")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerEntry:
+    """One curated name with its aliases."""
+
+    canonical: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    cue_required: bool = False
+    source: str = ""
+    patterns: tuple[str, ...] = ()
+
+    @property
+    def surfaces(self) -> tuple[str, ...]:
+        """The canonical name followed by its aliases."""
+        return (self.canonical, *self.aliases)
+
+
+def default_path() -> Path:
+    """The gazetteer file shipped with kg."""
+    return Path(str(resources.files("kg.extract") / "resources" / "gazetteer.jsonl"))
+
+
+def _entry(obj: object, where: str) -> GazetteerEntry:
+    if not isinstance(obj, dict) or not isinstance(obj.get("canonical"), str) or not obj["canonical"].strip():
+        raise ExtractError(f"{where}: a gazetteer entry needs a non-empty 'canonical' name")
+    if obj.get("type") not in ENTITY_TYPES:
+        raise ExtractError(f"{where}: type {obj.get('type')!r} is not one of {', '.join(ENTITY_TYPES)}")
+    aliases = obj.get("aliases", [])
+    patterns = obj.get("patterns", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise ExtractError(f"{where}: 'aliases' must be a list of strings")
+    try:
+        for p in patterns:
+            re.compile(p)
+    except (re.error, TypeError) as err:
+        raise ExtractError(f"{where}: bad pattern ({err})") from err
+    return GazetteerEntry(
+        canonical=obj["canonical"].strip(),
+        type=obj["type"],
+        aliases=tuple(a.strip() for a in aliases if a.strip()),
+        case_sensitive=bool(obj.get("case_sensitive", False)),
+        cue_required=bool(obj.get("cue_required", False)),
+        source=str(obj.get("source", "")),
+        patterns=tuple(patterns),
+    )
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> tuple[GazetteerEntry, ...]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise ExtractError(f"{path}: cannot read the gazetteer ({err})") from err
+    entries = []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as err:
+            raise ExtractError(f"{path}:{lineno}: not valid JSON ({err})") from err
+        entries.append(_entry(obj, f"{path}:{lineno}"))
+    return tuple(entries)
+
+
+def load_gazetteer(path: str | Path | None = None) -> tuple[GazetteerEntry, ...]:
+    """Load gazetteer entries (the shipped file by default).
+
+    Raises
+    ------
+    ExtractError
+        A line that is not a valid entry, with file and line.
+    """
+    return _load(str(Path(path) if path is not None else default_path()))
+
+
+def lookup_key(surface: str, fold_case: bool) -> str:
+    """Normalise dashes, spaces and (optionally) case for dictionary lookups."""
+    text = _DASHES.sub("-", unicodedata.normalize("NFKC", surface)).strip()
+    text = re.sub(r"\s+", " ", text)
+    return text.casefold() if fold_case else text
+
+
+def _singular(surface: str) -> str | None:
+    if len(surface) > 3 and surface.endswith("s") and not surface.endswith("ss"):
+        return surface[:-1]
+    return None
+
+
+class Gazetteer:
+    """Look up surface forms in the curated vocabulary.
+
+    Examples
+    --------
+    >>> gaz = Gazetteer()
+    >>> gaz.lookup("LLaMA-2").canonical
+    'Llama 2'
+    >>> gaz.lookup("places") is None   # "Places" the dataset is case-sensitive
+    True
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.entries = load_gazetteer(path)
+        self._exact: dict[str, GazetteerEntry] = {}
+        self._folded: dict[str, GazetteerEntry] = {}
+        for entry in self.entries:
+            for surface in entry.surfaces:
+                self._exact.setdefault(lookup_key(surface, False), entry)
+                if not entry.case_sensitive:
+                    self._folded.setdefault(lookup_key(surface, True), entry)
+
+    def lookup(self, surface: str) -> GazetteerEntry | None:
+        """The entry naming ``surface`` (or its singular), or ``None``."""
+        for form in (surface, _singular(surface)):
+            if not form:
+                continue
+            hit = self._exact.get(lookup_key(form, False)) or self._folded.get(lookup_key(form, True))
+            if hit is not None:
+                return hit
+        return None
+
+
+class GazetteerMatcher:
+    """Finds gazetteer entries in docs (the ``kg_gazetteer`` component)."""
+
+    def __init__(self, nlp: Language, path: str | Path | None, confidence: float) -> None:
+        self.entries = load_gazetteer(path)
+        self.confidence = confidence
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.patterns: list[tuple[re.Pattern[str], int]] = []
+        make = nlp.make_doc
+        for i, entry in enumerate(self.entries):
+            key = str(i)
+            exact, folded = [], []
+            for surface in entry.surfaces:
+                if entry.case_sensitive or surface != surface.lower():
+                    exact.append(surface)
+                else:
+                    folded.append(surface)
+            if exact:
+                self.exact.add(key, [make(s) for s in exact])
+            if folded:
+                self.folded.add(key, [make(s) for s in folded])
+            self.patterns.extend((re.compile(p), i) for p in entry.patterns)
+
+    def __call__(self, doc: Doc) -> Doc:
+        hits: list[tuple[int, int, int]] = []
+        for matcher in (self.exact, self.folded):
+            for match_id, start, end in matcher(doc):
+                hits.append((start, end, int(doc.vocab.strings[match_id])))
+        for token in doc:
+            for pattern, i in self.patterns:
+                if pattern.match(token.text):
+                    hits.append((token.i, token.i + 1, i))
+        for start, end, i in _longest_first(hits):
+            entry = self.entries[i]
+            span = doc[start:end]
+            if entry.cue_required and not _has_cue(span, entry.type):
+                continue
+            if entry.type == "Model":
+                end = _extend_size(doc, end)
+            add_candidate(doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), entry.type,
+                          "kg_gazetteer", self.confidence)
+        return doc
+
+
+def _longest_first(hits: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    taken: list[tuple[int, int, int]] = []
+    for hit in sorted(set(hits), key=lambda h: (-(h[1] - h[0]), h[0], h[2])):
+        if all(hit[1] <= t[0] or t[1] <= hit[0] for t in taken):
+            taken.append(hit)
+    return sorted(taken)
+
+
+def _has_cue(span: Span, etype: str) -> bool:
+    cues = CUE_WORDS.get(etype, frozenset())
+    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+    return any(t.lower_ in cues for t in sent if not (span.start <= t.i < span.end))
+
+
+def _extend_size(doc: Doc, end: int) -> int:
+    """Swallow a size after a model name: ``7B``, ``- 7B``, ``-7B-Instruct``."""
+    i = end
+    if i < len(doc) and doc[i].text == "-" and doc[i].whitespace_ == "" and doc[i - 1].whitespace_ == "":
+        i += 1
+    if i < len(doc) and _SIZE_TOKEN.match(doc[i].text) and (i == end or doc[i - 1].whitespace_ == ""):
+        i += 1
+        if i + 1 < len(doc) and doc[i].text == "-" and _SIZE_SUFFIX.match(doc[i + 1].text):
+            i += 2
+        return i
+    return end
+
+
+@Language.factory("kg_gazetteer", default_config={"path": None, "confidence": 0.95})
+def make_gazetteer(nlp: Language, name: str, path: str | None, confidence: float) -> GazetteerMatcher:
+    """Create the ``kg_gazetteer`` component (see the module docstring)."""
+    return GazetteerMatcher(nlp, path, confidence)
