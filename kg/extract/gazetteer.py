@@ -44,12 +44,29 @@ __all__ = ["CUE_WORDS", "Gazetteer", "GazetteerEntry", "GazetteerMatcher", "load
 #: Words that must share a sentence with a ``cue_required`` entry of each type.
 CUE_WORDS: dict[str, frozenset[str]] = {
     "Dataset": frozenset(
-        "dataset datasets benchmark benchmarks corpus corpora evaluate evaluated evaluation suite split test".split()
+        [
+            "dataset",
+            "datasets",
+            "benchmark",
+            "benchmarks",
+            "corpus",
+            "corpora",
+            "evaluate",
+            "evaluated",
+            "evaluation",
+            "suite",
+            "split",
+            "test",
+        ]
     ),
-    "Model": frozenset("model models llm llms language gpt chatbot assistant checkpoint checkpoints".split()),
-    "Metric": frozenset("score scores metric metrics measured higher lower improves improvement".split()),
-    "Method": frozenset("method methods technique algorithm framework".split()),
-    "Task": frozenset("task tasks".split()),
+    "Model": frozenset(
+        ["model", "models", "llm", "llms", "language", "gpt", "chatbot", "assistant", "checkpoint", "checkpoints"]
+    ),
+    "Metric": frozenset(
+        ["score", "scores", "metric", "metrics", "measured", "higher", "lower", "improves", "improvement"]
+    ),
+    "Method": frozenset(["method", "methods", "technique", "algorithm", "framework"]),
+    "Task": frozenset(["task", "tasks"]),
 }
 _SIZE_TOKEN = re.compile(r"^\d+(?:\.\d+)?[BMKbmk]$|^\d+x\d+[BMKbm]$")
 _SIZE_SUFFIX = re.compile(r"^(?:Instruct|Chat|Base|Coder|Math|Vision|VL|it|chat|instruct|base)$")
@@ -187,7 +204,7 @@ class GazetteerMatcher:
         self.confidence = confidence
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.patterns: list[tuple[re.Pattern[str], int]] = []
+        pattern_parts: list[str] = []
         make = nlp.make_doc
         for i, entry in enumerate(self.entries):
             key = str(i)
@@ -201,17 +218,24 @@ class GazetteerMatcher:
                 self.exact.add(key, [make(s) for s in exact])
             if folded:
                 self.folded.add(key, [make(s) for s in folded])
-            self.patterns.extend((re.compile(p), i) for p in entry.patterns)
+            pattern_parts.extend(
+                f"(?P<p{i}_{j}>{p.removeprefix('^').removesuffix('$')})" for j, p in enumerate(entry.patterns)
+            )
+        # One regex over the text for all open-ended families, anchored at token-like boundaries.
+        self.pattern = (
+            re.compile(r"(?<![\w\-.])(?:" + "|".join(pattern_parts) + r")(?![\w\-])") if pattern_parts else None
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         hits: list[tuple[int, int, int]] = []
         for matcher in (self.exact, self.folded):
             for match_id, start, end in matcher(doc):
                 hits.append((start, end, int(doc.vocab.strings[match_id])))
-        for token in doc:
-            for pattern, i in self.patterns:
-                if pattern.match(token.text):
-                    hits.append((token.i, token.i + 1, i))
+        if self.pattern is not None:
+            for m in self.pattern.finditer(doc.text):
+                span = doc.char_span(m.start(), m.end())
+                if span is not None and m.lastgroup:
+                    hits.append((span.start, span.end, int(m.lastgroup[1:].split("_")[0])))
         for start, end, i in _longest_first(hits):
             entry = self.entries[i]
             span = doc[start:end]
@@ -219,8 +243,9 @@ class GazetteerMatcher:
                 continue
             if entry.type == "Model":
                 end = _extend_size(doc, end)
-            add_candidate(doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), entry.type,
-                          "kg_gazetteer", self.confidence)
+            add_candidate(
+                doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), entry.type, "kg_gazetteer", self.confidence
+            )
         return doc
 
 

@@ -212,10 +212,11 @@ class Merger:
         self.gazetteer = Gazetteer()
 
     def __call__(self, doc: Doc) -> Doc:
-        candidates = [c for c in self._collect(doc) if c is not None]
-        candidates.extend(self._abbreviation_candidates(doc, candidates))
+        text = doc.text  # built once: Doc.text joins all tokens on every access
+        candidates = [c for c in self._collect(doc, text) if c is not None]
+        candidates.extend(self._abbreviation_candidates(doc, text, candidates))
         chosen = _select(candidates)
-        long_forms = _long_forms(doc)
+        long_forms = _long_forms(doc, text)
         doc.user_data[MERGED_KEY] = [
             (
                 c.start_char,
@@ -223,13 +224,13 @@ class Merger:
                 c.label,
                 c.source,
                 c.confidence,
-                long_forms.get(doc.text[c.start_char : c.end_char]),
+                long_forms.get(text[c.start_char : c.end_char]),
             )
             for c in chosen
         ]
         return doc
 
-    def _collect(self, doc: Doc) -> list[Candidate | None]:
+    def _collect(self, doc: Doc, text: str) -> list[Candidate | None]:
         raw = get_candidates(doc)
         raw.extend(
             Candidate(
@@ -241,39 +242,39 @@ class Merger:
             )
             for ent in doc.ents
         )
-        return [self._refine(doc, c) for c in raw]
+        return [self._refine(text, c) for c in raw]
 
-    def _refine(self, doc: Doc, cand: Candidate) -> Candidate | None:
-        bounds = clean_span(doc.text, cand.start_char, cand.end_char)
+    def _refine(self, text: str, cand: Candidate) -> Candidate | None:
+        bounds = clean_span(text, cand.start_char, cand.end_char)
         if bounds is None:
             return None
         start, end = bounds
-        surface = doc.text[start:end]
+        surface = text[start:end]
         label = cand.label
         entry = self.gazetteer.lookup(surface)
         if entry is not None and cand.source != "kg_gazetteer":
             label = entry.type
-        elif label == "Method" and looks_like_model(surface, _next_word(doc.text, end)):
+        elif label == "Method" and looks_like_model(surface, _next_word(text, end)):
             label = "Model"
         elif label == "Dataset" and cand.source == "ner" and not _NAME_LIKE.search(surface):
             return None  # SciERC's "Material" includes generic stuff ("image sequence")
         return Candidate(start, end, label, cand.source, cand.confidence)
 
-    def _abbreviation_candidates(self, doc: Doc, candidates: list[Candidate]) -> list[Candidate]:
+    def _abbreviation_candidates(self, doc: Doc, text: str, candidates: list[Candidate]) -> list[Candidate]:
         extra: list[Candidate] = []
         for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, []):
-            short = doc.text[short_s:short_e]
-            occurrences = short_form_occurrences(doc, short)
+            short = text[short_s:short_e]
+            occurrences = short_form_occurrences(text, short)
             spans = [(long_s, long_e), (short_s, short_e), *occurrences]
             votes: Counter[str] = Counter()
             for c in candidates:
                 if any(c.start_char < e and s < c.end_char for s, e in spans):
                     votes[c.label] += 3 - min(priority(c), 2)
-            label = votes.most_common(1)[0][0] if votes else head_type(doc.text[long_s:long_e])
+            label = votes.most_common(1)[0][0] if votes else head_type(text[long_s:long_e])
             if label is None:
                 continue
             for s, e in sorted(set(spans)):
-                if clean_span(doc.text, s, e) == (s, e):
+                if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
         return extra
 
@@ -290,9 +291,9 @@ def _select(candidates: list[Candidate]) -> list[Candidate]:
     return sorted(taken, key=lambda c: (c.start_char, c.end_char))
 
 
-def _long_forms(doc: Doc) -> dict[str, str]:
+def _long_forms(doc: Doc, text: str) -> dict[str, str]:
     return {
-        doc.text[short_s:short_e]: doc.text[long_s:long_e]
+        text[short_s:short_e]: text[long_s:long_e]
         for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, [])
     }
 

@@ -19,6 +19,7 @@ abbreviation defined in the abstract also finds its short form in the title.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -68,13 +69,12 @@ def field_break(doc: Doc) -> Doc:
     Titles rarely end in punctuation, so the sentencizer alone would glue the
     title to the abstract's first sentence.
     """
-    sep = doc.text.find(FIELD_SEPARATOR)
-    if sep < 0:
-        return doc
+    seen_break = False
     for token in doc:
-        if token.idx >= sep + len(FIELD_SEPARATOR):
+        if seen_break and not token.is_space:
             token.is_sent_start = True
             break
+        seen_break = seen_break or FIELD_SEPARATOR in token.text_with_ws
     return doc
 
 
@@ -170,6 +170,9 @@ def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
     title_len = len(paper.title)
     abstract_start = title_len + len(FIELD_SEPARATOR)
     mentions: list[Mention] = []
+    sentences = [(s.start_char, s.end_char) for s in doc.sents]
+    starts = [s for s, _ in sentences]
+    text = doc.text
     for m in _merge.get_mentions(doc):
         if m.end_char <= title_len:
             field: Literal["title", "abstract"] = "title"
@@ -181,8 +184,8 @@ def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
             text = paper.abstract[start:end]
         else:
             continue  # spans the separator: not a mention of either field
-        sentence = doc.char_span(m.start_char, m.end_char, alignment_mode="expand")
-        sent_text = sentence.sent.text.strip() if sentence is not None else ""
+        s_start, s_end = sentences[max(0, bisect.bisect_right(starts, m.start_char) - 1)]
+        sent_text = text[s_start:s_end].strip()
         mentions.append(
             Mention(
                 paper_id=paper.id,

@@ -1,0 +1,192 @@
+"""The ``kg_abbreviations`` component: long form / short form pairs (Schwartz & Hearst 2003).
+
+"Large Language Models (LLMs)" pairs the short form "LLMs" with the long form
+"Large Language Models": the short form's letters occur, in order, in the long
+form, its first letter at the start of a word, and the long form has at most
+``min(len(short) + 5, 2 * len(short))`` words. The reverse order, "KV (key-value)",
+is tried too.
+
+The component only annotates: pairs are stored in ``doc.user_data`` as plain
+tuples ``(long_start, long_end, short_start, short_end)`` (character offsets), so
+docs survive multiprocessing; typing and propagation to later bare uses of the
+short form happen in ``kg_merge``.
+
+References
+----------
+A. Schwartz and M. Hearst. A simple algorithm for identifying abbreviation
+definitions in biomedical text. Pacific Symposium on Biocomputing, 2003.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+__all__ = [
+    "ABBREVIATIONS_KEY",
+    "AbbreviationPair",
+    "best_long_form",
+    "find_abbreviations",
+    "get_abbreviations",
+    "short_form_occurrences",
+]
+
+ABBREVIATIONS_KEY = "kg_abbreviations"
+_PAREN = re.compile(r"\(([^()\n]{1,60})\)")
+_SENT_BREAK = re.compile(r"(?:[.!?;]\s+|\n\s*\n|:\s+)")
+_LEADING = {"the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "by", "from", "as", "our", "we"}
+
+
+@dataclass(frozen=True, slots=True)
+class AbbreviationPair:
+    """A long form and its short form, with character offsets into the doc."""
+
+    long_form: str
+    long_start: int
+    long_end: int
+    short_form: str
+    short_start: int
+    short_end: int
+
+
+def is_short_form(text: str) -> bool:
+    """Whether ``text`` can be an abbreviation: 2–10 chars, one or two words, a capital.
+
+    Examples
+    --------
+    >>> [is_short_form(t) for t in ("LLMs", "PreludeNet", "2023", "i.e.", "N = 65", "see Fig. 3")]
+    [True, True, False, False, False, False]
+    """
+    if not 2 <= len(text) <= 12 or len(text.split()) > 2 or not text[0].isalnum():
+        return False
+    if not any(c.isupper() for c in text) or not any(c.isalpha() for c in text):
+        return False
+    return not re.search(r"[=,;:<>]|\bet al\b|^(?:e\.g|i\.e|cf|Fig|Table|Eq|Sec)\b", text)
+
+
+def best_long_form(short: str, long: str) -> int | None:
+    """Start index in ``long`` of the shortest long form matching ``short``, or ``None``.
+
+    Examples
+    --------
+    >>> text = "adapting Large Language Models"
+    >>> text[best_long_form("LLMs", text):]
+    'Large Language Models'
+    """
+    s, i = len(short) - 1, len(long) - 1
+    while s >= 0:
+        ch = short[s].lower()
+        if not ch.isalnum():
+            s -= 1
+            continue
+        while i >= 0 and (
+            long[i].lower() != ch or (s == 0 and i > 0 and (long[i - 1].isalnum() or long[i - 1] == "-"))
+        ):
+            i -= 1
+        if i < 0:
+            return None
+        i -= 1
+        s -= 1
+    return i + 1
+
+
+def _left_context(text: str, end: int, max_words: int) -> tuple[int, str]:
+    """The last ``max_words`` words before ``end`` within the same sentence."""
+    start = 0
+    for m in _SENT_BREAK.finditer(text, 0, end):
+        start = m.end()
+    words = list(re.finditer(r"\S+", text[start:end]))[-max_words:]
+    if not words:
+        return end, ""
+    offset = start + words[0].start()
+    return offset, text[offset:end]
+
+
+def _trim_long(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while end > start and text[end - 1] in " ,;-":
+        end -= 1
+    words = text[start:end].split(" ")
+    while len(words) > 1 and words[0].lower() in _LEADING:
+        start += len(words[0]) + 1
+        words = words[1:]
+    return (start, end) if end > start else None
+
+
+def _pair(text: str, short_start: int, short_end: int, long_start: int, long_end: int) -> AbbreviationPair | None:
+    short = text[short_start:short_end]
+    long = text[long_start:long_end]
+    if len(long) <= len(short) or short.lower() in long.lower().split():
+        return None
+    return AbbreviationPair(long, long_start, long_end, short, short_start, short_end)
+
+
+def find_abbreviations(doc: Doc | str) -> list[AbbreviationPair]:
+    """Find "long form (SF)" and "SF (long form)" definitions in a doc or string."""
+    text = doc if isinstance(doc, str) else doc.text
+    pairs: list[AbbreviationPair] = []
+    for m in _PAREN.finditer(text):
+        inner = m.group(1).strip()
+        inner_start = m.start(1) + m.group(1).index(inner) if inner else m.start(1)
+        if is_short_form(inner):
+            n_chars = sum(c.isalnum() for c in inner)
+            ctx_start, ctx = _left_context(text, m.start(), min(n_chars + 5, n_chars * 2))
+            rel = best_long_form(inner, ctx.rstrip())
+            if rel is None:
+                continue
+            bounds = _trim_long(text, ctx_start + rel, ctx_start + len(ctx.rstrip()))
+            if bounds is None:
+                continue
+            pair = _pair(text, inner_start, inner_start + len(inner), *bounds)
+        else:
+            prev = re.search(r"(\S+)\s*$", text[: m.start()])
+            if prev is None or not is_short_form(prev.group(1)) or len(inner) < len(prev.group(1)) + 3:
+                continue
+            rel = best_long_form(prev.group(1), inner)
+            if rel != 0:
+                continue
+            pair = _pair(text, prev.start(1), prev.end(1), inner_start, inner_start + len(inner))
+        if pair is not None:
+            pairs.append(pair)
+    return pairs
+
+
+def get_abbreviations(doc: Doc) -> list[AbbreviationPair]:
+    """The pairs ``kg_abbreviations`` stored on ``doc``."""
+    text = doc.text
+    return [
+        AbbreviationPair(text[ls:le], ls, le, text[ss:se], ss, se)
+        for ls, le, ss, se in doc.user_data.get(ABBREVIATIONS_KEY, [])
+    ]
+
+
+def short_form_occurrences(doc: Doc | str, short_form: str) -> list[tuple[int, int]]:
+    """Every bare use of ``short_form`` (or its plural/singular) outside its definition.
+
+    Examples
+    --------
+    >>> short_form_occurrences("LLMs are big (LLMs). An LLM can reason.", "LLMs")
+    [(0, 4), (24, 27)]
+    """
+    text = doc if isinstance(doc, str) else doc.text
+    stem = short_form[:-1] if short_form.endswith("s") and len(short_form) > 2 else short_form
+    pattern = re.compile(r"(?<![\w\-(])" + re.escape(stem) + r"s?(?![\w\-)])")
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+@Language.factory("kg_abbreviations")
+def make_abbreviations(nlp: Language, name: str) -> AbbreviationDetector:
+    """Create the ``kg_abbreviations`` component."""
+    return AbbreviationDetector()
+
+
+class AbbreviationDetector:
+    """Stores Schwartz–Hearst pairs of a doc in ``doc.user_data["kg_abbreviations"]``."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.user_data[ABBREVIATIONS_KEY] = [
+            (p.long_start, p.long_end, p.short_start, p.short_end) for p in find_abbreviations(doc.text)
+        ]
+        return doc

@@ -1,0 +1,577 @@
+"""The ``kg_patterns`` component: contextual cues that name new entities.
+
+Papers name their own contributions and the things they test on in a few
+stock phrasings. Each rule below is a small function over the doc text that
+proposes typed spans with a fixed confidence; rules with confidence >= 0.8 rank
+above the statistical NER in ``kg_merge``, the others below it.
+
+==================  ==========  ========================================================
+rule                confidence  cue
+==================  ==========  ========================================================
+``model_size``      0.90        "Mistral-7B", "Llama 2 70B", "Qwen2.5-72B-Instruct"
+``title_prefix``    0.85        the title's "Name: description" prefix (+ its later uses)
+``named``           0.85        "called / named / dubbed / termed X", "we propose X"
+``the_x_dataset``   0.85        "the X dataset / benchmark / corpus" -> "X"
+``evaluate_on``     0.80        "evaluate ... on X, Y and Z" (name-like items)
+``metric_phrase``   0.80        "1.67x speedup", "reduces latency", "lower perplexity"
+``task_phrase``     0.70        "monocular depth estimation", "camouflaged object detection"
+``name_shape``      0.50        CamelCase or digit-bearing names ("DepthMaster", "ChatGLM2")
+==================  ==========  ========================================================
+
+Task phrases are kept tight: up to three lower-case modifiers before the task
+head, never evaluative adjectives ("accurate", "efficient", "robust", "real-time").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .candidates import add_candidate
+
+__all__ = ["RULES", "PatternMatcher", "find_patterns", "head_type", "type_from_context"]
+
+Hit = tuple[int, int, str, str, float]  # start, end, label, rule, confidence
+
+_NAME = r"[A-Z][\w.]*(?:-[\w.]+)*"
+# A name-like token: capitals inside, digits, or CamelCase ("PreludeNet", "YOLOv10", "OVO-Bench").
+_NAMELIKE = re.compile(r"^(?=.{2,40}$)(?:[A-Za-z][\w.\-]*[A-Z0-9][\w.\-]*|[A-Z]{2,}[\w\-]*)$")
+_NOT_NAMES = frozenset(
+    [
+        "AI",
+        "GPU",
+        "GPUs",
+        "CPU",
+        "CPUs",
+        "TPU",
+        "TPUs",
+        "FP8",
+        "FP16",
+        "FP32",
+        "BF16",
+        "INT4",
+        "INT8",
+        "INT2",
+        "2D",
+        "3D",
+        "4D",
+        "1D",
+        "ML",
+        "NLP",
+        "CV",
+        "API",
+        "APIs",
+        "URL",
+        "SOTA",
+        "II",
+        "III",
+        "IV",
+        "OOD",
+        "IID",
+        "RGB",
+        "RGB-D",
+        "HD",
+        "UI",
+        "LiDAR",
+        "US",
+        "UK",
+        "EU",
+        "H100",
+        "A100",
+        "V100",
+        "COVID-19",
+        "GitHub",
+        "HuggingFace",
+        "Code",
+        "Website",
+        "Project",
+        "Our",
+        "We",
+        "The",
+        "This",
+        "These",
+        "However",
+        "Moreover",
+    ]
+)
+_DATASET_WORDS = frozenset(["dataset", "datasets", "benchmark", "benchmarks", "corpus", "corpora", "suite", "testbed"])
+_MODEL_WORDS = frozenset(
+    [
+        "model",
+        "models",
+        "network",
+        "networks",
+        "net",
+        "llm",
+        "llms",
+        "detector",
+        "detectors",
+        "transformer",
+        "encoder",
+        "decoder",
+        "classifier",
+        "chatbot",
+        "assistant",
+        "backbone",
+        "vlm",
+        "vlms",
+        "mllm",
+    ]
+)
+_METHOD_WORDS = frozenset(
+    [
+        "method",
+        "methods",
+        "framework",
+        "frameworks",
+        "approach",
+        "technique",
+        "algorithm",
+        "pipeline",
+        "strategy",
+        "scheme",
+        "mechanism",
+        "paradigm",
+        "procedure",
+        "system",
+        "library",
+        "toolkit",
+        "compiler",
+        "attention",
+        "decoding",
+        "learning",
+        "training",
+        "tuning",
+        "optimization",
+        "distillation",
+        "quantization",
+        "pruning",
+        "sampling",
+        "routing",
+        "search",
+        "thresholding",
+        "adaptation",
+        "regularization",
+    ]
+)
+_TASK_HEADS = (
+    "estimation|detection|segmentation|classification|recognition|generation|translation|summarization|"
+    "answering|retrieval|synthesis|tracking|forecasting|captioning|localization|completion|reconstruction|"
+    "parsing|inpainting|deblurring|denoising|editing|grounding"
+)
+_METRIC_HEADS = frozenset(
+    [
+        "accuracy",
+        "precision",
+        "recall",
+        "latency",
+        "throughput",
+        "perplexity",
+        "speedup",
+        "error",
+        "loss",
+        "score",
+        "f1",
+        "bleu",
+        "rouge",
+        "auc",
+        "fid",
+        "psnr",
+        "ssim",
+        "miou",
+    ]
+)
+_EVALUATIVE = frozenset(
+    [
+        "accurate",
+        "efficient",
+        "robust",
+        "real-time",
+        "fast",
+        "faster",
+        "better",
+        "improved",
+        "novel",
+        "existing",
+        "new",
+        "effective",
+        "high-quality",
+        "scalable",
+        "reliable",
+        "precise",
+        "simple",
+        "strong",
+        "state-of-the-art",
+        "competitive",
+        "generalizable",
+        "generalized",
+        "universal",
+        "unified",
+        "general",
+        "large",
+        "small",
+        "various",
+        "different",
+        "many",
+        "several",
+        "multiple",
+        "our",
+        "their",
+        "its",
+        "this",
+        "these",
+        "the",
+        "a",
+        "an",
+        "such",
+        "thereby",
+        "available",
+        "deeper",
+        "individual",
+        "diverse",
+        "performance",
+        "across",
+        "both",
+        "each",
+        "other",
+        "overall",
+        "further",
+        "downstream",
+        "final",
+        "subsequent",
+        "standard",
+        "traditional",
+        "conventional",
+        "current",
+        "prior",
+        "previous",
+        "recent",
+        "future",
+        "better",
+        "worse",
+        "more",
+        "less",
+        "most",
+        "least",
+        "only",
+        "also",
+        "even",
+        "still",
+    ]
+)
+_STOP = frozenset(
+    [
+        "of",
+        "for",
+        "and",
+        "in",
+        "on",
+        "to",
+        "with",
+        "by",
+        "from",
+        "as",
+        "at",
+        "or",
+        "is",
+        "are",
+        "via",
+        "under",
+        "over",
+        "into",
+        "than",
+        "that",
+        "which",
+    ]
+)
+
+
+def head_type(text: str) -> str | None:
+    """Type a noun phrase by its head (last) word.
+
+    Examples
+    --------
+    >>> head_type("Large Language Models"), head_type("monocular depth estimation")
+    ('Method', 'Task')
+    >>> head_type("ImageNet benchmark"), head_type("top-1 accuracy"), head_type("purple")
+    ('Dataset', 'Metric', None)
+    """
+    words = re.findall(r"[\w@]+", text.lower())
+    if not words:
+        return None
+    head = words[-1]
+    if head in _DATASET_WORDS:
+        return "Dataset"
+    if head in _METRIC_HEADS:
+        return "Metric"
+    if re.fullmatch(_TASK_HEADS, head) and len(words) > 1:
+        return "Task"
+    if head in _MODEL_WORDS or head in _METHOD_WORDS or head.rstrip("s") in _METHOD_WORDS:
+        return "Method"
+    return None
+
+
+def type_from_context(text: str) -> str:
+    """Decide Dataset / Model / Method for a named contribution from the words describing it.
+
+    The first type word wins, so "a benchmark for evaluating models" is a Dataset
+    and "a method for compressing models" a Method.
+
+    Examples
+    --------
+    >>> type_from_context("A New Benchmark for Understanding Children's Gaze Behaviour")
+    'Dataset'
+    >>> type_from_context("a single-step diffusion model for depth")
+    'Model'
+    >>> type_from_context("Contextually-Aware Thresholding for Sparsity in Large Language Models")
+    'Method'
+    """
+    for word in re.findall(r"[A-Za-z][\w\-]*", text.lower()):
+        if word in _DATASET_WORDS:
+            return "Dataset"
+        if word in _MODEL_WORDS:
+            return "Model"
+        if word in _METHOD_WORDS or word in _STOP:
+            return "Method"
+    return "Method"
+
+
+def _is_name(token: str) -> bool:
+    return bool(_NAMELIKE.match(token)) and token not in _NOT_NAMES and not re.fullmatch(r"[\d.\-]+[A-Za-z]?", token)
+
+
+def _title_end(text: str) -> int:
+    sep = text.find("\n\n")
+    return sep if sep >= 0 else len(text)
+
+
+# --- rules -------------------------------------------------------------------------------
+
+_SIZE_NAME = re.compile(
+    rf"(?<![\w-])({_NAME}?[A-Za-z][\w.]*(?:[- ](?:\d+(?:\.\d+)?|[A-Z][\w.]*))?)[- ](\d+(?:\.\d+)?[BM])"
+    r"(?:-(?:Instruct|Chat|Base|it|Coder|Math|VL))?(?![\w])"
+)
+
+
+def rule_model_size(text: str) -> Iterator[Hit]:
+    for m in _SIZE_NAME.finditer(text):
+        name = m.group(1).split()[-1] if " " in m.group(1) and not m.group(1).split()[-1][0].isdigit() else m.group(1)
+        start = m.end(1) - len(name)
+        if name[0].isupper() and name not in _NOT_NAMES:
+            yield start, m.end(), "Model", "model_size", 0.9
+
+
+_TITLE_PREFIX = re.compile(r"^\s*([A-Za-z][\w.\-]*(?: [A-Za-z0-9][\w.\-]*){0,2})\s*:\s+(\S.*)$")
+_TITLE_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "survey",
+        "review",
+        "overview",
+        "introduction",
+        "position",
+        "perspective",
+        "tutorial",
+        "benchmarking",
+        "rethinking",
+        "towards",
+        "toward",
+        "on",
+        "beyond",
+        "revisiting",
+        "deep",
+        "learning",
+        "understanding",
+    ]
+)
+
+
+def rule_title_prefix(text: str) -> Iterator[Hit]:
+    end = _title_end(text)
+    m = _TITLE_PREFIX.match(text[:end])
+    if not m:
+        return
+    name, description = m.group(1), m.group(2)
+    words = name.split()
+    if any(w.lower() in _TITLE_STOP for w in words) or not words[0][0].isupper():
+        return
+    if len(words) > 1 and not any(_is_name(w) for w in words):
+        return
+    if name in _NOT_NAMES:
+        return
+    label = type_from_context(description)
+    yield m.start(1), m.end(1), label, "title_prefix", 0.85
+    for later in re.finditer(r"(?<![\w\-])" + re.escape(name) + r"(?![\w\-])", text[end:]):
+        yield end + later.start(), end + later.end(), label, "title_prefix", 0.85
+
+
+_NAMED = re.compile(
+    r"\b(?:called|named|dubbed|termed|coined|namely)\s+(" + _NAME + r")"
+    r"|\b[Ww]e\s+(?:propose|introduce|present|develop|design|release|build|construct|curate)\s+("
+    + _NAME
+    + r")(?=[\s,.:;])"
+)
+
+
+def rule_named(text: str) -> Iterator[Hit]:
+    for m in _NAMED.finditer(text):
+        group = 1 if m.group(1) else 2
+        name = m.group(group).rstrip(".,")
+        if not _is_name(name) and not (group == 1 and name[0].isupper() and len(name) > 2):
+            continue
+        if name in _NOT_NAMES:
+            continue
+        start = m.start(group)
+        after = text[start + len(name) : start + len(name) + 80]
+        before = text[max(0, m.start() - 60) : m.start()]
+        if group == 1:
+            label = _type_from_before(before) or type_from_context(after.lstrip(" ,("))
+        else:
+            label = type_from_context(after.lstrip(" ,("))
+        yield start, start + len(name), label, "named", 0.85
+
+
+def _type_from_before(before: str) -> str | None:
+    for word in reversed(re.findall(r"[a-z][\w\-]*", before.lower())):
+        if word in _DATASET_WORDS:
+            return "Dataset"
+        if word in _MODEL_WORDS:
+            return "Model"
+        if word in _METHOD_WORDS:
+            return "Method"
+    return None
+
+
+_X_DATASET = re.compile(
+    r"(?<![\w-])((?:[A-Z][\w.\-]*)(?: [A-Z0-9][\w.\-]*){0,2})\s+(?:dataset|benchmark|corpus|suite|test set|database)s?\b"
+)
+
+
+def rule_the_x_dataset(text: str) -> Iterator[Hit]:
+    for m in _X_DATASET.finditer(text):
+        words = m.group(1).split()
+        while words and (words[0].lower() in _TITLE_STOP or words[0] in _NOT_NAMES or words[0].lower() in _EVALUATIVE):
+            words = words[1:]
+        if not words or not any(_is_name(w) or w[0].isupper() for w in words):
+            continue
+        name = " ".join(words)
+        start = m.end(1) - len(name)
+        if name.lower() in {"new", "large", "synthetic", "public"}:
+            continue
+        yield start, m.end(1), "Dataset", "the_x_dataset", 0.85
+
+
+_EVAL_ON = re.compile(
+    r"\b(?:evaluat\w*|benchmark\w*|experiments?|results|tested|test|validated?|trained|fine-tuned)\b[^.;:]{0,60}?\bon\s+"
+    r"((?:the\s+)?[A-Z][\w.\-]*(?:\s*,\s*(?:and\s+)?[A-Z][\w.\-]*)*(?:\s*,?\s*and\s+[A-Z][\w.\-]*)?)"
+)
+
+
+def rule_evaluate_on(text: str) -> Iterator[Hit]:
+    for m in _EVAL_ON.finditer(text):
+        for item in re.finditer(r"[A-Z][\w.\-]*", m.group(1)):
+            token = item.group(0).rstrip(".")
+            if _is_name(token):
+                start = m.start(1) + item.start()
+                yield start, start + len(token), "Dataset", "evaluate_on", 0.8
+
+
+_METRIC_PHRASE = re.compile(
+    r"\d+(?:\.\d+)?\s?[x×]\s+(speedups?|speed-ups?|acceleration|compression|throughput|higher throughput)\b"
+    r"|\b(?:reduc\w*|lower\w*|improv\w*|increas\w*|boost\w*|decreas\w*|cut\w*|minimi[sz]\w*|maximi[sz]\w*)\s+"
+    r"(?:the\s+|its\s+|their\s+)?(?:inference\s+|end-to-end\s+|average\s+|overall\s+|decoding\s+)?"
+    r"(latency|throughput|perplexity|memory (?:usage|footprint|consumption)|accuracy|energy consumption|"
+    r"inference time|training time|wall-clock time|error rate|FLOPs)\b"
+)
+
+
+def rule_metric_phrase(text: str) -> Iterator[Hit]:
+    for m in _METRIC_PHRASE.finditer(text):
+        group = 1 if m.group(1) else 2
+        yield m.start(group), m.end(group), "Metric", "metric_phrase", 0.8
+
+
+_TASK = re.compile(r"\b((?:[a-z][a-z0-9\-]+ ){1,3})(" + _TASK_HEADS + r")\b")
+
+
+def rule_task_phrase(text: str) -> Iterator[Hit]:
+    for m in _TASK.finditer(text):
+        words = m.group(1).split()
+        keep: list[str] = []
+        for w in reversed(words):
+            if w in _STOP or w in _EVALUATIVE or w.endswith("ly"):
+                break
+            keep.insert(0, w)
+        if not keep:
+            continue
+        modifiers = " ".join(keep)
+        start = m.start(2) - len(modifiers) - 1
+        yield start, m.end(2), "Task", "task_phrase", 0.7
+
+
+_SHAPE = re.compile(r"(?<![\w\-])([A-Z][a-z]+[A-Z][A-Za-z]*\d*|[A-Za-z]{2,}[\w\-.]*\d[\w\-]*)(?![\w\-])")
+
+
+def rule_name_shape(text: str) -> Iterator[Hit]:
+    for m in _SHAPE.finditer(text):
+        token = m.group(1).rstrip(".")
+        if not _is_name(token) or (token.isupper() and not any(c.isdigit() for c in token)):
+            continue
+        sentence_start = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        label = type_from_context(text[m.end() : m.end() + 60].lstrip(" ,("))
+        if label == "Method":
+            label = _type_from_before(text[sentence_start : m.start()][-40:]) or "Method"
+        yield m.start(), m.start() + len(token), label, "name_shape", 0.5
+
+
+#: The rules, in the order they run.
+RULES: dict[str, Callable[[str], Iterator[Hit]]] = {
+    "model_size": rule_model_size,
+    "title_prefix": rule_title_prefix,
+    "named": rule_named,
+    "the_x_dataset": rule_the_x_dataset,
+    "evaluate_on": rule_evaluate_on,
+    "metric_phrase": rule_metric_phrase,
+    "task_phrase": rule_task_phrase,
+    "name_shape": rule_name_shape,
+}
+
+
+def find_patterns(text: str, rules: tuple[str, ...] | None = None) -> list[Hit]:
+    """All pattern hits in ``text`` as (start, end, label, rule, confidence).
+
+    Examples
+    --------
+    >>> [(h[3], "x"[:0] + "...") for h in find_patterns("We evaluate Mistral-7B.", ("model_size",))]
+    [('model_size', '...')]
+    """
+    hits: list[Hit] = []
+    for name in rules or tuple(RULES):
+        hits.extend(RULES[name](text))
+    return [h for h in hits if 0 <= h[0] < h[1] <= len(text)]
+
+
+class PatternMatcher:
+    """Proposes the pattern hits of a doc as candidates (the ``kg_patterns`` component)."""
+
+    def __init__(self, rules: tuple[str, ...]) -> None:
+        unknown = [r for r in rules if r not in RULES]
+        if unknown:
+            raise ValueError(f"unknown pattern rules {unknown}; known: {', '.join(RULES)}")
+        self.rules = rules
+
+    def __call__(self, doc: Doc) -> Doc:
+        for start, end, label, rule, confidence in find_patterns(doc.text, self.rules):
+            add_candidate(doc, start, end, label, f"kg_patterns:{rule}", confidence)
+        return doc
+
+
+@Language.factory("kg_patterns", default_config={"rules": list(RULES)})
+def make_patterns(nlp: Language, name: str, rules: list[str]) -> PatternMatcher:
+    """Create the ``kg_patterns`` component with the named rules (all by default)."""
+    return PatternMatcher(tuple(rules))
