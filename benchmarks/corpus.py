@@ -78,7 +78,9 @@ class _ZipfVocabulary:
         self.names = list(real)
         while len(self.names) < size:
             stem = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
-            self.names.append(stem + rng.choice(_SUFFIX[etype]) + (str(rng.randint(1, 999)) if rng.random() < 0.3 else ""))
+            self.names.append(
+                stem + rng.choice(_SUFFIX[etype]) + (str(rng.randint(1, 999)) if rng.random() < 0.3 else "")
+            )
         weights = [1.0 / (rank + 1) ** skew for rank in range(len(self.names))]
         total = sum(weights)
         self.cumulative: list[float] = []
@@ -114,9 +116,7 @@ def generate(source: CorpusSource, n: int, *, seed: int = 0, skew: float = 1.1) 
     """
     rng = random.Random(seed)
     vocab_size = max(50, int(n**0.8))
-    vocabularies = {
-        t: _ZipfVocabulary(t, source.names.get(t, ()), vocab_size, skew, rng) for t in _SUFFIX
-    }
+    vocabularies = {t: _ZipfVocabulary(t, source.names.get(t, ()), vocab_size, skew, rng) for t in _SUFFIX}
     type_of = {name: t for t, names in source.names.items() for name in names}
     for i in range(n):
         picked = rng.sample(source.sentences, k=min(len(source.sentences), rng.randint(4, 8)))
@@ -133,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, required=True, help="JSONL file to write")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skew", type=float, default=1.1)
-    parser.add_argument("--from", dest="sources", nargs="*", type=Path,
-                        default=sorted((ROOT / "data" / "sample").glob("*.txt")))
+    parser.add_argument(
+        "--from", dest="sources", nargs="*", type=Path, default=sorted((ROOT / "data" / "sample").glob("*.txt"))
+    )
     args = parser.parse_args(argv)
     source = load_source(args.sources)
     with args.output.open("w", encoding="utf-8") as fh:

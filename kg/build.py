@@ -282,7 +282,7 @@ def write_outputs(
     options: BuildOptions,
 ) -> tuple[str, ...]:
     """Write every output to a staging directory, then move them into ``out``."""
-    from kg.rdf.export import write_jsonld, write_ntriples, write_turtle
+    from kg.rdf.export import graph_to_rdf, write_jsonld, write_ntriples, write_turtle
 
     out.mkdir(parents=True, exist_ok=True)
     staging = out / f".staging-{os.getpid()}"
@@ -290,12 +290,14 @@ def write_outputs(
     staging.mkdir()
     try:
         kgg.write_graph(g, staging / "graph.json")
-        rdf_kwargs: dict[str, Any] = {"provenance": options.provenance}
+        rdf_kwargs: dict[str, Any] = {"provenance": options.provenance, "extractor": report["extractor"]}
         if options.base_iri:
             rdf_kwargs["base_iri"] = options.base_iri
-        write_turtle(g, staging / "graph.ttl", **rdf_kwargs)
         write_ntriples(g, staging / "graph.nt", **rdf_kwargs)
-        write_jsonld(g, staging / "graph.jsonld", **rdf_kwargs)
+        rdf = graph_to_rdf(g, **rdf_kwargs)  # built once, serialised twice
+        write_turtle(rdf, staging / "graph.ttl")
+        write_jsonld(rdf, staging / "graph.jsonld")
+        del rdf
         kgg.write_graphml(g, staging / "graph.graphml")
         if options.html:
             from kg.viz import render_html

@@ -31,6 +31,9 @@ def atomic_write(path: str | Path, *, binary: bool = False, encoding: str = "utf
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
     try:
         mode = "wb" if binary else "w"
         kwargs: dict[str, Any] = {} if binary else {"encoding": encoding, "newline": ""}

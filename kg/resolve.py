@@ -48,6 +48,8 @@ _SIZE = re.compile(
     r"(?:[\s\-_]+(?P<suffix>[A-Za-z][\w.\-]*))?$"
 )
 _NOT_PLURAL = ("ss", "us", "is", "ics", "ous", "as")
+#: Share of a short form's definitions one long form needs to be taken as its meaning.
+DOMINANT_SHARE = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,7 @@ def normalise_key(text: str) -> str:
             words[-1] = last[:-1]
         else:
             words[-1] = _singular(last)
-    return re.sub(r"[\s\-_./]+", "", " ".join(words).casefold())
+    return re.sub(r"[^\w+#]+|_", "", " ".join(words).casefold())
 
 
 def slugify(text: str) -> str:
@@ -222,8 +224,13 @@ def _abbreviation_map(mentions: Sequence[Mention]) -> tuple[dict[str, str], list
     unique: dict[str, str] = {}
     ambiguous: list[Ambiguity] = []
     for short_key, longs in sorted(definitions.items()):
-        if len(longs) == 1:
-            unique[short_key] = next(iter(longs))
+        ranked = sorted(longs.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        total = sum(len(papers) for papers in longs.values())
+        top_key, top_papers = ranked[0]
+        # One expansion, or one that most definitions agree on (NeRF: 5 "neural radiance
+        # fields" vs 1 "neural rendering fields"): bare uses follow it.
+        if len(longs) == 1 or (len(top_papers) >= 2 and len(top_papers) >= DOMINANT_SHARE * total):
+            unique[short_key] = top_key
             continue
         long_surfaces = sorted({m.long_form for m in mentions if m.long_form and normalise_key(m.text) == short_key})
         papers = sorted({p for ps in longs.values() for p in ps})

@@ -1,0 +1,44 @@
+"""``kg query``: SPARQL over a build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.errors import QueryError
+from kg.rdf.store import STORES, load_store, query
+
+__all__ = ["query_command"]
+
+
+@click.command("query")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("sparql")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--store", type=click.Choice(sorted(STORES)), default="oxigraph", show_default=True, help="Query engine.")
+def query_command(target: Path, sparql: str, fmt: str, store: str) -> None:
+    """Run a SPARQL query over TARGET (a build directory or an RDF file).
+
+    SPARQL is the query text, or @FILE to read it from a file (see queries/*.rq).
+
+    \b
+    Example:
+      kg query output 'SELECT (COUNT(?p) AS ?n) WHERE { ?p a <https://w3id.org/kg/vocab#Paper> }'
+    """
+    if sparql.startswith("@"):
+        try:
+            sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+        except OSError as err:
+            raise QueryError(f"{sparql[1:]}: cannot read query file ({err.strerror})") from err
+    result = query(load_store(target, store), sparql)
+    out = {"table": result.to_table, "json": result.to_json, "csv": result.to_csv}[fmt]()
+    click.echo(out.rstrip("\n"))

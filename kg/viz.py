@@ -1,0 +1,281 @@
+"""Interactive HTML: one self-contained, offline, safe page of the knowledge graph.
+
+Built on pyvis (its ``Network`` collects nodes, edges and vis-network options)
+but rendered with kg's own template, ``kg/templates/graph.html.j2``, because
+pyvis 0.3.2's templates link ``../node_modules/vis`` even with inlined
+resources and render tooltips as raw HTML. Here:
+
+* vis-network's JS and CSS (shipped inside pyvis) are inlined: no network, works
+  from ``file://``;
+* graph data sits in a ``<script type="application/json">`` block with ``<``,
+  ``>``, ``&`` and U+2028/2029 escaped, read with ``JSON.parse``: no title can
+  close the block;
+* tooltips are built in the page with ``textContent`` (never ``innerHTML``), so
+  ``<script>`` or ``<img onerror>`` in a title shows as text and runs nothing;
+* above ``max_nodes`` the overview keeps the most connected entities and their
+  papers, says so on the page, and uses a precomputed layout with physics off.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from jinja2 import Environment, StrictUndefined
+from pyvis.network import Network
+
+from kg import graph as kgg
+from kg.io import atomic_write
+
+__all__ = ["TYPE_STYLE", "VizSummary", "render_html", "select_nodes"]
+
+#: Colour and vis-network shape of each node type.
+TYPE_STYLE: dict[str, tuple[str, str]] = {
+    "Paper": ("#9aa5b1", "dot"),
+    "Method": ("#4e79a7", "dot"),
+    "Model": ("#f28e2b", "diamond"),
+    "Dataset": ("#59a14f", "square"),
+    "Metric": ("#b07aa1", "triangle"),
+    "Task": ("#e15759", "star"),
+}
+EDGE_COLOURS: dict[str, str] = {
+    "usesMethod": "#4e79a7",
+    "usesModel": "#f28e2b",
+    "usesDataset": "#59a14f",
+    "reportsMetric": "#b07aa1",
+    "addressesTask": "#e15759",
+    "variantOf": "#333333",
+    "relatedPaper": "#cccccc",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VizSummary:
+    """What :func:`render_html` drew."""
+
+    nodes_shown: int
+    nodes_total: int
+    edges_shown: int
+    path: Path
+
+
+def _kind(g: nx.DiGraph, node: str) -> str:
+    d = g.nodes[node]
+    return str(d.get("type") or d.get("kind") or "Paper")
+
+
+def select_nodes(
+    g: nx.DiGraph,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    types: Iterable[str] | None = None,
+    min_papers: int = 1,
+    max_nodes: int = 2000,
+) -> list[str]:
+    """Choose the nodes of a page: an ego network, or the best-connected part of the graph.
+
+    Entities are ranked by paper count; each kept entity brings its papers
+    until the budget is spent.
+    """
+    wanted = set(types) if types else None
+    if focus is not None:
+        und = g.to_undirected(as_view=True)
+        ego = nx.ego_graph(und, focus, radius=depth)
+        nodes = sorted(ego.nodes, key=lambda n: (n != focus, -g.degree(n), n))
+        return nodes[: max(max_nodes, 1)]
+    entities = [
+        n
+        for n, d in g.nodes(data=True)
+        if d.get("kind") == "Entity"
+        and d.get("paper_count", 0) >= min_papers
+        and (wanted is None or d.get("type") in wanted)
+    ]
+    entities.sort(key=lambda n: (-g.nodes[n].get("paper_count", 0), n))
+    chosen: dict[str, None] = {}
+    show_papers = wanted is None or "Paper" in wanted
+    for e in entities:
+        if len(chosen) >= max_nodes:
+            break
+        chosen[e] = None
+        if show_papers:
+            for p in sorted(g.predecessors(e)):
+                if len(chosen) >= max_nodes:
+                    break
+                if g.nodes[p].get("kind") == "Paper":
+                    chosen[p] = None
+    if show_papers and len(chosen) < max_nodes:
+        for p in kgg.paper_nodes(g):
+            if len(chosen) >= max_nodes:
+                break
+            chosen[p] = None
+    return list(chosen)
+
+
+def _layout(sub: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Deterministic positions: spring layout, fewer iterations for larger graphs."""
+    n = sub.number_of_nodes()
+    if n == 0:
+        return {}
+    iterations = 60 if n <= 500 else 30 if n <= 2000 else 15
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(sub.nodes))
+    ordered.add_edges_from(sorted((min(u, v), max(u, v)) for u, v in sub.edges))
+    pos = nx.spring_layout(ordered, seed=seed, iterations=iterations, scale=max(400.0, 25.0 * n**0.5))
+    return {k: (round(float(x), 1), round(float(y), 1)) for k, (x, y) in pos.items()}
+
+
+def _abstract_preview(g: nx.DiGraph, paper: str, limit: int = 300) -> dict[str, Any]:
+    text = g.nodes[paper].get("abstract", "") or ""
+    cut = text[:limit]
+    highlights = []
+    for _, e, d in g.out_edges(paper, data=True):
+        for m in d.get("mentions", ()):
+            if m.field == "abstract" and m.end <= len(cut):
+                highlights.append([m.start, m.end, _kind(g, e)])
+    highlights.sort()
+    return {"text": cut + ("…" if len(text) > limit else ""), "highlights": highlights}
+
+
+def _node_info(g: nx.DiGraph, node: str) -> dict[str, Any]:
+    d = g.nodes[node]
+    if d.get("kind") == "Paper":
+        related = [g.nodes[q]["label"] for q, _, _ in kgg.related_papers(g, node, 5)]
+        return {
+            "kind": "Paper",
+            "title": d.get("title", ""),
+            "year": d.get("year"),
+            "authors": list(d.get("authors", ()))[:6],
+            "abstract": _abstract_preview(g, node),
+            "related": related,
+        }
+    co = [f"{g.nodes[e]['label']} ({n})" for e, n in kgg.co_occurring(g, node)[:6]]
+    return {
+        "kind": d.get("type"),
+        "label": d.get("label", node),
+        "aliases": list(d.get("aliases", ()))[:12],
+        "paper_count": d.get("paper_count", 0),
+        "co": co,
+    }
+
+
+def _safe_json(value: Any) -> str:
+    """JSON that cannot close a <script> block or break a JS string."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _vis_assets() -> tuple[str, str]:
+    lib = resources.files("pyvis") / "templates" / "lib" / "vis-9.1.2"
+    js = (lib / "vis-network.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    css = (lib / "vis-network.css").read_text(encoding="utf-8").replace("</style", "<\\/style")
+    return js, css
+
+
+def render_html(
+    g: nx.DiGraph,
+    path: str | Path,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    types: Iterable[str] | None = None,
+    min_papers: int = 1,
+    max_nodes: int = 2000,
+    show_similarity: bool = False,
+    title: str = "kg",
+) -> VizSummary:
+    """Write an interactive, self-contained HTML view of ``g``.
+
+    Parameters
+    ----------
+    g : networkx.DiGraph
+        A kg graph (``docs/graph-schema.md``).
+    path : path
+        The HTML file to write (atomically).
+    focus : str, optional
+        Node id: draw its ego network (radius ``depth``) instead of the overview.
+    types : iterable of str, optional
+        Node types to keep (``Paper``, ``Method``, ...).
+    min_papers : int
+        Leave out entities in fewer papers.
+    max_nodes : int
+        Node budget of the page.
+    show_similarity : bool
+        Draw paper–paper ``relatedPaper`` edges.
+    title : str
+        Page title (escaped).
+
+    Returns
+    -------
+    VizSummary
+    """
+    nodes = select_nodes(g, focus=focus, depth=depth, types=types, min_papers=min_papers, max_nodes=max_nodes)
+    keep = set(nodes)
+    sub = g.subgraph(nodes)
+    pos = _layout(sub.to_undirected(as_view=True))
+    net = Network(directed=True, cdn_resources="in_line")
+    for n in sorted(nodes):
+        d = g.nodes[n]
+        kind = _kind(g, n)
+        colour, shape = TYPE_STYLE.get(kind, TYPE_STYLE["Paper"])
+        size = 8 if d.get("kind") == "Paper" else 10 + 4 * min(d.get("paper_count", 1), 40) ** 0.5
+        x, y = pos.get(n, (0.0, 0.0))
+        net.add_node(
+            n, label=str(d.get("label", n))[:60], color=colour, shape=shape, size=round(size, 1), x=x, y=y, group=kind
+        )
+    for u, v, d in sorted(sub.edges(data=True), key=lambda e: (e[0], e[1])):
+        relation = d.get("relation", "")
+        if relation == "relatedPaper" and not show_similarity:
+            continue
+        if u in keep and v in keep:
+            net.add_edge(
+                u,
+                v,
+                color=EDGE_COLOURS.get(relation, "#999999"),
+                title=relation,
+                width=1 + min(float(d.get("weight", 0)), 10) / 4 if relation == "relatedPaper" else 1,
+            )
+    vis_nodes, vis_edges, _, _, _, _ = net.get_network_data()
+    for node in vis_nodes:
+        node["info"] = _node_info(g, node["id"])
+        node["aliases"] = list(g.nodes[node["id"]].get("aliases", ()))
+        node.pop("title", None)
+    for edge in vis_edges:
+        edge.pop("title", None)
+    data = {
+        "nodes": vis_nodes,
+        "edges": vis_edges,
+        "styles": {k: {"color": c, "shape": s} for k, (c, s) in TYPE_STYLE.items()},
+        "edgeColours": EDGE_COLOURS,
+        "shown": len(vis_nodes),
+        "total": g.number_of_nodes(),
+        "focus": focus,
+    }
+    js, css = _vis_assets()
+    env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    template = env.from_string((resources.files("kg") / "templates" / "graph.html.j2").read_text(encoding="utf-8"))
+    html = template.render(
+        title=title,
+        data_json=_safe_json(data),
+        vis_js=js,
+        vis_css=css,
+        shown=len(vis_nodes),
+        total=g.number_of_nodes(),
+        types=list(TYPE_STYLE),
+        styles=TYPE_STYLE,
+    )
+    out = Path(path)
+    with atomic_write(out) as fh:
+        fh.write(html)
+    return VizSummary(len(vis_nodes), g.number_of_nodes(), len(vis_edges), out)
