@@ -156,8 +156,8 @@ def extract_with_cache(
             sink.close()
             bar.close()
     for paper, key in zip(papers, keys, strict=True):
-        rows = cache.get(key) if key in cache else fresh[key]
-        yield paper, [Mention(paper_id=paper.id, **row) for row in rows or []]
+        rows = cache[key] if key in cache else fresh[key]
+        yield paper, [Mention(paper_id=paper.id, **row) for row in rows]
 
 
 class _CacheSink:

@@ -359,7 +359,7 @@ def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[C
         return []
     parts = nx.community.louvain_communities(u, weight="weight", seed=seed)
     parts = sorted((sorted(part) for part in parts), key=lambda part: (-len(part), part[0]))
-    result = []
+    result: list[Community] = []
     for part in parts:
         ps = tuple(x for x in part if g.nodes[x].get("kind") == "Paper")
         es = tuple(x for x in part if g.nodes[x].get("kind") == "Entity")

@@ -94,7 +94,7 @@ class KnowledgeGraph:
             mention_count=d.get("mention_count", 0),
             paper_count=d.get("paper_count", 0),
             variant_of=family,
-            type_votes=tuple(tuple(v) for v in d.get("type_votes", ())),  # type: ignore[misc]
+            type_votes=tuple(tuple(v) for v in d.get("type_votes", ())),
         )
 
     # --- lookups ------------------------------------------------------------------------

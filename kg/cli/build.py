@@ -72,10 +72,10 @@ def build_command(
     """
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
     options = BuildOptions(
-        mode=mode,
+        mode=mode,  # type: ignore[arg-type]
         k=k,
         base_iri=base_iri,
-        provenance=not no_provenance,  # type: ignore[arg-type]
+        provenance=not no_provenance,
         html=not no_html,
         workers=workers,
         progress=not quiet,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -10,9 +11,10 @@ import click
 from kg.errors import InputError
 from kg.evaluate import SCIERC_LABEL_MAP, format_report, load_gold, predict, score
 from kg.extract.pipeline import build_pipeline, extract_papers
-from kg.ingest import iter_records
+from kg.ingest import detect_format, iter_records, paper_id
+from kg.ingest.text import clean_text, clean_title, read_text
 from kg.io import atomic_write
-from kg.records import Paper
+from kg.records import Mention, Paper, Reject
 
 __all__ = ["eval_command", "extract_command"]
 
@@ -37,35 +39,49 @@ def extract_command(input_file: Path, output: Path, input_format: str | None, mo
     {"id", "entities": [{"field", "start", "end", "text", "label", "confidence", "source"}]}.
     Rejected records are reported on stderr with their reason.
     """
-    papers: list[Paper] = []
-    for item in iter_records(input_file, input_format):
-        if isinstance(item, Paper):
-            papers.append(item)
-        else:
-            click.echo(f"kg: rejected {item.source}:{item.line}: {item.reason}", err=True)
+    items = list(_records(input_file, input_format))
+    papers = [item for item in items if isinstance(item, Paper)]
     nlp = build_pipeline(mode)  # type: ignore[arg-type]
+    extracted = dict(enumerate(m for _, m in extract_papers(papers, nlp, n_process=workers)))
     with atomic_write(output) as fh:
-        for paper, mentions in extract_papers(papers, nlp, n_process=workers):
-            ents = [
-                {
-                    "field": m.field,
-                    "start": m.start,
-                    "end": m.end,
-                    "text": m.text,
-                    "label": m.label,
-                    "confidence": m.confidence,
-                    "source": m.source,
-                }
-                for m in mentions
-            ]
-            fh.write(
-                json.dumps(
-                    {"id": paper.id, "title": paper.title, "abstract": paper.abstract, "entities": ents},
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-    click.echo(f"wrote {len(papers)} records to {output}", err=True)
+        done = 0
+        for item in items:
+            if isinstance(item, Reject):
+                click.echo(f"kg: rejected {item.source}:{item.line}: {item.reason}", err=True)
+                row: dict[str, object] = {"id": None, "error": item.reason, "line": item.line, "entities": []}
+            else:
+                mentions = extracted[done]
+                done += 1
+                row = {"id": item.record_id or item.id, "title": item.title, "abstract": item.abstract,
+                       "entities": [_entity_row(m) for m in mentions]}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    click.echo(f"wrote {len(items)} records to {output}", err=True)
+
+
+def _entity_row(m: Mention) -> dict[str, object]:
+    return {"field": m.field, "start": m.start, "end": m.end, "text": m.text, "label": m.label,
+            "confidence": m.confidence, "source": m.source}
+
+
+def _records(path: Path, input_format: str | None) -> Iterator[Paper | Reject]:
+    """Input records in order; for JSONL, empty titles/abstracts are kept (they give empty lists)."""
+    if detect_format(path, input_format) != "jsonl":
+        yield from iter_records(path, input_format)
+        return
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as err:
+            yield Reject(str(path), lineno, f"not valid JSON ({err})")
+            continue
+        title = clean_title(str(obj.get("title") or ""))
+        abstract = clean_text(str(obj.get("abstract") or obj.get("summary") or ""))
+        record_id = str(obj["id"]) if obj.get("id") is not None else None
+        yield Paper(id=record_id or paper_id(title), title=title, abstract=abstract, record_id=record_id)
 
 
 def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:

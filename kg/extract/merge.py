@@ -215,7 +215,7 @@ class Merger:
         text = doc.text  # built once: Doc.text joins all tokens on every access
         candidates = [c for c in self._collect(doc, text) if c is not None]
         candidates.extend(self._abbreviation_candidates(doc, text, candidates))
-        chosen = _select(candidates)
+        chosen = _select(candidates, text)
         long_forms = _long_forms(doc, text)
         doc.user_data[MERGED_KEY] = [
             (
@@ -279,8 +279,26 @@ class Merger:
         return extra
 
 
-def _select(candidates: list[Candidate]) -> list[Candidate]:
+def _yields_to_ner(cand: Candidate, ners: list[Candidate], text: str) -> bool:
+    """A generic (all lower-case) gazetteer term inside a longer NER span yields to it.
+
+    "statistical machine translation" is a more specific name than the
+    vocabulary's "machine translation"; names with capitals ("ImageNet") never yield.
+    """
+    if cand.source != "kg_gazetteer" or not text[cand.start_char : cand.end_char].islower():
+        return False
+    return any(
+        n.start_char <= cand.start_char
+        and cand.end_char <= n.end_char
+        and n.end_char - n.start_char > cand.end_char - cand.start_char
+        for n in ners
+    )
+
+
+def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
     taken: list[Candidate] = []
+    ners = [c for c in candidates if c.source == "ner"]
+    candidates = [c for c in candidates if not _yields_to_ner(c, ners, text)]
     order = sorted(
         candidates,
         key=lambda c: (priority(c), -(c.end_char - c.start_char), c.start_char, c.label),

@@ -448,7 +448,8 @@ def _type_from_before(before: str) -> str | None:
 
 
 _X_DATASET = re.compile(
-    r"(?<![\w-])((?:[A-Z][\w.\-]*)(?: [A-Z0-9][\w.\-]*){0,2})\s+(?:dataset|benchmark|corpus|suite|test set|database)s?\b"
+    r"(?<![\w-])((?:[A-Z][\w.\-]*)(?: [A-Z0-9][\w.\-]*){0,2})\s+"
+    r"(?:dataset|benchmark|corpus|suite|test set|database)s?\b"
 )
 
 
@@ -499,18 +500,34 @@ def rule_metric_phrase(text: str) -> Iterator[Hit]:
 _TASK = re.compile(r"\b((?:[a-z][a-z0-9\-]+ ){1,3})(" + _TASK_HEADS + r")\b")
 
 
+_TASK_LEFT = frozenset(
+    """for of on in to and or the a an via with from towards toward like as including such
+    improve improves improving boost boosts tackle tackles address addresses study""".split()
+)
+
+
 def rule_task_phrase(text: str) -> Iterator[Hit]:
     for m in _TASK.finditer(text):
         words = m.group(1).split()
         keep: list[str] = []
         for w in reversed(words):
-            if w in _STOP or w in _EVALUATIVE or w.endswith("ly"):
+            if w in _STOP or w in _EVALUATIVE or w.endswith("ly") or len(keep) == 2:
                 break
             keep.insert(0, w)
         if not keep:
             continue
-        modifiers = " ".join(keep)
-        start = m.start(2) - len(modifiers) - 1
+        # Without POS tags, a left context of a preposition, article or sentence start is
+        # what tells "for camouflaged object detection" from "it facilitates recognition".
+        left_words = words[: len(words) - len(keep)]
+        start = m.start(2) - len(" ".join(keep)) - 1
+        if left_words:
+            if left_words[-1] not in _TASK_LEFT:
+                continue
+        else:
+            before = text[max(0, m.start() - 25) : m.start()].rstrip()
+            last = before.split()[-1].lower() if before.split() else ""
+            if before and before[-1] not in ".,;:(\n" and last not in _TASK_LEFT:
+                continue
         yield start, m.end(2), "Task", "task_phrase", 0.7
 
 

@@ -108,8 +108,7 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
         if not (path / "meta.json").exists():
             raise ExtractError(f"no trained NER pipeline at {path}; reinstall kg or run scripts/train_ner.py")
         nlp = spacy.load(path, exclude=["parser", "tagger", "lemmatizer"])
-        meta = _ner_meta(path)
-        confidences = {str(k): float(v) for k, v in meta.get("confidence", {}).items()}
+        confidences = ner_confidences(path)
     else:
         nlp = spacy.blank("en")
         confidences = {}
@@ -122,20 +121,19 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
     return nlp
 
 
-def _ner_meta(path: Path) -> dict[str, object]:
+def ner_confidences(path: Path) -> dict[str, float]:
+    """Per-label confidence of the NER: its precision on SciERC dev, from ``kg_meta.json``."""
     meta_file = path / "kg_meta.json"
     if not meta_file.exists():
         return {}
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    if not isinstance(meta, dict):
-        return {}
-    # Per-label NER precision on SciERC dev is the NER mention's confidence.
-    dev = meta.get("dev", {})
+    dev = meta.get("dev", {}) if isinstance(meta, dict) else {}
     per_label = dev.get("per_label", {}) if isinstance(dev, dict) else {}
-    meta["confidence"] = {
-        label: scores.get("precision", 0.5) for label, scores in per_label.items() if isinstance(scores, dict)
+    return {
+        str(label): float(scores.get("precision", 0.5))
+        for label, scores in per_label.items()
+        if isinstance(scores, dict)
     }
-    return meta
 
 
 @lru_cache(maxsize=4)

@@ -205,7 +205,7 @@ def graph_to_rdf(
     for prefix, ns in PREFIXES.items():
         rdf.bind(prefix, ns, override=True)
     for triple in iter_triples(g, base_iri, provenance, extractor):
-        rdf.add(triple)  # type: ignore[arg-type]
+        rdf.add(triple)
     return rdf
 
 
@@ -237,7 +237,7 @@ def write_ntriples(
     count = 0
     with atomic_write(Path(path)) as fh:
         for s, p, o in iter_triples(g, base_iri, provenance, extractor):
-            fh.write(f"{s.n3()} {p.n3()} {o.n3()} .\n")  # type: ignore[attr-defined]
+            fh.write(f"{s.n3()} {p.n3()} {o.n3()} .\n")
             count += 1
     return count
 

@@ -1,0 +1,110 @@
+"""The CLI, through click's runner, on the sample build and small files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kg.cli import main
+
+PAPER_CLASS = "https://w3id.org/kg/vocab#Paper"
+
+
+def test_help_lists_every_command(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "extract", "eval", "query", "stats", "entity", "related", "path"):
+        assert command in result.output
+        sub = runner.invoke(main, [command, "--help"])
+        assert sub.exit_code == 0 and "Usage:" in sub.output
+
+
+def test_sample_build_counts(sample_build: Path) -> None:
+    report = json.loads((sample_build / "report.json").read_text())
+    assert report["papers"] == {"read": 476, "kept": 420, "merged": 56, "rejected": 0, "reject_reasons": {}}
+    for etype in ("Method", "Model", "Dataset", "Metric", "Task"):
+        assert report["entities"][etype] > 0, etype
+        assert report["mentions"][etype] > 0, etype
+    assert "420 papers" in (sample_build / "build-stdout.txt").read_text()
+    assert (sample_build / "rejects.jsonl").read_text() == ""
+    for name in ("graph.ttl", "graph.nt", "graph.jsonld", "graph.graphml", "graph.html", "graph.json",
+                 "entities.csv", "mentions.jsonl"):
+        assert (sample_build / name).stat().st_size > 0, name
+
+
+def test_query_counts_papers(sample_build: Path, runner: CliRunner) -> None:
+    q = f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{PAPER_CLASS}> }}"
+    result = runner.invoke(main, ["query", str(sample_build / "graph.ttl"), q])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[2].strip() == "420"
+    as_json = runner.invoke(main, ["query", str(sample_build), q, "--format", "json"])
+    assert json.loads(as_json.output)["results"]["bindings"][0]["n"] == "420"
+    as_csv = runner.invoke(main, ["query", str(sample_build), q, "-f", "csv", "--store", "rdflib"])
+    assert as_csv.output.split() == ["n", "420"]
+
+
+def test_query_errors_are_one_line(sample_build: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["query", str(sample_build), "SELEC nonsense"])
+    assert result.exit_code == 1
+    assert result.output.startswith("kg: error: malformed SPARQL")
+    assert "Traceback" not in result.output
+
+
+def test_stats_entity_related_path(sample_build: Path, runner: CliRunner) -> None:
+    stats = runner.invoke(main, ["stats", str(sample_build)])
+    assert stats.exit_code == 0 and "top Model:" in stats.output
+    entity = runner.invoke(main, ["entity", "LLMs", "-d", str(sample_build)])
+    assert entity.exit_code == 0, entity.output
+    assert "large language models  [Method]" in entity.output
+    assert "LLMs" in entity.output and "papers (" in entity.output
+    related = runner.invoke(main, ["related", "FlashAttention", "-d", str(sample_build), "-k", "3"])
+    assert related.exit_code == 0, related.output
+    assert related.output.count("shares:") == 3
+    path = runner.invoke(main, ["path", "ChildPlay", "LLMs", "-d", str(sample_build)])
+    assert path.exit_code == 0, path.output
+    assert "[Dataset] ChildPlay" in path.output.splitlines()[0]
+    missing = runner.invoke(main, ["entity", "no-such-thing-xyz", "-d", str(sample_build)])
+    assert missing.exit_code == 1 and "no entity named" in missing.output
+
+
+def test_extract_writes_one_record_per_input_in_order(tmp_path: Path, runner: CliRunner) -> None:
+    src = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "a", "title": "BERT on GLUE", "abstract": "We fine-tune BERT and report accuracy on GLUE."},
+        {"id": "b", "title": "Nothing here", "abstract": ""},
+        {"id": "c", "title": "Llama-2 7B: a study", "abstract": "We evaluate Llama-2 7B on MMLU."},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(main, ["extract", str(src), "-o", str(out), "--mode", "rules"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["a", "b", "c"]
+    assert records[1]["entities"] == []
+    for r, row in zip(records, rows, strict=True):
+        for e in r["entities"]:
+            assert row[e["field"]][e["start"]:e["end"]] == e["text"]
+    labels = {(e["text"], e["label"]) for e in records[0]["entities"]}
+    assert {("BERT", "Model"), ("GLUE", "Dataset"), ("accuracy", "Metric")} <= labels
+    assert ("Llama-2 7B", "Model") in {(e["text"], e["label"]) for e in records[2]["entities"]}
+
+
+def test_eval_prints_scores(tmp_path: Path, runner: CliRunner) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "a", "title": "", "abstract": "We fine-tune BERT on GLUE .", "entities": [
+        {"field": "abstract", "start": 13, "end": 17, "text": "BERT", "label": "Method"},
+        {"field": "abstract", "start": 21, "end": 25, "text": "GLUE", "label": "Material"}]}) + "\n")
+    result = runner.invoke(main, ["eval", str(gold), "--mode", "rules", "--labels", "Method,Material", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)["exact_typed"]["ALL"]
+    assert scores == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "n_pred": 2, "n_gold": 2}
+
+
+def test_eval_bad_map_is_a_clear_error(tmp_path: Path, runner: CliRunner) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "a", "abstract": "x", "entities": []}) + "\n")
+    result = runner.invoke(main, ["eval", str(gold), "--pred", str(gold), "--map", "Model"])
+    assert result.exit_code == 1
+    assert "expected PRED=GOLD" in result.output
