@@ -332,9 +332,11 @@ def path(g: nx.DiGraph, a: str, b: str) -> list[str]:
     Similarity links are left out so that the path shows *why* two nodes are
     connected. Returns an empty list when there is none.
     """
-    view = nx.subgraph_view(g, filter_edge=lambda u, v: g.edges[u, v].get("relation") != "relatedPaper")
+    und = nx.Graph()
+    und.add_nodes_from(g.nodes)
+    und.add_edges_from((u, v) for u, v, r in g.edges(data="relation") if r != "relatedPaper")
     try:
-        return list(nx.shortest_path(view.to_undirected(as_view=True), a, b))
+        return list(nx.shortest_path(und, a, b))
     except (nx.NetworkXNoPath, nx.NodeNotFound):
         return []
 

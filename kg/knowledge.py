@@ -141,8 +141,10 @@ class KnowledgeGraph:
         needle = ref.casefold()
         hits = [n for n in kgg.paper_nodes(self._g) if needle in self._g.nodes[n]["title"].casefold()]
         exact = [n for n in hits if self._g.nodes[n]["title"].casefold() == needle]
-        if len(exact) == 1 or len(hits) == 1:
-            return self.paper_record((exact or hits)[0])
+        prefix = [n for n in hits if self._g.nodes[n]["title"].casefold().startswith(needle)]
+        for group in (exact, prefix, hits):
+            if len(group) == 1:
+                return self.paper_record(group[0])
         if not hits:
             raise NotFoundError(f"no paper with id or title matching {ref!r}")
         titles = "; ".join(self._g.nodes[n]["title"] for n in hits[:5])

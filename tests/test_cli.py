@@ -62,9 +62,10 @@ def test_stats_entity_related_path(sample_build: Path, runner: CliRunner) -> Non
     related = runner.invoke(main, ["related", "FlashAttention", "-d", str(sample_build), "-k", "3"])
     assert related.exit_code == 0, related.output
     assert related.output.count("shares:") == 3
-    path = runner.invoke(main, ["path", "ChildPlay", "LLMs", "-d", str(sample_build)])
+    path = runner.invoke(main, ["path", "FlashAttention", "GSM8K", "-d", str(sample_build)])
     assert path.exit_code == 0, path.output
-    assert "[Dataset] ChildPlay" in path.output.splitlines()[0]
+    lines = path.output.splitlines()
+    assert "FlashAttention" in lines[0] and "[Dataset] GSM8K" in lines[-1] and len(lines) >= 3
     missing = runner.invoke(main, ["entity", "no-such-thing-xyz", "-d", str(sample_build)])
     assert missing.exit_code == 1 and "no entity named" in missing.output
 

@@ -121,6 +121,9 @@ _VAGUE = frozenset(
         "representations",
     ]
 )
+_TRAILING_WORDS = frozenset(
+    "the a an of for and or to in on with by from that which is are as at via using".split()
+)
 _EDGE_PUNCT = " \t\n.,;:!?\"'`()[]{}"
 _SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMKbmk]\b")
 _DIGIT_NAME = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z][\w.\-]*$")
@@ -170,6 +173,9 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     while len(words) > 1 and words[0].lower() in _LEADING_WORDS:
         start += len(words[0]) + 1
         words = words[1:]
+    while len(words) > 1 and words[-1].lower() in _TRAILING_WORDS:
+        end -= len(words[-1]) + 1
+        words = words[:-1]
     if end > start and text[start:end].endswith(("'s", "’s")):
         end -= 2
     span = text[start:end]
