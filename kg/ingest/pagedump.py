@@ -49,6 +49,11 @@ def is_abstract_line(line: str) -> bool:
     return (len(text) >= 200 and sentences >= 2) or (len(text) >= 300 and sentences >= 1)
 
 
+def _follows_as_abstract(title: str, line: str) -> bool:
+    """A shorter abstract still reads as prose after a title: twice as long, with a full stop."""
+    return len(line) >= 100 and len(line) >= 2 * len(title) and bool(re.search(r"[.!?](?:\s|$)", line))
+
+
 def read_pagedump(path: Path) -> Iterator[Paper | Reject]:
     """Yield the papers (and rejects) of a page dump."""
     pending: tuple[int, str] | None = None
@@ -57,7 +62,7 @@ def read_pagedump(path: Path) -> Iterator[Paper | Reject]:
         if not line or is_chrome(line):
             continue
         line = _GLUED_SUBSCRIBE.sub("", line)
-        if is_abstract_line(line):
+        if is_abstract_line(line) or (pending is not None and _follows_as_abstract(pending[1], line)):
             if pending is None:
                 yield Reject(str(path), lineno, "abstract without title", snippet(line))
             else:

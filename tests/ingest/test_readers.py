@@ -1,0 +1,99 @@
+"""Every reader on small files: what it yields, what it rejects and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import InputError
+from kg.ingest import iter_records, read_papers
+from kg.records import Paper, Reject
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "ingest"
+SAMPLE = sorted((Path(__file__).resolve().parents[2] / "data" / "sample").glob("*.txt"))
+
+
+def split(items: list[Paper | Reject]) -> tuple[list[Paper], list[Reject]]:
+    return [i for i in items if isinstance(i, Paper)], [i for i in items if isinstance(i, Reject)]
+
+
+def test_pagedump_sample_has_420_unique_papers() -> None:
+    result = read_papers(SAMPLE)
+    assert (result.records_read, len(result.papers), result.merged, len(result.rejects)) == (476, 420, 56, 0)
+    assert result.records_read == len(result.papers) + result.merged + len(result.rejects)
+    titles = [p.title for p in result.papers]
+    assert titles[0] == "Source-free Depth for Object Pop-out"  # "Subscribe" glued to it is chrome
+    assert not any(t.startswith(("Subscribe", "Get trending", "byAK")) or t in {"new", "Mar 17"} for t in titles)
+    fp8 = [p for p in result.papers if p.title == "FP8 versus INT8 for efficient deep learning inference"]
+    assert len(fp8) == 1 and len(fp8[0].sources) == 3  # in all three dumps
+
+
+def test_pagedump_title_without_abstract_does_not_shift_pairs(tmp_path: Path) -> None:
+    abstract = "This abstract is long enough to be prose. " * 8
+    f = tmp_path / "dump.txt"
+    f.write_text(f"Subscribe\nFirst Title\n{abstract}\nOrphan Title\nSecond Title\n{abstract}\nMar 17\n")
+    papers, rejects = split(list(iter_records(f)))
+    assert [p.title for p in papers] == ["First Title", "Second Title"]
+    assert [(r.line, r.reason) for r in rejects] == [(4, "title without abstract")]
+
+
+def test_jsonl_records_rejects_and_merge() -> None:
+    result = read_papers([DATA / "papers.jsonl"])
+    assert result.records_read == 6
+    assert [p.record_id for p in result.papers] == ["a1", "a3"]
+    lora = result.papers[0]
+    assert lora.id == "arxiv:2106.09685" and lora.year == 2021 and lora.authors == ("Edward Hu", "Yelong Shen")
+    assert lora.doi == "10.1000/lora"  # filled in from the duplicate
+    assert result.merged == 1
+    reasons = {(r.line, r.reason.split(" (")[0]) for r in result.rejects}
+    assert reasons == {(2, "missing abstract"), (3, "not valid JSON"), (6, "JSON value is not an object")}
+    assert result.papers[1].title.startswith("<script>alert(1)</script>")  # kept as text, escaped on output
+
+
+def test_csv_reader_matches_columns_case_insensitively() -> None:
+    papers, rejects = split(list(iter_records(DATA / "papers.csv")))
+    assert [p.record_id for p in papers] == ["p1", "p2"]
+    assert papers[0].authors == ("Fisher Yu", "Dequan Wang") and papers[0].year == 2018
+    assert papers[1].title == "Titles, with commas" and '"quotes"' in papers[1].abstract
+    assert [(r.line, r.reason) for r in rejects] == [(4, "missing abstract")]
+
+
+def test_csv_without_needed_columns_is_a_clear_error() -> None:
+    expected = r"nocolumns\.csv: CSV header has no abstract column \(found: title, summary_text\)"
+    with pytest.raises(InputError, match=expected):
+        list(iter_records(DATA / "nocolumns.csv"))
+
+
+def test_arxiv_atom() -> None:
+    papers, rejects = split(list(iter_records(DATA / "arxiv.xml")))
+    assert [p.id for p in papers] == ["arxiv:2307.08691", "arxiv:2401.10891"]
+    assert papers[0].title == "FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning"
+    assert papers[0].doi == "10.48550/arxiv.2307.08691" and papers[0].year == 2023
+    assert papers[1].authors == ("Lihe Yang", "Bingyi Kang")
+    assert [(r.line, r.reason) for r in rejects] == [(3, "missing abstract")]
+
+
+def test_arxiv_refuses_entities(tmp_path: Path) -> None:
+    f = tmp_path / "evil.xml"
+    f.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><feed xmlns="http://www.w3.org/2005/Atom"/>')
+    with pytest.raises(InputError, match="DTD or entity"):
+        list(iter_records(f))
+
+
+def test_bibtex() -> None:
+    papers, rejects = split(list(iter_records(DATA / "papers.bib")))
+    assert len(papers) == 1
+    assert papers[0].title == "Attention Is All You Need" and papers[0].id == "arxiv:1706.03762"
+    assert papers[0].authors == ("Vaswani, Ashish", "Shazeer, Noam") and papers[0].record_id == "vaswani2017"
+    assert [r.reason for r in rejects] == ["missing abstract"]
+
+
+def test_format_by_extension_or_name(tmp_path: Path) -> None:
+    f = tmp_path / "papers.data"
+    f.write_text((DATA / "papers.jsonl").read_text())
+    with pytest.raises(InputError, match="cannot tell the format"):
+        list(iter_records(f))
+    assert len(list(iter_records(f, "jsonl"))) == 6
+    with pytest.raises(InputError, match="unknown format"):
+        list(iter_records(f, "docx"))
