@@ -44,7 +44,7 @@ __all__ = [
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]")
 _SIZE = re.compile(
-    r"^(?P<family>.*?[A-Za-z].*?)[\s\-_]*(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>[BMKbmk])"
+    r"^(?P<family>.*?[A-Za-z].*?)[\s\-_]*(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>[BMbm])"
     r"(?:[\s\-_]+(?P<suffix>[A-Za-z][\w.\-]*))?$"
 )
 _NOT_PLURAL = ("ss", "us", "is", "ics", "ous", "as")
@@ -183,6 +183,7 @@ class _Group:
     papers: set[str] = field(default_factory=set)
     family_key: str | None = None
     fallback: str | None = None
+    is_family: bool = False
 
 
 class _Resolver:
@@ -197,10 +198,12 @@ class _Resolver:
             return self._group(f"gaz:{normalise_key(entry.canonical)}", entry.canonical, entry.type)
         if label == "Model":
             parsed = parse_model_name(surface)
-            if parsed is not None:
+            # Only names parse into family + size ("Llama-2 7B"), not phrases ("serving 7B").
+            if parsed is not None and (parsed[0][0].isupper() or any(c.isdigit() for c in parsed[0])):
                 family, size, suffix = parsed
                 fam_group = self.group_for(family, "Model")
                 fam_group.fallback = fam_group.fallback or family
+                fam_group.is_family = True
                 name = f"{fam_group.canonical or family} {size}" + (f" {suffix}" if suffix else "")
                 group = self._group(f"var:{fam_group.key}|{size}|{(suffix or '').lower()}")
                 group.canonical = group.canonical or name
@@ -308,8 +311,8 @@ def resolve(mentions: Iterable[Mention], gazetteer: Gazetteer | None = None) -> 
 def _decide_type(group: _Group) -> str:
     if group.canonical_type:
         return group.canonical_type
-    if group.family_key is not None or not group.votes:
-        return "Model"
+    if group.family_key is not None or group.is_family or not group.votes:
+        return "Model"  # sized models and the families they are variants of
     rank = {t: i for i, t in enumerate(ENTITY_TYPES)}
     return min(group.votes.items(), key=lambda kv: (-kv[1], rank.get(kv[0], 99)))[0]
 

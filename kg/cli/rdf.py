@@ -42,3 +42,18 @@ def query_command(target: Path, sparql: str, fmt: str, store: str) -> None:
     result = query(load_store(target, store), sparql)
     out = {"table": result.to_table, "json": result.to_json, "csv": result.to_csv}[fmt]()
     click.echo(out.rstrip("\n"))
+
+
+@click.command("validate")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--report", "show_report", is_flag=True, help="Print pyshacl's full report.")
+def validate_command(target: Path, show_report: bool) -> None:
+    """Check a build (directory or RDF file) against kg's SHACL shapes; exit 1 on violations."""
+    from kg.rdf.validate import validate
+
+    report = validate(target)
+    if show_report or not report.conforms:
+        click.echo(report.text.rstrip())
+    click.echo("conforms" if report.conforms else f"{report.violations} violations")
+    if not report.conforms:
+        raise SystemExit(1)

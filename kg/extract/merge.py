@@ -125,7 +125,7 @@ _TRAILING_WORDS = frozenset(
     "the a an of for and or to in on with by from that which is are as at via using".split()
 )
 _EDGE_PUNCT = " \t\n.,;:!?\"'`()[]{}"
-_SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMKbmk]\b")
+_SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMbm]\b")
 _DIGIT_NAME = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z][\w.\-]*$")
 _MODEL_CUES = frozenset(["model", "models", "network", "networks", "llm", "llms", "checkpoint", "checkpoints"])
 _NAME_LIKE = re.compile(r"[A-Z].*[A-Z]|\d|^[A-Z][a-z]+[A-Z]")

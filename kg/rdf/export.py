@@ -39,7 +39,7 @@ from kg.io import atomic_write
 from .iri import check_base_iri, mint_iri, stable_hash
 from .vocab import DEFAULT_BASE_IRI, KG, KG_NS, OA, SCHEMA
 
-__all__ = ["context", "graph_to_rdf", "iter_triples", "write_jsonld", "write_ntriples", "write_turtle"]
+__all__ = ["context", "graph_to_rdf", "iter_triples", "nt_term", "write_jsonld", "write_ntriples", "write_turtle"]
 
 Triple = tuple[Node, Node, Node]
 
@@ -237,9 +237,30 @@ def write_ntriples(
     count = 0
     with atomic_write(Path(path)) as fh:
         for s, p, o in iter_triples(g, base_iri, provenance, extractor):
-            fh.write(f"{s.n3()} {p.n3()} {o.n3()} .\n")
+            fh.write(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n")
             count += 1
     return count
+
+
+_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt_term(term: Node) -> str:
+    """A term in N-Triples syntax (rdflib's ``n3()`` writes multi-line literals with triple quotes).
+
+    Examples
+    --------
+    >>> nt_term(Literal("a\\nb"))
+    '"a\\\\nb"'
+    """
+    if isinstance(term, Literal):
+        body = '"' + str(term).translate(_NT_ESCAPES) + '"'
+        if term.language:
+            return f"{body}@{term.language}"
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f"{body}^^<{term.datatype}>"
+        return body
+    return f"<{term}>"
 
 
 def context() -> dict[str, Any]:

@@ -1,0 +1,129 @@
+"""RDF exports: independent parsers, SHACL, determinism, safe IRIs, example queries."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, Literal, URIRef
+
+from kg.cli import main
+from kg.rdf.export import write_ntriples, write_turtle
+from kg.rdf.iri import mint_iri
+from kg.rdf.store import load_store, query
+from kg.rdf.validate import validate
+from kg.rdf.vocab import DEFAULT_BASE_IRI
+from kg.records import Mention
+
+QUERIES = Path(__file__).resolve().parents[2] / "queries"
+RAPPER = shutil.which("rapper")
+
+
+@pytest.mark.skipif(RAPPER is None, reason="rapper (raptor2-utils) not installed; `make test` installs it")
+@pytest.mark.parametrize(("name", "syntax"), [("graph.ttl", "turtle"), ("graph.nt", "ntriples")])
+def test_rapper_parses_exports(sample_build: Path, name: str, syntax: str) -> None:
+    done = subprocess.run([RAPPER, "-i", syntax, "-c", str(sample_build / name)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    count = int(done.stderr.split("returned")[1].split()[0])
+    assert count == sum(1 for _ in (sample_build / "graph.nt").open())
+
+
+def test_jsonld_parses_with_pyoxigraph(sample_build: Path) -> None:
+    store = ox.Store()
+    store.load(path=str(sample_build / "graph.jsonld"), format=ox.RdfFormat.JSON_LD)
+    nt = ox.Store()
+    nt.load(path=str(sample_build / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+    assert len(store) == len(nt) > 100_000
+
+
+def test_sample_build_conforms_to_shapes(sample_build: Path) -> None:
+    report = validate(sample_build)
+    assert report.conforms, report.text[:2000]
+    assert report.violations == 0
+
+
+def _tiny_graph() -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.add_node("p1", kind="Paper", label="A title", title="A title", abstract="Uses BERT.")
+    g.add_node("Model:bert", kind="Entity", type="Model", label="BERT", aliases=(), mention_count=1, paper_count=1)
+    g.add_edge(
+        "p1",
+        "Model:bert",
+        relation="usesModel",
+        mentions=(Mention("p1", "abstract", 5, 9, "BERT", "Model", 0.95, "kg_gazetteer"),),
+    )
+    return g
+
+
+def test_broken_graph_violates_shapes() -> None:
+    from kg.rdf.export import graph_to_rdf
+
+    good = graph_to_rdf(_tiny_graph())
+    assert validate(good).conforms
+    paper = next(iter(good.subjects(predicate=URIRef("http://purl.org/dc/terms/title"))))
+    broken = graph_to_rdf(_tiny_graph())
+    broken.add((paper, URIRef("http://purl.org/dc/terms/title"), Literal("a second title")))
+    report = validate(broken)
+    assert not report.conforms and report.violations == 1
+
+
+def test_build_is_deterministic(sample_build: Path, tmp_path: Path) -> None:
+    files = sorted((Path(__file__).resolve().parents[2] / "data" / "sample").glob("*.txt"))
+    out = tmp_path / "again"
+    result = CliRunner().invoke(main, ["-q", "build", *map(str, files), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("graph.ttl", "graph.nt", "report.json", "graph.json", "entities.csv", "graph.html"):
+        assert (out / name).read_bytes() == (sample_build / name).read_bytes(), name
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_minted_iris_round_trip(local_id: str) -> None:
+    g = nx.DiGraph()
+    g.add_node(local_id, kind="Paper", label="t", title="t", abstract="")
+    g.add_node("Model:x", kind="Entity", type="Model", label="x", aliases=(), mention_count=1, paper_count=1)
+    g.add_edge(local_id, "Model:x", relation="usesModel", mentions=(Mention(local_id, "title", 0, 1, "t", "Model"),))
+    iri = mint_iri(DEFAULT_BASE_IRI, "paper", local_id)
+    assert not any(c in str(iri) for c in ' <>"{}|\\^`\n\r\t')
+    for writer, fmt in ((write_ntriples, ox.RdfFormat.N_TRIPLES), (write_turtle, ox.RdfFormat.TURTLE)):
+        path = Path(f"/tmp/kg-iri-test.{fmt.file_extension}")
+        writer(g, path)
+        store = ox.Store()
+        store.load(path=str(path), format=fmt)
+        assert any(q.subject == ox.NamedNode(str(iri)) for q in store)
+        assert len(Graph().parse(str(path))) > 0
+    assert mint_iri(DEFAULT_BASE_IRI, "paper", local_id + "x") != iri
+
+
+def run(sample_build: Path, name: str) -> list[tuple[str | None, ...]]:
+    store = load_store(sample_build)
+    return list(query(store, (QUERIES / name).read_text()).rows)
+
+
+def test_example_queries_answer_on_the_sample(sample_build: Path) -> None:
+    assert len(list(QUERIES.glob("*.rq"))) >= 10
+    gsm = run(sample_build, "01_papers_using_dataset.rq")
+    assert len(gsm) >= 5
+    top = run(sample_build, "02_top_models.rq")
+    assert top and int(top[0][2] or 0) >= int(top[-1][2] or 0) >= 1
+    assert run(sample_build, "03_datasets_per_task.rq")
+    assert any(r[0] == "accuracy" for r in run(sample_build, "04_metrics_with_model.rq"))
+    sharing = run(sample_build, "05_papers_sharing_entities.rq")
+    assert sharing and all(int(r[2] or 0) >= 2 for r in sharing)
+    assert run(sample_build, "06_entities_by_community.rq")
+    aliases = {r[2] for r in run(sample_build, "07_aliases_of_entity.rq")}
+    assert {"LLMs", "Large Language Models"} <= aliases
+    variants = run(sample_build, "08_model_family_variants.rq")
+    assert any(r[0] == "Llama 2" for r in variants)
+    assert run(sample_build, "09_most_connected_tasks.rq")
+    evidence = run(sample_build, "10_evidence_of_fact.rq")
+    assert evidence and all(r[1] and r[2] in {"title", "abstract"} for r in evidence)
+    related = run(sample_build, "11_related_papers_with_weight.rq")
+    assert 0 < len(related) <= 10
