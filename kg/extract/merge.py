@@ -186,6 +186,18 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
+_GENERIC_HEADS = frozenset(
+    """inference reasoning performance efficiency cost costs analysis evaluation training learning
+    generation prediction understanding tasks task computation process processing results quality
+    accuracy speed time memory scaling design models model data information knowledge problem""".split()
+)
+
+
+def _too_generic(surface: str) -> bool:
+    """A single generic word ("inference", "reasoning", "performance") from the NER names nothing specific."""
+    return surface.lower() in _GENERIC_HEADS
+
+
 def looks_like_model(span_text: str, next_word: str) -> bool:
     """Whether a Method-typed span names a specific model rather than a technique."""
     if _SIZE.search(span_text):
@@ -264,6 +276,8 @@ class Merger:
             label = "Model"
         elif label == "Dataset" and cand.source == "ner" and not _NAME_LIKE.search(surface):
             return None  # SciERC's "Material" includes generic stuff ("image sequence")
+        elif cand.source == "ner" and entry is None and _too_generic(surface):
+            return None
         return Candidate(start, end, label, cand.source, cand.confidence)
 
     def _abbreviation_candidates(self, doc: Doc, text: str, candidates: list[Candidate]) -> list[Candidate]:

@@ -140,12 +140,15 @@ def ner_confidences(path: Path) -> dict[str, float]:
 def extractor_version(mode: Mode = "full") -> str:
     """Return a version string that changes whenever extraction output could.
 
-    It hashes kg's version, the gazetteer file and the trained model's meta, so
-    it can key a cache of extraction results.
+    It hashes kg's version, the extract package's source, the gazetteer file
+    and the trained model's meta, so it can key a cache of extraction results.
     """
     digest = hashlib.sha256(f"kg {__version__} {mode}".encode())
     res = resources.files("kg.extract") / "resources"
     digest.update((res / "gazetteer.jsonl").read_bytes())
+    # The rules are code: any change to the extract package changes the version.
+    for module in sorted(p.name for p in resources.files("kg.extract").iterdir() if p.name.endswith(".py")):
+        digest.update((resources.files("kg.extract") / module).read_bytes())
     if mode == "full":
         for name in ("meta.json", "kg_meta.json"):
             item = res / "ner" / name
