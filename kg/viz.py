@@ -76,7 +76,7 @@ def select_nodes(
     depth: int = 1,
     types: Iterable[str] | None = None,
     min_papers: int = 1,
-    max_nodes: int = 2000,
+    max_nodes: int = 600,
 ) -> list[str]:
     """Choose the nodes of a page: an ego network, or the best-connected part of the graph.
 
@@ -99,16 +99,19 @@ def select_nodes(
     entities.sort(key=lambda n: (-g.nodes[n].get("paper_count", 0), n))
     chosen: dict[str, None] = {}
     show_papers = wanted is None or "Paper" in wanted
+    # Each entity brings a few of its papers, so hubs ("LLM") do not eat the whole budget.
+    per_entity = max(3, max_nodes // 40)
     for e in entities:
         if len(chosen) >= max_nodes:
             break
         chosen[e] = None
         if show_papers:
-            for p in sorted(g.predecessors(e)):
+            papers = [p for p in g.predecessors(e) if g.nodes[p].get("kind") == "Paper"]
+            papers.sort(key=lambda p: (-g.out_degree(p), p))
+            for p in papers[:per_entity]:
                 if len(chosen) >= max_nodes:
                     break
-                if g.nodes[p].get("kind") == "Paper":
-                    chosen[p] = None
+                chosen[p] = None
     if show_papers and len(chosen) < max_nodes:
         for p in kgg.paper_nodes(g):
             if len(chosen) >= max_nodes:
@@ -191,7 +194,7 @@ def render_html(
     depth: int = 1,
     types: Iterable[str] | None = None,
     min_papers: int = 1,
-    max_nodes: int = 2000,
+    max_nodes: int = 600,
     show_similarity: bool = False,
     title: str = "kg",
 ) -> VizSummary:
@@ -232,7 +235,16 @@ def render_html(
         size = 8 if d.get("kind") == "Paper" else 10 + 4 * min(d.get("paper_count", 1), 40) ** 0.5
         x, y = pos.get(n, (0.0, 0.0))
         net.add_node(
-            n, label=str(d.get("label", n))[:60], color=colour, shape=shape, size=round(size, 1), x=x, y=y, group=kind
+            n,
+            # Papers go unlabelled below (title in the tooltip): hundreds of titles make the canvas unreadable.
+            label=str(d.get("label", n))[:40],
+            color=colour,
+            shape=shape,
+            size=round(size, 1),
+            x=x,
+            y=y,
+            kgType=kind,
+            searchLabel=str(d.get("label", n)),
         )
     for u, v, d in sorted(sub.edges(data=True), key=lambda e: (e[0], e[1])):
         relation = d.get("relation", "")
@@ -248,6 +260,8 @@ def render_html(
             )
     vis_nodes, vis_edges, _, _, _, _ = net.get_network_data()
     for node in vis_nodes:
+        if node["kgType"] == "Paper":
+            node["label"] = ""  # pyvis puts the id in place of an empty label
         node["info"] = _node_info(g, node["id"])
         node["aliases"] = list(g.nodes[node["id"]].get("aliases", ()))
         node.pop("title", None)

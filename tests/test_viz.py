@@ -1,0 +1,67 @@
+"""graph.html: self-contained, escaped, within budget, deterministic."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import networkx as nx
+
+from kg.records import Mention
+from kg.viz import render_html, select_nodes
+
+XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+
+
+def hostile_graph() -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.add_node("p1", kind="Paper", label=XSS, title=XSS, abstract=f"We use BERT. {XSS}", year=2024, authors=(XSS,))
+    g.add_node("p2", kind="Paper", label="Another paper", title="Another paper", abstract="BERT again.")
+    g.add_node(
+        "Model:bert", kind="Entity", type="Model", label="BERT", aliases=(XSS, "bert"), mention_count=2, paper_count=2
+    )
+    g.add_node("Dataset:glue", kind="Entity", type="Dataset", label="GLUE", aliases=(), mention_count=1, paper_count=1)
+    m = Mention("p1", "abstract", 7, 11, "BERT", "Model", 0.95, "kg_gazetteer")
+    g.add_edge("p1", "Model:bert", relation="usesModel", mention_count=1, confidence=0.95, mentions=(m,))
+    g.add_edge("p2", "Model:bert", relation="usesModel", mention_count=1, confidence=0.95, mentions=())
+    g.add_edge("p2", "Dataset:glue", relation="usesDataset", mention_count=1, confidence=0.95, mentions=())
+    g.add_edge("p1", "p2", relation="relatedPaper", weight=0.7, shared=("Model:bert",))
+    return g
+
+
+def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
+    out = tmp_path / "graph.html"
+    summary = render_html(hostile_graph(), out)
+    html = out.read_text()
+    assert summary.nodes_shown == 4 and summary.edges_shown == 3  # similarity edge off by default
+    assert not re.search(r"<(?:script|link|img)[^>]+(?:src|href)\s*=", html, re.I)
+    assert "node_modules" not in html
+    assert "<script>window.__pwned" not in html  # the title only appears JSON-escaped
+    assert "\\u003cscript\\u003ewindow.__pwned" in html
+    assert len(re.findall(r"^<script", html, re.M)) == 3  # data block, vis-network, our code
+
+
+def test_overview_respects_the_budget_and_says_so(tmp_path: Path) -> None:
+    g = nx.DiGraph()
+    for i in range(300):
+        g.add_node(f"p{i}", kind="Paper", label=f"Paper {i}", title=f"Paper {i}", abstract="")
+    for j in range(30):
+        g.add_node(
+            f"Method:m{j}", kind="Entity", type="Method", label=f"m{j}", aliases=(), mention_count=1, paper_count=j + 1
+        )
+        for i in range(j + 1):
+            g.add_edge(f"p{(i * 7 + j) % 300}", f"Method:m{j}", relation="usesMethod", mentions=())
+    nodes = select_nodes(g, max_nodes=50)
+    assert len(nodes) == 50 and nodes[0] == "Method:m29"  # most connected entity first
+    assert sum(n.startswith("Method:") for n in nodes) > 10  # hubs do not take the whole budget
+    summary = render_html(g, tmp_path / "g.html", max_nodes=50)
+    assert summary.nodes_shown == 50 and summary.nodes_total == 330
+    assert "showing 50 of 330 nodes" in (tmp_path / "g.html").read_text()
+    focus = render_html(g, tmp_path / "f.html", focus="Method:m3", depth=1)
+    assert focus.nodes_shown == 5  # the entity and its four papers
+
+
+def test_render_is_deterministic(tmp_path: Path) -> None:
+    render_html(hostile_graph(), tmp_path / "a.html")
+    render_html(hostile_graph(), tmp_path / "b.html")
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()

@@ -1,0 +1,94 @@
+"""graph.html in a real headless browser (Debian's chromium, driven by playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.viz import render_html
+
+from .test_viz import hostile_graph
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+ROOT = Path(__file__).resolve().parent.parent
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed; `make test` installs it"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, path: Path):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_function("window.kgReady === true", timeout=20_000)
+    return page, errors
+
+
+def test_sample_page_draws_searches_and_filters(browser, sample_build: Path) -> None:  # type: ignore[no-untyped-def]
+    page, errors = open_page(browser, sample_build / "graph.html")
+    assert page.evaluate("window.kgNodes.length") > 100
+    # the canvas has drawn something: not a single flat colour
+    colours = page.evaluate(
+        """() => { const c = document.querySelector('canvas'); const ctx = c.getContext('2d');
+        const d = ctx.getImageData(0, 0, c.width, c.height).data; const s = new Set();
+        for (let i = 0; i < d.length; i += 4 * 97) s.add(d[i] + ',' + d[i+1] + ',' + d[i+2]); return s.size; }"""
+    )
+    assert colours > 3
+    assert page.is_visible("#legend") and page.is_visible("text=Dataset")
+    page.fill("#search", "GSM8K")
+    page.press("#search", "Enter")
+    focused = page.evaluate("window.kgFocused")
+    assert focused == "Dataset:gsm8k"
+    assert page.evaluate("window.kgNetwork.getSelectedNodes()") == ["Dataset:gsm8k"]
+    page.uncheck("input.kg-type[value=Paper]")
+    hidden = page.evaluate("window.kgNodes.get({filter: n => n.kgType === 'Paper'}).every(n => n.hidden)")
+    shown = page.evaluate("window.kgNodes.get({filter: n => n.kgType !== 'Paper'}).every(n => !n.hidden)")
+    assert hidden and shown
+    page.check("input.kg-type[value=Paper]")
+    (ROOT / "output").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "output" / "graph.png"))
+    assert errors == []
+
+
+def test_hostile_titles_run_nothing(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "xss.html"
+    render_html(hostile_graph(), out)
+    page, errors = open_page(browser, out)
+    box = page.evaluate("""() => { const pos = window.kgNetwork.getPosition('p1');
+        const dom = window.kgNetwork.canvasToDOM(pos); return dom; }""")
+    canvas = page.query_selector("canvas").bounding_box()
+    page.mouse.move(canvas["x"] + box["x"], canvas["y"] + box["y"])
+    page.wait_for_timeout(600)
+    page.fill("#search", "<script>")
+    page.press("#search", "Enter")
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    tip = page.query_selector("div.vis-tooltip")
+    if tip is not None and tip.is_visible():
+        assert "<script>window.__pwned=1</script>" in tip.inner_text()
+    assert errors == []
