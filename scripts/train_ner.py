@@ -1,0 +1,379 @@
+"""Train the statistical NER that ships inside kg (``kg/extract/resources/ner``).
+
+One command reproduces the shipped model::
+
+    .venv/bin/python scripts/train_ner.py
+
+Steps:
+
+1. convert SciERC train (350 abstracts) and, optionally, a seeded sample of
+   SciREX sentences to spaCy ``DocBin`` files under ``training/ner/<run>/``,
+   with SciERC/SciREX labels mapped to kg's (``Material`` -> ``Dataset``;
+   ``OtherScientificTerm`` and ``Generic`` dropped);
+2. train ``tok2vec`` + ``ner`` with spaCy's training loop from
+   ``scripts/ner.cfg`` (CPU, no vectors); spaCy keeps the checkpoint with the
+   best entity F1 on SciERC dev, which is used for model selection only;
+3. score that checkpoint on SciERC dev with this script's own scorer: exact
+   typed micro P/R/F1 per label and overall, kg labels mapped back to SciERC's;
+4. unless ``--no-install``, copy it to the package and write ``kg_meta.json``
+   (labels, data, seed, steps, wall time, dev scores). The per-label dev
+   precision becomes the NER mention confidence in ``kg_merge``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import re
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin, Span
+from spacy.training.initialize import init_nlp
+from spacy.training.loop import train as train_loop
+from spacy.util import filter_spans
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data"  # the project checkout sits beside shared/
+SCIERC_TRAIN = DATA / "scierc" / "train.jsonl"
+SCIERC_DEV = DATA / "scierc" / "dev.jsonl"
+SCIREX_TRAIN = DATA / "scirex" / "train_sections.jsonl"
+BASE_CONFIG = REPO / "scripts" / "ner.cfg"
+TRAINING_DIR = REPO / "training" / "ner"
+PACKAGE_MODEL = REPO / "kg" / "extract" / "resources" / "ner"
+
+#: SciERC/SciREX label -> kg label; labels not listed are dropped.
+SOURCE_TO_KG: dict[str, str] = {"Method": "Method", "Task": "Task", "Metric": "Metric", "Material": "Dataset"}
+#: kg label -> SciERC label, for scoring on SciERC dev (GUIDELINES.md).
+KG_TO_SCIERC: dict[str, str] = {
+    "Method": "Method",
+    "Model": "Method",
+    "Task": "Task",
+    "Metric": "Metric",
+    "Dataset": "Material",
+}
+KG_LABELS: tuple[str, ...] = ("Method", "Task", "Metric", "Dataset")
+SENTENCE_END = frozenset({".", "?", "!"})
+
+ScoredSpan = tuple[str, int, int, str]  # (doc id, start, end, SciERC label)
+
+
+@dataclass
+class ConversionStats:
+    """Counts behind one corpus conversion, reported in ``kg_meta.json``."""
+
+    docs: int = 0
+    spans_kept: int = 0
+    spans_dropped_label: int = 0
+    spans_misaligned: int = 0
+    spans_dropped_overlap: int = 0
+    labels: Counter[str] = field(default_factory=Counter)
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain-JSON form (``asdict`` would turn the Counter into tuple keys)."""
+        return {**{k: v for k, v in vars(self).items() if k != "labels"}, "labels": dict(self.labels)}
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Read one JSON object per line."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def annotate(nlp: Language, record: dict[str, Any], stats: ConversionStats) -> Doc:
+    """Tokenize a record's abstract and set its kg-labelled entities.
+
+    Spans that do not fall on token boundaries are expanded to the covering
+    tokens (and counted); of overlapping spans the longest is kept.
+
+    Parameters
+    ----------
+    nlp : Language
+        Supplies the tokenizer.
+    record : dict
+        ``{"abstract", "entities": [{"field", "start", "end", "label"}]}``.
+    stats : ConversionStats
+        Updated in place.
+
+    Returns
+    -------
+    Doc
+    """
+    doc = nlp.make_doc(record["abstract"])
+    spans: list[Span] = []
+    for ent in record["entities"]:
+        label = SOURCE_TO_KG.get(ent["label"])
+        if ent["field"] != "abstract" or label is None:
+            stats.spans_dropped_label += 1
+            continue
+        span = doc.char_span(ent["start"], ent["end"], label=label)
+        if span is None:
+            stats.spans_misaligned += 1
+            span = doc.char_span(ent["start"], ent["end"], label=label, alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    kept = filter_spans(spans)
+    stats.spans_dropped_overlap += len(spans) - len(kept)
+    stats.spans_kept += len(kept)
+    stats.labels.update(span.label_ for span in kept)
+    doc.ents = kept
+    stats.docs += 1
+    return doc
+
+
+def sentence_chunks(doc: Doc, max_tokens: int) -> Iterator[Doc]:
+    """Split a long annotated doc into sentences of at most ``max_tokens``.
+
+    A break goes after ``.``/``?``/``!`` (or at ``max_tokens``), never inside
+    an entity, so every chunk keeps its entities whole.
+    """
+    start = 0
+    for i, token in enumerate(doc):
+        if i + 1 == len(doc):
+            break
+        inside_entity = doc[i + 1].ent_iob_ == "I"
+        if not inside_entity and (token.text in SENTENCE_END or i + 1 - start >= max_tokens):
+            yield doc[start : i + 1].as_doc()
+            start = i + 1
+    if start < len(doc):
+        yield doc[start:].as_doc()
+
+
+def scirex_sentences(nlp: Language, limit: int, max_tokens: int, seed: int, stats: ConversionStats) -> list[Doc]:
+    """Return a seeded sample of SciREX sentences that contain an entity.
+
+    SciREX does not annotate every generic phrase, so sentences without any
+    entity are skipped rather than taught as "nothing here".
+
+    Parameters
+    ----------
+    limit : int
+        Number of sentences to keep; ``-1`` keeps all, ``0`` none.
+    """
+    if limit == 0:
+        return []
+    sentences = [
+        chunk
+        for record in read_jsonl(SCIREX_TRAIN)
+        for chunk in sentence_chunks(annotate(nlp, record, stats), max_tokens)
+        if chunk.ents
+    ]
+    if 0 < limit < len(sentences):
+        sentences = random.Random(seed).sample(sentences, limit)
+    stats.docs = len(sentences)
+    stats.spans_kept = sum(len(doc.ents) for doc in sentences)
+    stats.labels = Counter(ent.label_ for doc in sentences for ent in doc.ents)
+    return sentences
+
+
+def write_docbin(docs: Iterable[Doc], path: Path) -> None:
+    """Serialize docs to a ``.spacy`` file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=docs, store_user_data=False).to_disk(path)
+
+
+def gold_spans(records: Iterable[dict[str, Any]]) -> set[ScoredSpan]:
+    """All SciERC gold spans of the four scored labels, overlapping ones included."""
+    scored = set(KG_TO_SCIERC.values())
+    return {(r["id"], e["start"], e["end"], e["label"]) for r in records for e in r["entities"] if e["label"] in scored}
+
+
+def predicted_spans(nlp: Language, records: list[dict[str, Any]]) -> set[ScoredSpan]:
+    """Run ``nlp`` on each abstract and map its entity labels to SciERC's."""
+    docs = nlp.pipe(r["abstract"] for r in records)
+    return {
+        (r["id"], ent.start_char, ent.end_char, KG_TO_SCIERC[ent.label_])
+        for r, doc in zip(records, docs, strict=True)
+        for ent in doc.ents
+        if ent.label_ in KG_TO_SCIERC
+    }
+
+
+def prf(predicted: set[ScoredSpan], gold: set[ScoredSpan]) -> dict[str, float | int]:
+    """Micro precision, recall and F1 of exact matches, with counts."""
+    tp = len(predicted & gold)
+    precision = tp / len(predicted) if predicted else 0.0
+    recall = tp / len(gold) if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "tp": tp,
+        "n_pred": len(predicted),
+        "n_gold": len(gold),
+    }
+
+
+def score_dev(nlp: Language, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Score ``nlp`` on SciERC dev: exact typed micro P/R/F1, per kg label and overall.
+
+    Returns
+    -------
+    dict
+        ``{"overall": {...}, "untyped": {...}, "per_label": {kg label: {...}}}``.
+    """
+    predicted, gold = predicted_spans(nlp, records), gold_spans(records)
+    per_label = {
+        label: prf(
+            {s for s in predicted if s[3] == KG_TO_SCIERC[label]}, {s for s in gold if s[3] == KG_TO_SCIERC[label]}
+        )
+        for label in KG_LABELS
+    }
+    untyped = prf({(*s[:3], "") for s in predicted}, {(*s[:3], "") for s in gold})
+    return {"overall": prf(predicted, gold), "untyped": untyped, "per_label": per_label}
+
+
+class Tee(io.StringIO):
+    """A text buffer that also echoes everything to another stream."""
+
+    def __init__(self, echo: IO[str]) -> None:
+        super().__init__()
+        self.echo = echo
+
+    def write(self, text: str) -> int:
+        self.echo.write(text)
+        self.echo.flush()
+        return super().write(text)
+
+
+def learning_curve(log: str) -> list[dict[str, float]]:
+    """Parse spaCy's console log rows (``E # LOSS... ENTS_F ENTS_P ENTS_R SCORE``)."""
+    rows = []
+    for line in log.splitlines():
+        cells = line.split()
+        if len(cells) == 8 and re.fullmatch(r"\d+", cells[0]) and re.fullmatch(r"\d+", cells[1]):
+            epoch, step, _, _, f, p, r, _ = cells
+            rows.append(
+                {"epoch": int(epoch), "step": int(step), "ents_f": float(f), "ents_p": float(p), "ents_r": float(r)}
+            )
+    return rows
+
+
+def train(config_path: Path, output_dir: Path, overrides: dict[str, Any]) -> tuple[float, list[dict[str, float]]]:
+    """Train with spaCy's loop; return wall time (s) and the dev learning curve.
+
+    ``output_dir`` receives spaCy's ``model-best`` and ``model-last``.
+    """
+    config = spacy.util.load_config(config_path, overrides=overrides, interpolate=False)
+    started = time.perf_counter()
+    nlp = init_nlp(config, use_gpu=-1)
+    log = Tee(sys.stdout)
+    train_loop(nlp, output_dir, use_gpu=-1, stdout=log, stderr=sys.stderr)
+    return time.perf_counter() - started, learning_curve(log.getvalue())
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """Turn ``section.key=value`` strings into a spaCy overrides dict (values are JSON, else strings)."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        try:
+            overrides[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[key] = raw
+    return overrides
+
+
+def install(model_dir: Path, meta: dict[str, Any]) -> None:
+    """Copy a trained pipeline into the package and write ``kg_meta.json`` beside it."""
+    if PACKAGE_MODEL.exists():
+        shutil.rmtree(PACKAGE_MODEL)
+    shutil.copytree(model_dir, PACKAGE_MODEL)
+    (PACKAGE_MODEL / "kg_meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def directory_size(path: Path) -> int:
+    """Total size in bytes of the files under ``path``."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options; defaults reproduce the shipped model."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--run", default="final", help="run name: outputs go to training/ner/<run>/")
+    parser.add_argument("--config", type=Path, default=BASE_CONFIG)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-steps", type=int, default=6000, help="override training.max_steps")
+    parser.add_argument(
+        "--scirex-sentences", type=int, default=5000, help="SciREX sentences to add (-1 all, 0 none)"
+    )
+    parser.add_argument("--scirex-max-tokens", type=int, default=80, help="cap on a SciREX chunk's length")
+    parser.add_argument("--scierc-repeat", type=int, default=1, help="copies of SciERC train (to weight it)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="extra config override")
+    parser.add_argument("--no-install", action="store_true", help="do not copy the model into the package")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the corpora, train, score on SciERC dev and install the model."""
+    args = parse_args(argv)
+    run_dir = TRAINING_DIR / args.run
+    nlp = spacy.blank("en")
+    scierc_stats, dev_stats, scirex_stats = ConversionStats(), ConversionStats(), ConversionStats()
+    scierc = [annotate(nlp, r, scierc_stats) for r in read_jsonl(SCIERC_TRAIN)]
+    dev_records = read_jsonl(SCIERC_DEV)
+    dev_docs = [annotate(nlp, r, dev_stats) for r in dev_records]
+    scirex = scirex_sentences(nlp, args.scirex_sentences, args.scirex_max_tokens, args.seed, scirex_stats)
+    train_docs = scierc * args.scierc_repeat + scirex
+    random.Random(args.seed).shuffle(train_docs)
+    write_docbin(train_docs, run_dir / "train.spacy")
+    write_docbin(dev_docs, run_dir / "dev.spacy")
+    for name, stats in (("scierc train", scierc_stats), ("scierc dev", dev_stats), ("scirex", scirex_stats)):
+        print(f"{name}: {stats.as_json()}", flush=True)
+
+    overrides: dict[str, Any] = {
+        "paths.train": str(run_dir / "train.spacy"),
+        "paths.dev": str(run_dir / "dev.spacy"),
+        "system.seed": args.seed,
+    }
+    if args.max_steps is not None:
+        overrides["training.max_steps"] = args.max_steps
+    overrides.update(parse_overrides(args.set))
+    wall_time, curve = train(args.config, run_dir, overrides)
+
+    model_dir = run_dir / "model-best"
+    best = spacy.load(model_dir)
+    dev = score_dev(best, dev_records)
+    best_row = max(curve, key=lambda row: row["ents_f"], default={})
+    meta = {
+        "labels": list(KG_LABELS),
+        "label_map": {**SOURCE_TO_KG, "OtherScientificTerm": None, "Generic": None},
+        "training_data": {
+            "description": (
+                f"SciERC train ({SCIERC_TRAIN.name}, 350 abstracts) x{args.scierc_repeat}"
+                + (f" + {scirex_stats.docs} SciREX sentences containing an entity" if scirex else "")
+                + "; SciERC dev (50 abstracts) for model selection only"
+            ),
+            "scierc_train": scierc_stats.as_json(),
+            "scirex": scirex_stats.as_json(),
+            "scierc_dev": dev_stats.as_json(),
+        },
+        "seed": args.seed,
+        "steps": int(best.config["training"]["max_steps"]),
+        "best_step": best_row.get("step"),
+        "wall_time_seconds": round(wall_time, 1),
+        "overrides": {k: v for k, v in overrides.items() if not k.startswith("paths.")},
+        "dev": {"data": "SciERC dev, exact typed micro over Method/Task/Metric/Material (Dataset->Material)", **dev},
+        "learning_curve": curve,
+    }
+    (run_dir / "kg_meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({"run": args.run, "wall_time": meta["wall_time_seconds"], "best_step": meta["best_step"]}))
+    print(json.dumps(dev, indent=1))
+    if not args.no_install:
+        install(model_dir, meta)
+        print(f"installed {PACKAGE_MODEL} ({directory_size(PACKAGE_MODEL) / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
