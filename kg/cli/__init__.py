@@ -57,7 +57,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 from kg.cli.build import build_command, stats_command  # noqa: E402
 from kg.cli.explore import entity_command, path_command, related_command  # noqa: E402
 from kg.cli.extract import eval_command, extract_command  # noqa: E402
-from kg.cli.rdf import query_command, validate_command  # noqa: E402
+from kg.cli.rdf import query_command, serve_command, validate_command  # noqa: E402
 
 for _command in (
     build_command,
@@ -69,6 +69,7 @@ for _command in (
     path_command,
     query_command,
     validate_command,
+    serve_command,
 ):
     main.add_command(_command)
 # --- end commands ---

@@ -57,3 +57,22 @@ def validate_command(target: Path, show_report: bool) -> None:
     click.echo("conforms" if report.conforms else f"{report.violations} violations")
     if not report.conforms:
         raise SystemExit(1)
+
+
+@click.command("serve")
+@click.argument("target", type=click.Path(path_type=Path), default="output")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (localhost only by default).")
+@click.option("--port", default=7878, show_default=True, help="TCP port.")
+@click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit in seconds.")
+@click.option("--max-results", default=10_000, show_default=True, help="Most rows (or triples) a query may return.")
+def serve_command(target: Path, host: str, port: int, timeout: float, max_results: int) -> None:
+    """Serve TARGET (build directory or RDF file) as a read-only SPARQL 1.1 endpoint.
+
+    Queries go to http://HOST:PORT/sparql (GET ?query= or POST); results come as
+    SPARQL JSON, XML, CSV or TSV by the Accept header, CONSTRUCT as Turtle.
+    Updates are refused. Works with SPARQLWrapper, YASGUI, Jena and Oxigraph clients.
+    """
+    from kg.rdf.endpoint import EndpointConfig, serve
+
+    click.echo(f"serving {target} at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
+    serve(target, host, port, EndpointConfig(timeout=timeout, max_results=max_results))

@@ -1,0 +1,255 @@
+"""``kg serve``: a read-only SPARQL 1.1 Protocol endpoint over a build.
+
+A small Starlette app (served by uvicorn) in front of pyoxigraph. Queries run in
+a separate worker process that holds the store in memory: a query over its time
+limit is cut off by killing that worker (pyoxigraph evaluation cannot be
+interrupted from another thread), and a fresh worker reloads the store. The
+endpoint answers GET ``?query=`` and POST (form or ``application/sparql-query``);
+SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation,
+CONSTRUCT/DESCRIBE as Turtle or N-Triples. Updates are refused with 403. It binds
+to 127.0.0.1 unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import multiprocessing as mp
+import re
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from kg.errors import QueryError
+
+from .store import resolve_rdf_file
+
+__all__ = ["EndpointConfig", "QueryWorker", "make_app", "serve"]
+
+log = logging.getLogger(__name__)
+
+_UPDATE = re.compile(
+    r"^\s*(?:(?:PREFIX|BASE)\s[^\n]*\n\s*)*(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+SELECT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt", "text/plain": "nt"}
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointConfig:
+    """Limits of the endpoint."""
+
+    timeout: float = 10.0
+    max_results: int = 10_000
+
+
+def _worker(path: str, conn: Connection) -> None:  # runs in the child process
+    import pyoxigraph as ox
+
+    from .store import STORES
+
+    store = STORES["oxigraph"](Path(path))
+    conn.send(("ready", None))
+    while True:
+        try:
+            sparql, fmt, max_results = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send(("ok", _run(ox, store, sparql, fmt, max_results)))
+        except Exception as err:  # report every failure back, the worker lives on
+            conn.send(("error", f"{type(err).__name__}: {err}"))
+
+
+def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int) -> tuple[str, bytes]:
+    result = store.query(sparql)
+    if isinstance(result, ox.QueryBoolean):
+        kind_fmt = {
+            "json": ox.QueryResultsFormat.JSON,
+            "xml": ox.QueryResultsFormat.XML,
+            "csv": ox.QueryResultsFormat.CSV,
+            "tsv": ox.QueryResultsFormat.TSV,
+        }[fmt]
+        return "boolean", result.serialize(format=kind_fmt)
+    if isinstance(result, ox.QuerySolutions):
+        variables = list(result.variables)
+        rows = []
+        for i, solution in enumerate(result):
+            if i >= max_results:
+                raise OverflowError(f"more than {max_results} results; add a LIMIT")
+            rows.append([solution[v] for v in variables])
+        return "select", _solutions(ox, variables, rows, fmt)
+    triples = []
+    for i, triple in enumerate(result):
+        if i >= max_results:
+            raise OverflowError(f"more than {max_results} triples; add a LIMIT")
+        triples.append(triple)
+    rdf_format = ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.N_TRIPLES
+    return "graph", ox.serialize(triples, format=rdf_format)
+
+
+def _solutions(ox: Any, variables: list[Any], rows: list[list[Any]], fmt: str) -> bytes:
+    """Re-serialise collected solutions (pyoxigraph serialises only whole iterators)."""
+    store = ox.Store()
+    names = [v.value for v in variables]
+    values = " ".join("(" + " ".join("UNDEF" if t is None else str(t) for t in row) + ")" for row in rows)
+    head = " ".join("?" + n for n in names)
+    query = f"SELECT {head} WHERE {{ VALUES ({head}) {{ {values} }} }}"
+    if not names:
+        query = "SELECT * WHERE {}"
+    formats = {
+        "json": ox.QueryResultsFormat.JSON,
+        "xml": ox.QueryResultsFormat.XML,
+        "csv": ox.QueryResultsFormat.CSV,
+        "tsv": ox.QueryResultsFormat.TSV,
+    }
+    out: bytes = store.query(query).serialize(format=formats[fmt])
+    return out
+
+
+class QueryWorker:
+    """A worker process holding the store; restarted when a query runs over time."""
+
+    def __init__(self, rdf_file: Path) -> None:
+        self.rdf_file = rdf_file
+        self.lock = threading.Lock()
+        self._start()
+
+    def _start(self) -> None:
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(str(self.rdf_file), child), daemon=True)
+        self.proc.start()
+        if not self.conn.poll(600) or self.conn.recv()[0] != "ready":
+            raise QueryError(f"{self.rdf_file}: the query worker did not start")
+
+    def run(self, sparql: str, fmt: str, timeout: float, max_results: int) -> tuple[str, bytes]:
+        """Run a query; raises TimeoutError (worker restarted) or QueryError."""
+        with self.lock:
+            self.conn.send((sparql, fmt, max_results))
+            if not self.conn.poll(timeout):
+                self.proc.kill()
+                self.proc.join()
+                self._start()
+                raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
+            status, payload = self.conn.recv()
+        if status == "error":
+            raise QueryError(str(payload))
+        kind, body = payload
+        return str(kind), bytes(body)
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.join()
+
+
+def _negotiate(accept: str, graph: bool) -> tuple[str, str]:
+    table = GRAPH_TYPES if graph else SELECT_TYPES
+    for part in accept.split(","):
+        mime = part.split(";")[0].strip().lower()
+        if mime in table:
+            return mime, table[mime]
+    default = "text/turtle" if graph else "application/sparql-results+json"
+    return default, table[default]
+
+
+def _is_graph_query(sparql: str) -> bool:
+    body = re.sub(r"(?im)^\s*(PREFIX|BASE)\s[^\n]*$", "", sparql)
+    body = re.sub(r"#[^\n]*", "", body)
+    return bool(re.match(r"\s*(CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE))
+
+
+def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
+    """The Starlette app serving ``target`` (a build directory or an RDF file)."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, PlainTextResponse, Response
+    from starlette.routing import Route
+
+    config = config or EndpointConfig()
+    rdf_file = resolve_rdf_file(target)
+    worker = QueryWorker(rdf_file)
+
+    async def sparql(request: Request) -> Response:
+        if request.method == "POST":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip()
+            if ctype == "application/sparql-update":
+                return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
+            if ctype == "application/sparql-query":
+                text = (await request.body()).decode("utf-8", "replace")
+            else:
+                form = await request.form()
+                if "update" in form:
+                    return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
+                text = str(form.get("query", ""))
+        else:
+            if "update" in request.query_params:
+                return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
+            text = request.query_params.get("query", "")
+            if not text:
+                return HTMLResponse(_landing(rdf_file))
+        if _UPDATE.search(text):
+            return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
+        graph = _is_graph_query(text)
+        mime, fmt = _negotiate(request.headers.get("accept", ""), graph)
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            _, body = await run_in_threadpool(worker.run, text, fmt, config.timeout, config.max_results)
+        except TimeoutError as err:
+            return PlainTextResponse(f"{err}\n", 503)
+        except QueryError as err:
+            status = 413 if "OverflowError" in str(err) else 400
+            return PlainTextResponse(f"{err}\n", status)
+        return Response(body, media_type=mime)
+
+    app = Starlette(
+        routes=[Route("/", sparql, methods=["GET"]), Route("/sparql", sparql, methods=["GET", "POST"])],
+        middleware=[
+            Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
+        ],
+        lifespan=_lifespan(worker),
+    )
+    return app
+
+
+def _lifespan(worker: QueryWorker) -> Any:
+    import contextlib
+    from collections.abc import AsyncIterator
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        worker.close()
+
+    return lifespan
+
+
+def _landing(rdf_file: Path) -> str:
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>kg SPARQL endpoint</title></head><body>"
+        f"<h1>kg SPARQL endpoint</h1><p>Serving <code>{html.escape(str(rdf_file))}</code> read-only.</p>"
+        "<p>Send queries to <code>/sparql?query=…</code> (GET or POST, SPARQL 1.1 Protocol).</p>"
+        "</body></html>"
+    )
+
+
+def serve(target: str | Path, host: str = "127.0.0.1", port: int = 7878, config: EndpointConfig | None = None) -> None:
+    """Serve ``target`` until interrupted."""
+    import uvicorn
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("serving on %s: the endpoint is reachable from other machines", host)
+    uvicorn.run(make_app(target, config), host=host, port=port, log_level="warning")

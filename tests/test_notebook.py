@@ -1,0 +1,27 @@
+"""notebooks/tour.ipynb runs top to bottom on the sample build."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "tour.ipynb"
+
+
+def test_tour_notebook_executes(sample_build: Path) -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    os.environ["KG_OUTDIR"] = str(sample_build)
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    finally:
+        os.environ.pop("KG_OUTDIR", None)
+    outputs = "".join(
+        o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+        for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
+    )
+    assert "large language models" in outputs
+    assert "papers" in outputs and "GSM8K" in outputs
