@@ -17,6 +17,7 @@ import logging
 import multiprocessing as mp
 import re
 import threading
+import urllib.parse
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -190,10 +191,11 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
             if ctype == "application/sparql-query":
                 text = (await request.body()).decode("utf-8", "replace")
             else:
-                form = await request.form()
+                # application/x-www-form-urlencoded, parsed here (no python-multipart needed)
+                form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
                 if "update" in form:
                     return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
-                text = str(form.get("query", ""))
+                text = form.get("query", [""])[0]
         else:
             if "update" in request.query_params:
                 return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
