@@ -215,7 +215,8 @@ def build(
     """
     options = options or BuildOptions()
     started = time.perf_counter()
-    ingest = read_papers([Path(p) for p in inputs], format=format)
+    input_paths = [Path(p) for p in inputs]
+    ingest = read_papers(input_paths, format=format)
     out = Path(outdir) if outdir is not None else None
     cache_dir = out / CACHE_DIR if out is not None else None
     pairs = list(extract_with_cache(ingest.papers, options, cache_dir))
@@ -225,9 +226,38 @@ def build(
     report = build_report(ingest, mentions, resolution, g, options)
     files: tuple[str, ...] = ()
     if out is not None:
-        files = write_outputs(out, g, ingest, mentions, resolution, report, options)
+        manifest = {"inputs": [str(p) for p in input_paths], "format": format}
+        files = write_outputs(out, g, ingest, mentions, resolution, report, options, manifest)
     log.info("build finished in %.1f s", time.perf_counter() - started)
     return BuildResult(KnowledgeGraph(g), report, out, files)
+
+
+def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple[list[Path], str | None]:
+    """The inputs of an incremental build: the previous build's, still present, then the new ones.
+
+    Inputs that no longer exist are dropped (their papers leave the graph) with a
+    warning; an input given again is read again (its papers may have changed).
+
+    Raises
+    ------
+    ExportError
+        When ``outdir`` holds no previous build.
+    """
+    manifest_file = Path(outdir) / "manifest.json"
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ExportError(f"{outdir}: no previous build to update (manifest.json missing); run kg build first") from err
+    previous = [Path(p) for p in manifest.get("inputs", [])]
+    kept = []
+    for p in previous:
+        if p.exists():
+            kept.append(p)
+        else:
+            log.warning("%s: input of the previous build is gone; its papers are removed", p)
+    seen = {str(p) for p in kept}
+    added = [Path(p) for p in new_inputs if str(p) not in seen]
+    return kept + added, manifest.get("format")
 
 
 def build_report(
@@ -280,6 +310,7 @@ def write_outputs(
     resolution: Resolution,
     report: dict[str, Any],
     options: BuildOptions,
+    manifest: dict[str, Any] | None = None,
 ) -> tuple[str, ...]:
     """Write every output to a staging directory, then move them into ``out``."""
     from kg.rdf.export import graph_to_rdf, write_jsonld, write_ntriples, write_turtle
@@ -304,6 +335,8 @@ def write_outputs(
 
             render_html(g, staging / "graph.html")
         _write_json(staging / "report.json", report)
+        if manifest is not None:
+            _write_json(staging / "manifest.json", manifest)
         _write_rejects(staging / "rejects.jsonl", ingest)
         _write_entities_csv(staging / "entities.csv", resolution)
         _write_mentions(staging / "mentions.jsonl", ingest.papers, mentions)

@@ -15,7 +15,7 @@ __all__ = ["build_command", "stats_command"]
 
 
 @click.command("build")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -43,6 +43,13 @@ __all__ = ["build_command", "stats_command"]
 @click.option("--no-provenance", is_flag=True, help="Leave mention-level provenance out of the RDF.")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
 @click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
+@click.option(
+    "--update",
+    "update_dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Add INPUTS to the build in this directory (incremental: cached papers are not re-extracted).",
+)
 @click.pass_context
 def build_command(
     ctx: click.Context,
@@ -55,6 +62,7 @@ def build_command(
     no_provenance: bool,
     no_html: bool,
     workers: int,
+    update_dir: Path | None,
 ) -> None:
     """Build a knowledge graph from INPUTS into OUTDIR.
 
@@ -67,8 +75,9 @@ def build_command(
     mentions.jsonl, report.json and rejects.jsonl.
 
     \b
-    Example:
+    Examples:
       kg build data/sample/*.txt -o output
+      kg build --update output new-papers.jsonl     # add papers to an existing build
     """
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
     options = BuildOptions(
@@ -80,7 +89,16 @@ def build_command(
         workers=workers,
         progress=not quiet,
     )
-    result = build(inputs, outdir, format=input_format, options=options)
+    if not inputs and update_dir is None:
+        raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")
+    if update_dir is not None:
+        from kg.build import update_inputs
+
+        all_inputs, previous_format = update_inputs(update_dir, inputs)
+        outdir = update_dir
+        result = build(all_inputs, outdir, format=input_format or previous_format, options=options)
+    else:
+        result = build(inputs, outdir, format=input_format, options=options)
     report = result.report
     papers = report["papers"]
     click.echo(
