@@ -93,3 +93,20 @@ def test_build_graph_schema_and_traversal(tmp_path: Path) -> None:
     assert back.edges["p1", "Model:llama-2"]["mentions"] == g.edges["p1", "Model:llama-2"]["mentions"]
     kgg.write_graphml(g, tmp_path / "graph.graphml")
     assert nx.read_graphml(tmp_path / "graph.graphml").number_of_nodes() == g.number_of_nodes()
+
+
+def test_sample_links_respect_k_and_explain_themselves(sample_build: Path) -> None:
+    from kg.knowledge import KnowledgeGraph
+
+    graph = KnowledgeGraph.load(sample_build)
+    g = graph.to_networkx()
+    out_links: dict[str, int] = {}
+    for u, _, r in g.edges(data="relation"):
+        if r == "relatedPaper":
+            out_links[u] = out_links.get(u, 0) + 1
+    assert out_links and max(out_links.values()) <= 10  # kg build's default k
+    paper = graph.papers_with("FlashAttention")[0]
+    related = graph.related_papers(paper, k=3)
+    assert len(related) == 3
+    assert all(r.shared and r.weight > 0 for r in related)
+    assert [r.weight for r in related] == sorted((r.weight for r in related), reverse=True)
