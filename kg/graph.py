@@ -162,15 +162,26 @@ def project_papers(
             i = start + offset
             lo, hi = block.indptr[offset], block.indptr[offset + 1]
             neighbours = block.indices[lo:hi]
-            scores = block.data[lo:hi]
-            ranked = sorted(
-                ((float(s), int(j)) for j, s in zip(neighbours, scores, strict=True) if j != i and s > 0),
-                key=lambda sj: (-round(sj[0], 9), papers[sj[1]]),
-            )[:k]
-            for score, j in ranked:
+            scores = np.round(block.data[lo:hi], 9)
+            keep = (neighbours != i) & (scores > 0)
+            for j, score in _top_k(neighbours[keep], scores[keep], k):
                 shared = sorted(sets[papers[i]] & sets[papers[j]] & col.keys(), key=lambda e: (-idf[e], e))
                 links.append(PaperLink(papers[i], papers[j], round(score, 6), tuple(shared)))
     return links
+
+
+def _top_k(neighbours: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best (neighbour, score) pairs: highest score first, ties by neighbour index.
+
+    Neighbour indices follow the sorted paper ids, so ties break by paper id,
+    deterministically, without sorting every candidate of a row.
+    """
+    if len(scores) > k:
+        threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
+        mask = scores >= threshold
+        neighbours, scores = neighbours[mask], scores[mask]
+    order = np.lexsort((neighbours, -scores))[:k]
+    return [(int(neighbours[o]), float(scores[o])) for o in order]
 
 
 def build_graph(
