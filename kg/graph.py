@@ -107,6 +107,7 @@ def project_papers(
     *,
     k: int = 10,
     max_df: float = 0.2,
+    max_df_papers: int = 1000,
     block_size: int = 2048,
 ) -> list[PaperLink]:
     """Link each paper to its ``k`` most similar papers over shared entities.
@@ -120,6 +121,10 @@ def project_papers(
         Entities in more than this fraction of papers (and in more than two
         papers) are hubs: they neither create links nor add weight. Their IDF is
         small anyway; dropping them keeps the projection sparse.
+    max_df_papers : int
+        Also hubs: entities in more than this many papers. Without an absolute
+        cap the candidate pairs of a growing corpus grow quadratically (an
+        entity in 2% of 1M papers makes 4e8 pairs).
     block_size : int
         Rows multiplied at a time (bounds memory).
 
@@ -138,7 +143,7 @@ def project_papers(
     sets = {p: set(paper_entities[p]) for p in papers}
     idf = idf_weights(sets)
     n = len(papers)
-    hub_limit = max(2, max_df * n)
+    hub_limit = max(2, min(max_df * n, max_df_papers))
     df = {e: n * math.exp(-w) for e, w in idf.items()}
     entities = sorted(e for e in idf if 2 <= round(df[e]) <= hub_limit)
     if not entities or k <= 0:
