@@ -60,7 +60,7 @@ class BuildOptions:
 
     Parameters
     ----------
-    mode : {"full", "rules"}
+    mode : {"full", "broad", "rules"}
         Extraction pipeline (see :func:`kg.extract.build_pipeline`).
     k : int
         Related papers kept per paper.

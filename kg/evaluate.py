@@ -145,7 +145,7 @@ def predict(docs: Sequence[GoldDoc], mode: str = "full") -> list[GoldDoc]:
     """Run kg's extractor on the text of ``docs``."""
     from kg.extract.pipeline import build_pipeline, extract_papers
 
-    nlp = build_pipeline("rules" if mode == "rules" else "full")
+    nlp = build_pipeline(mode if mode in ("broad", "rules") else "full")
     papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
     out = []
     for paper, mentions in extract_papers(papers, nlp):

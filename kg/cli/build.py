@@ -33,10 +33,11 @@ __all__ = ["build_command", "stats_command"]
 )
 @click.option(
     "--mode",
-    type=click.Choice(["full", "rules"]),
+    type=click.Choice(["full", "broad", "rules"]),
     default="full",
     show_default=True,
-    help="Extractor: trained NER + rules, or rules only (faster).",
+    help="Extractor: full = trained NER (names only) + rules; broad = every NER span (SciERC style); "
+    "rules = rules only (fastest).",
 )
 @click.option("-k", "--related", "k", default=10, show_default=True, help="Related papers kept per paper.")
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF resources.")

@@ -30,7 +30,7 @@ __all__ = ["eval_command", "extract_command"]
     help="Output JSONL, one record per input paper.",
 )
 @click.option("--format", "input_format", default=None, help="Input format (guessed by default).")
-@click.option("--mode", type=click.Choice(["full", "rules"]), default="full", show_default=True)
+@click.option("--mode", type=click.Choice(["full", "broad", "rules"]), default="full", show_default=True)
 @click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
 def extract_command(input_file: Path, output: Path, input_format: str | None, mode: str, workers: int) -> None:
     """Extract typed mentions from the papers in INPUT_FILE.
@@ -52,15 +52,26 @@ def extract_command(input_file: Path, output: Path, input_format: str | None, mo
             else:
                 mentions = extracted[done]
                 done += 1
-                row = {"id": item.record_id or item.id, "title": item.title, "abstract": item.abstract,
-                       "entities": [_entity_row(m) for m in mentions]}
+                row = {
+                    "id": item.record_id or item.id,
+                    "title": item.title,
+                    "abstract": item.abstract,
+                    "entities": [_entity_row(m) for m in mentions],
+                }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     click.echo(f"wrote {len(items)} records to {output}", err=True)
 
 
 def _entity_row(m: Mention) -> dict[str, object]:
-    return {"field": m.field, "start": m.start, "end": m.end, "text": m.text, "label": m.label,
-            "confidence": m.confidence, "source": m.source}
+    return {
+        "field": m.field,
+        "start": m.start,
+        "end": m.end,
+        "text": m.text,
+        "label": m.label,
+        "confidence": m.confidence,
+        "source": m.source,
+    }
 
 
 def _records(path: Path, input_format: str | None) -> Iterator[Paper | Reject]:
@@ -111,7 +122,7 @@ def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
     "SciERC labels in the gold file, the GUIDELINES mapping is used.",
 )
 @click.option("--labels", default=None, help="Comma-separated gold labels to score (default: all).")
-@click.option("--mode", type=click.Choice(["full", "rules"]), default="full", show_default=True)
+@click.option("--mode", type=click.Choice(["full", "broad", "rules"]), default="full", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_command(
     gold_file: Path, pred_file: Path | None, maps: tuple[str, ...], labels: str | None, mode: str, as_json: bool

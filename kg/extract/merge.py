@@ -121,9 +121,7 @@ _VAGUE = frozenset(
         "representations",
     ]
 )
-_TRAILING_WORDS = frozenset(
-    "the a an of for and or to in on with by from that which is are as at via using".split()
-)
+_TRAILING_WORDS = frozenset("the a an of for and or to in on with by from that which is are as at via using".split())
 _EDGE_PUNCT = " \t\n.,;:!?\"'`()[]{}"
 _SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMbm]\b")
 _DIGIT_NAME = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z][\w.\-]*$")
@@ -209,24 +207,30 @@ def looks_like_model(span_text: str, next_word: str) -> bool:
 
 @Language.factory(
     "kg_merge",
-    default_config={"ner_confidence": {}, "default_ner_confidence": 0.5},
+    default_config={"ner_confidence": {}, "default_ner_confidence": 0.5, "ner_names_only": True},
 )
 def make_merger(
     nlp: Language,
     name: str,
     ner_confidence: dict[str, float],
     default_ner_confidence: float,
+    ner_names_only: bool,
 ) -> Merger:
     """Create the ``kg_merge`` component (see the module docstring)."""
-    return Merger(ner_confidence, default_ner_confidence)
+    return Merger(ner_confidence, default_ner_confidence, ner_names_only)
 
 
 class Merger:
     """Turn the candidates on a doc into non-overlapping typed mentions."""
 
-    def __init__(self, ner_confidence: dict[str, float], default_ner_confidence: float) -> None:
+    def __init__(
+        self, ner_confidence: dict[str, float], default_ner_confidence: float, ner_names_only: bool = True
+    ) -> None:
         self.ner_confidence = dict(ner_confidence)
         self.default_ner_confidence = default_ner_confidence
+        # The NER learnt SciERC's convention, which marks descriptive phrases ("learning-based
+        # methods"); kg's types are names. By default only name-like NER spans are kept.
+        self.ner_names_only = ner_names_only
         self.gazetteer = Gazetteer()
 
     def __call__(self, doc: Doc) -> Doc:
@@ -276,9 +280,13 @@ class Merger:
             label = "Model"
         elif label == "Dataset" and cand.source == "ner" and not _NAME_LIKE.search(surface):
             return None  # SciERC's "Material" includes generic stuff ("image sequence")
-        elif cand.source == "ner" and entry is None and _too_generic(surface):
+        elif cand.source == "ner" and entry is None and self._drop_ner(surface):
             return None
         return Candidate(start, end, label, cand.source, cand.confidence)
+
+    def _drop_ner(self, surface: str) -> bool:
+        """Whether an NER span (not in the gazetteer) names nothing kg should keep."""
+        return _too_generic(surface) or (self.ner_names_only and not _NAME_LIKE.search(surface))
 
     def _abbreviation_candidates(self, doc: Doc, text: str, candidates: list[Candidate]) -> list[Candidate]:
         extra: list[Candidate] = []

@@ -52,7 +52,7 @@ __all__ = [
     "paper_text",
 ]
 
-Mode = Literal["full", "rules"]
+Mode = Literal["full", "broad", "rules"]
 FIELD_SEPARATOR = "\n\n"
 RULE_COMPONENTS = ("kg_abbreviations", "kg_gazetteer", "kg_patterns", "kg_merge")
 
@@ -83,10 +83,12 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
 
     Parameters
     ----------
-    mode : {"full", "rules"}
+    mode : {"full", "broad", "rules"}
         ``"full"`` loads the trained NER shipped with kg and adds the rule
-        components; ``"rules"`` uses only the rule components (faster, higher
-        precision, lower recall).
+        components, keeping only the NER spans that look like names;
+        ``"broad"`` keeps every NER span (SciERC's convention: descriptive
+        phrases such as "learning-based methods" too); ``"rules"`` uses only the
+        rule components (faster).
     ner_path : path, optional
         Another trained spaCy pipeline with an ``ner`` component to use instead
         of the shipped one.
@@ -101,9 +103,9 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
     >>> nlp.pipe_names[-1]
     'kg_merge'
     """
-    if mode not in ("full", "rules"):
-        raise ExtractError(f"unknown extraction mode {mode!r}; use 'full' or 'rules'")
-    if mode == "full":
+    if mode not in ("full", "broad", "rules"):
+        raise ExtractError(f"unknown extraction mode {mode!r}; use 'full', 'broad' or 'rules'")
+    if mode in ("full", "broad"):
         path = Path(ner_path) if ner_path else ner_model_path()
         if not (path / "meta.json").exists():
             raise ExtractError(f"no trained NER pipeline at {path}; reinstall kg or run scripts/train_ner.py")
@@ -117,7 +119,7 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
     nlp.add_pipe("kg_abbreviations")
     nlp.add_pipe("kg_gazetteer")
     nlp.add_pipe("kg_patterns")
-    nlp.add_pipe("kg_merge", config={"ner_confidence": confidences})
+    nlp.add_pipe("kg_merge", config={"ner_confidence": confidences, "ner_names_only": mode == "full"})
     return nlp
 
 
@@ -149,7 +151,7 @@ def extractor_version(mode: Mode = "full") -> str:
     # The rules are code: any change to the extract package changes the version.
     for module in sorted(p.name for p in resources.files("kg.extract").iterdir() if p.name.endswith(".py")):
         digest.update((resources.files("kg.extract") / module).read_bytes())
-    if mode == "full":
+    if mode in ("full", "broad"):
         for name in ("meta.json", "kg_meta.json"):
             item = res / "ner" / name
             if item.is_file():
