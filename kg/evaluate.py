@@ -143,9 +143,10 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
 
 def predict(docs: Sequence[GoldDoc], mode: str = "full") -> list[GoldDoc]:
     """Run kg's extractor on the text of ``docs``."""
-    from kg.extract.pipeline import build_pipeline, extract_papers
+    from kg.extract.pipeline import Mode, build_pipeline, extract_papers
 
-    nlp = build_pipeline(mode if mode in ("broad", "rules") else "full")
+    pipeline_mode: Mode = "broad" if mode == "broad" else "rules" if mode == "rules" else "full"
+    nlp = build_pipeline(pipeline_mode)
     papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
     out = []
     for paper, mentions in extract_papers(papers, nlp):
