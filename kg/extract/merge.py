@@ -124,7 +124,9 @@ _VAGUE = frozenset(
 _TRAILING_WORDS = frozenset("the a an of for and or to in on with by from that which is are as at via using".split())
 _EDGE_PUNCT = " \t\n.,;:!?\"'`()[]{}"
 _SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMbm]\b")
-_DIGIT_NAME = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z][\w.\-]*$")
+# A versioned name: letters, then a version number at the end ("GPT-4", "ChatGLM2", "Phi-3.5"),
+# not a coined name with digits inside ("D3RoMa", "ToC3D").
+_DIGIT_NAME = re.compile(r"^[A-Za-z][A-Za-z.\-]*?-?v?\d+(?:\.\d+)?[a-z]?$")
 _MODEL_CUES = frozenset(["model", "models", "network", "networks", "llm", "llms", "checkpoint", "checkpoints"])
 _NAME_LIKE = re.compile(r"[A-Z].*[A-Z]|\d|^[A-Z][a-z]+[A-Z]")
 
@@ -276,7 +278,11 @@ class Merger:
         entry = self.gazetteer.lookup(surface)
         if entry is not None and cand.source != "kg_gazetteer":
             label = entry.type
-        elif label == "Method" and looks_like_model(surface, _next_word(text, end)):
+        elif (
+            label == "Method"
+            and not cand.source.startswith("kg_patterns")  # the rule typed its own contribution
+            and looks_like_model(surface, _next_word(text, end))
+        ):
             label = "Model"
         elif label == "Dataset" and cand.source == "ner" and not _NAME_LIKE.search(surface):
             return None  # SciERC's "Material" includes generic stuff ("image sequence")
