@@ -380,18 +380,7 @@ def _write_mentions(path: Path, papers: Sequence[Paper], mentions: Sequence[Ment
         by_paper.setdefault(m.paper_id, []).append(m)
     with atomic_write(path) as fh:
         for p in papers:
-            ents = [
-                {
-                    "field": m.field,
-                    "start": m.start,
-                    "end": m.end,
-                    "text": m.text,
-                    "label": m.label,
-                    "confidence": m.confidence,
-                    "source": m.source,
-                }
-                for m in by_paper.get(p.id, [])
-            ]
+            ents = [m.to_gold() for m in by_paper.get(p.id, [])]
             fh.write(
                 json.dumps({"id": p.id, "title": p.title, "abstract": p.abstract, "entities": ents}, ensure_ascii=False)
                 + "\n"

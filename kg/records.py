@@ -97,6 +97,18 @@ class Mention:
     sentence: str = ""
     long_form: str | None = None
 
+    def to_gold(self) -> dict[str, object]:
+        """This mention as an entry of the gold JSONL format (``kg eval``, ``mentions.jsonl``)."""
+        return {
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "label": self.label,
+            "confidence": self.confidence,
+            "source": self.source,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Entity:

@@ -14,7 +14,7 @@ from kg.extract.pipeline import build_pipeline, extract_papers
 from kg.ingest import detect_format, iter_records, paper_id
 from kg.ingest.text import clean_text, clean_title, read_text
 from kg.io import atomic_write
-from kg.records import Mention, Paper, Reject
+from kg.records import Paper, Reject
 
 __all__ = ["eval_command", "extract_command"]
 
@@ -56,22 +56,10 @@ def extract_command(input_file: Path, output: Path, input_format: str | None, mo
                     "id": item.record_id or item.id,
                     "title": item.title,
                     "abstract": item.abstract,
-                    "entities": [_entity_row(m) for m in mentions],
+                    "entities": [m.to_gold() for m in mentions],
                 }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     click.echo(f"wrote {len(items)} records to {output}", err=True)
-
-
-def _entity_row(m: Mention) -> dict[str, object]:
-    return {
-        "field": m.field,
-        "start": m.start,
-        "end": m.end,
-        "text": m.text,
-        "label": m.label,
-        "confidence": m.confidence,
-        "source": m.source,
-    }
 
 
 def _records(path: Path, input_format: str | None) -> Iterator[Paper | Reject]:
