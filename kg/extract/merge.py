@@ -13,10 +13,12 @@ Components propose; this one decides. In order:
 4. abbreviations: a long form/short form pair takes the type voted by the
    candidates on either form (or the long form's head noun), and every bare use
    of the short form in the doc becomes a mention too;
-5. overlaps: candidates are taken greedily by **priority** — gazetteer (0),
-   abbreviations (1), precise patterns (2, confidence >= 0.8), ner (3), other
-   patterns (4) — then by length (longer first), then by position. A candidate
-   overlapping one already taken is dropped.
+5. overlaps: candidates are taken greedily by **priority** — gazetteer and
+   abbreviations (0; a defined long form contains names, as "Contextually Aware
+   Thresholding for Sparsity" contains "Sparsity", and is the longer span),
+   precise patterns (2, confidence >= 0.8), ner (3), other patterns (4) — then
+   by length (longer first), then by confidence, then by position. A candidate overlapping one
+   already taken is dropped.
 """
 
 from __future__ import annotations
@@ -146,10 +148,8 @@ class MergedMention:
 def priority(candidate: Candidate) -> int:
     """Rank of a candidate's source in overlap resolution (lower wins)."""
     component = candidate.source.split(":", 1)[0]
-    if component == "kg_gazetteer":
+    if component in ("kg_gazetteer", "kg_abbreviations"):
         return 0
-    if component == "kg_abbreviations":
-        return 1
     if component == "kg_patterns":
         return 2 if candidate.confidence >= 0.8 else 4
     return 3
@@ -300,9 +300,12 @@ class Merger:
             short = text[short_s:short_e]
             occurrences = short_form_occurrences(text, short)
             spans = [(long_s, long_e), (short_s, short_e), *occurrences]
+            # Only a candidate for a whole form says what the pair is: a name inside the long
+            # form ("Sparsity" in "Contextually Aware Thresholding for Sparsity") does not.
+            exact = set(spans)
             votes: Counter[str] = Counter()
             for c in candidates:
-                if any(c.start_char < e and s < c.end_char for s, e in spans):
+                if (c.start_char, c.end_char) in exact:
                     votes[c.label] += 3 - min(priority(c), 2)
             label = votes.most_common(1)[0][0] if votes else head_type(text[long_s:long_e])
             if label is None:
@@ -335,7 +338,7 @@ def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
     candidates = [c for c in candidates if not _yields_to_ner(c, ners, text)]
     order = sorted(
         candidates,
-        key=lambda c: (priority(c), -(c.end_char - c.start_char), c.start_char, c.label),
+        key=lambda c: (priority(c), -(c.end_char - c.start_char), -c.confidence, c.start_char, c.label),
     )
     for cand in order:
         if all(cand.end_char <= t.start_char or t.end_char <= cand.start_char for t in taken):

@@ -155,6 +155,7 @@ _METHOD_WORDS = frozenset(
         "thresholding",
         "adaptation",
         "regularization",
+        "scaling",
     ]
 )
 _TASK_HEADS = (
@@ -298,16 +299,27 @@ def head_type(text: str) -> str | None:
     ('Method', 'Task')
     >>> head_type("ImageNet benchmark"), head_type("top-1 accuracy"), head_type("purple")
     ('Dataset', 'Metric', None)
+    >>> head_type("Contextually Aware Thresholding for Sparsity")
+    'Method'
+
     """
-    words = re.findall(r"[\w@]+", text.lower())
+    words = re.findall(r"[\w@\-]+", text.lower())
     if not words:
         return None
-    head = words[-1]
+    label = _head_word_type(words[-1], len(words))
+    # "Contextually Aware Thresholding for Sparsity": the head comes before the preposition.
+    cut = next((i for i, w in enumerate(words) if w in _STOP), None)
+    if label is None and cut:
+        label = _head_word_type(words[cut - 1], cut)
+    return label
+
+
+def _head_word_type(head: str, n_words: int) -> str | None:
     if head in _DATASET_WORDS:
         return "Dataset"
     if head in _METRIC_HEADS:
         return "Metric"
-    if re.fullmatch(_TASK_HEADS, head) and len(words) > 1:
+    if re.fullmatch(_TASK_HEADS, head) and n_words > 1:
         return "Task"
     if head in _MODEL_WORDS or head in _METHOD_WORDS or head.rstrip("s") in _METHOD_WORDS:
         return "Method"
@@ -448,7 +460,7 @@ def _type_from_before(before: str) -> str | None:
 
 
 _X_DATASET = re.compile(
-    r"(?<![\w-])((?:[A-Z][\w.\-]*)(?: [A-Z0-9][\w.\-]*){0,2})\s+"
+    r"(?<![\w-])((?:[A-Z][\w.\-]*|[a-z]+[A-Z][\w.\-]*)(?: [A-Z0-9][\w.\-]*){0,2})\s+"
     r"(?:dataset|benchmark|corpus|suite|test set|database)s?\b"
 )
 

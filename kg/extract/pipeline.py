@@ -175,7 +175,7 @@ def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
     mentions: list[Mention] = []
     sentences = [(s.start_char, s.end_char) for s in doc.sents]
     starts = [s for s, _ in sentences]
-    text = doc.text
+    doc_text = doc.text
     for m in _merge.get_mentions(doc):
         if m.end_char <= title_len:
             field: Literal["title", "abstract"] = "title"
@@ -188,7 +188,7 @@ def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
         else:
             continue  # spans the separator: not a mention of either field
         s_start, s_end = sentences[max(0, bisect.bisect_right(starts, m.start_char) - 1)]
-        sent_text = text[s_start:s_end].strip()
+        sent_text = doc_text[s_start:s_end].strip()
         mentions.append(
             Mention(
                 paper_id=paper.id,

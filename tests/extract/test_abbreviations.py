@@ -1,0 +1,76 @@
+"""The Schwartz–Hearst abbreviation component on hand-written sentences."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from kg.extract.abbreviations import best_long_form, find_abbreviations, is_short_form, short_form_occurrences
+
+from .conftest import mentions_of
+
+
+@pytest.mark.parametrize(
+    ("text", "long_form", "short_form"),
+    [
+        ("Large Language Models (LLMs) are strong.", "Large Language Models", "LLMs"),
+        (
+            "We propose Contextually Aware Thresholding for Sparsity (CATS), a method.",
+            "Contextually Aware Thresholding for Sparsity",
+            "CATS",
+        ),
+        ("We fine-tune with low-rank adaptation (LoRA) only.", "low-rank adaptation", "LoRA"),
+        ("the KV (key-value) cache grows with length", "key-value", "KV"),
+        ("It uses Monte Carlo Tree Search (MCTS) at test time.", "Monte Carlo Tree Search", "MCTS"),
+    ],
+)
+def test_finds_pairs(text: str, long_form: str, short_form: str) -> None:
+    pairs = find_abbreviations(text)
+    assert [(p.long_form, p.short_form) for p in pairs] == [(long_form, short_form)]
+    pair = pairs[0]
+    assert text[pair.long_start : pair.long_end] == long_form
+    assert text[pair.short_start : pair.short_end] == short_form
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "as shown before (see Fig. 3) and in 2023 (2023)",
+        "a cohort of patients (N = 65) was studied",
+        "a new model (BERT) is used",  # the letters of BERT are not in "a new model"
+        "results (i.e. accuracy) improve",
+        "we use the method (LLMs)",
+    ],
+)
+def test_rejects_non_definitions(text: str) -> None:
+    assert find_abbreviations(text) == []
+
+
+def test_short_form_shape() -> None:
+    assert is_short_form("LLMs") and is_short_form("PreludeNet") and is_short_form("D3RoMa")
+    assert not is_short_form("2023") and not is_short_form("e.g. this") and not is_short_form("x")
+
+
+def test_long_form_starts_at_a_word() -> None:
+    text = "we adapt Large Language Models"
+    start = best_long_form("LLMs", text)
+    assert start is not None and text[start:] == "Large Language Models"
+    assert best_long_form("XYZ", "Large Language Models") is None
+
+
+def test_later_bare_uses_and_plural() -> None:
+    text = "Large Language Models (LLMs) reason. An LLM can plan; LLMs can act. LLMsX is not one."
+    assert [text[s:e] for s, e in short_form_occurrences(text, "LLMs")] == ["LLM", "LLMs"]  # not (LLMs), not LLMsX
+
+
+def test_pipeline_makes_both_forms_and_later_uses_one_type(rules_nlp: Language) -> None:
+    abstract = (
+        "We study Contextually Aware Thresholding for Sparsity (CATS) in transformers. "
+        "CATS reduces latency, and CATS keeps accuracy."
+    )
+    mentions = mentions_of(rules_nlp, abstract, title="Sparsity for speed")
+    cats = [m for m in mentions if m.text in {"CATS", "Contextually Aware Thresholding for Sparsity"}]
+    assert [m.text for m in cats] == ["Contextually Aware Thresholding for Sparsity", "CATS", "CATS", "CATS"]
+    assert {m.label for m in cats} == {"Method"}
+    assert {m.long_form for m in cats if m.text == "CATS"} == {"Contextually Aware Thresholding for Sparsity"}
+    assert all(m.source == "kg_abbreviations" for m in cats)

@@ -1,0 +1,91 @@
+"""The curated vocabulary (``resources/gazetteer.jsonl``) and the ``kg_gazetteer`` component."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from spacy.language import Language
+
+from kg.extract.gazetteer import Gazetteer, load_gazetteer, lookup_key
+from kg.records import ENTITY_TYPES
+
+from .conftest import found
+
+
+def test_every_entry_is_typed_sourced_and_unambiguous() -> None:
+    entries = load_gazetteer()
+    assert len(entries) >= 400
+    claimed: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        assert entry.type in ENTITY_TYPES, entry
+        assert entry.source.strip(), f"{entry.canonical}: no source"
+        for surface in entry.surfaces:
+            assert surface == surface.strip() and surface, entry
+            claimed[lookup_key(surface, not entry.case_sensitive and surface == surface.lower())].add(entry.type)
+    clashes = {s: t for s, t in claimed.items() if len(t) > 1}
+    assert not clashes, f"surface forms claimed by entries of different types: {clashes}"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "We fine-tune BERT and RoBERTa on GLUE and report BLEU and ROUGE-L scores.",
+            {("BERT", "Model"), ("RoBERTa", "Model"), ("GLUE", "Dataset"), ("BLEU", "Metric"), ("ROUGE-L", "Metric")},
+        ),
+        (
+            "We report accuracy and mIoU on ImageNet and COCO.",
+            {("accuracy", "Metric"), ("mIoU", "Metric"), ("ImageNet", "Dataset"), ("COCO", "Dataset")},
+        ),
+        ("Depth on KITTI and NYUv2 is measured by AbsRel.", {("KITTI", "Dataset"), ("NYUv2", "Dataset")}),
+        (
+            "Question Answering and question answering.",
+            {("Question Answering", "Task"), ("question answering", "Task")},
+        ),
+    ],
+)
+def test_hits(rules_nlp: Language, sentence: str, expected: set[tuple[str, str]]) -> None:
+    assert expected <= found(rules_nlp, sentence)
+
+
+def test_model_hit_swallows_its_size(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "We compare Llama-2 7B, Llama2-7B and Qwen2.5-72B-Instruct with GPT-4o.")
+    assert {
+        ("Llama-2 7B", "Model"),
+        ("Llama2-7B", "Model"),
+        ("Qwen2.5-72B-Instruct", "Model"),
+        ("GPT-4o", "Model"),
+    } <= hits
+    assert ("Llama-2", "Model") not in hits  # nested names: only the longest
+
+
+def test_open_ended_families(rules_nlp: Language) -> None:
+    assert {("YOLOv10", "Model"), ("ResNet-152", "Model")} <= found(rules_nlp, "YOLOv10 and ResNet-152 are strong.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The places we visited were nice.",  # "Places" the dataset is case-sensitive
+        "Places we visited were nice.",  # ... and needs a dataset cue in its sentence
+        "The Gemini telescope observed the galaxy.",  # "Gemini" the model needs a model cue
+        "BERTology studies what transformers learn.",  # no match inside a longer token
+    ],
+)
+def test_near_misses(rules_nlp: Language, sentence: str) -> None:
+    labels = {text for text, _ in found(rules_nlp, sentence)}
+    assert not labels & {"places", "Places", "Gemini", "BERT"}
+
+
+def test_cue_words_enable_ambiguous_names(rules_nlp: Language) -> None:
+    assert ("Places", "Dataset") in found(rules_nlp, "Places is a scene dataset we evaluate on.")
+    assert ("Gemini", "Model") in found(rules_nlp, "We prompt the Gemini model.")
+
+
+def test_lookup_folds_spelling_variants() -> None:
+    gazetteer = Gazetteer()
+    entry = gazetteer.lookup("LLaMA-2")
+    assert entry is not None and entry.canonical == "Llama 2" and entry.type == "Model"
+    assert gazetteer.lookup("large language model") == gazetteer.lookup("Large Language Models")
+    assert gazetteer.lookup("places") is None

@@ -1,0 +1,90 @@
+"""``kg_merge``: span cleaning, typing and the documented overlap priority."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from spacy.language import Language
+
+from kg.extract.candidates import Candidate
+from kg.extract.merge import _select, clean_span, looks_like_model, priority
+
+from .conftest import found, mentions_of
+
+
+@pytest.mark.parametrize(
+    ("span", "expected"),
+    [
+        ("the ImageNet", "ImageNet"),
+        ("our BERT's", "BERT"),
+        ("(LoRA),", "LoRA"),
+        ("knowledge distillation of", "knowledge distillation"),
+    ],
+)
+def test_clean_span_trims_to_the_name(span: str, expected: str) -> None:
+    text = f"x {span} y"
+    bounds = clean_span(text, 2, 2 + len(span))
+    assert bounds is not None and text[bounds[0] : bounds[1]] == expected
+
+
+@pytest.mark.parametrize("span", ["our method", "existing approaches", "these models", "results", "a (b) c"])
+def test_clean_span_drops_vague_phrases(span: str) -> None:
+    assert clean_span(span, 0, len(span)) is None
+
+
+def test_priority_order() -> None:
+    def cand(source: str, confidence: float = 0.9) -> Candidate:
+        return Candidate(0, 4, "Method", source, confidence)
+
+    assert priority(cand("kg_gazetteer")) == priority(cand("kg_abbreviations")) == 0
+    assert priority(cand("kg_patterns:named", 0.85)) < priority(cand("ner", 0.6)) < priority(cand("kg_patterns:x", 0.5))
+
+
+def test_select_prefers_priority_then_length() -> None:
+    text = "Llama 2 7B is a model"
+    chosen = _select(
+        [
+            Candidate(0, 7, "Model", "kg_gazetteer", 0.95),
+            Candidate(0, 10, "Model", "kg_patterns:model_size", 0.9),
+            Candidate(0, 10, "Method", "ner", 0.6),
+            Candidate(16, 21, "Method", "kg_patterns:name_shape", 0.5),
+        ],
+        text,
+    )
+    assert [(text[c.start_char : c.end_char], c.source) for c in chosen] == [
+        ("Llama 2", "kg_gazetteer"),
+        ("model", "kg_patterns:name_shape"),
+    ]
+
+
+def test_model_typing_evidence() -> None:
+    assert looks_like_model("Mistral-7B", "")
+    assert looks_like_model("ChatGLM2", "")
+    assert looks_like_model("PreludeNet", "model")
+    assert not looks_like_model("D3RoMa", "")  # digits inside a coined name are not a version
+    assert not looks_like_model("knowledge distillation", "model")
+
+
+def test_mentions_do_not_overlap_and_match_their_text(rules_nlp: Language) -> None:
+    title = "CATS: Contextually-Aware Thresholding for Sparsity in Large Language Models"
+    abstract = (
+        "Large Language Models (LLMs) are costly. We evaluate CATS on Mistral-7B and Llama-2 7B with "
+        "accuracy on MMLU and GSM8K, and it achieves a 1.5x speedup in wall-clock time."
+    )
+    mentions = mentions_of(rules_nlp, abstract, title)
+    fields = {"title": title, "abstract": abstract}
+    for field in fields:
+        spans = sorted((m.start, m.end) for m in mentions if m.field == field)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
+    for m in mentions:
+        assert fields[m.field][m.start : m.end] == m.text
+        assert 0 < m.confidence <= 1 and m.source
+    got = {(m.text, m.label) for m in mentions}
+    assert {("Mistral-7B", "Model"), ("Llama-2 7B", "Model"), ("MMLU", "Dataset"), ("GSM8K", "Dataset")} <= got
+    assert {("CATS", "Method"), ("LLMs", "Method"), ("speedup", "Metric")} <= got
+
+
+def test_vague_references_are_not_mentions(rules_nlp: Language) -> None:
+    texts = {t for t, _ in found(rules_nlp, "Our method beats existing methods. This framework is a novel approach.")}
+    assert not texts & {"Our method", "method", "existing methods", "This framework", "a novel approach"}

@@ -1,0 +1,109 @@
+"""Each ``kg_patterns`` rule on hand-written sentences: what it finds and what it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.extract.patterns import RULES, find_patterns, head_type, type_from_context
+
+CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
+    # rule, text, expected (text, label) hits, texts that must not be hits
+    (
+        "model_size",
+        "We fine-tune Mistral-7B and Llama 2 70B and Qwen2.5-72B-Instruct on 8 GPUs with 7B tokens.",
+        {("Mistral-7B", "Model"), ("Llama 2 70B", "Model"), ("Qwen2.5-72B-Instruct", "Model")},
+        {"7B", "8 GPUs"},
+    ),
+    (
+        "title_prefix",
+        "CATS: Contextually-Aware Thresholding for Sparsity in Large Language Models\n\nWe show that CATS works.",
+        {("CATS", "Method")},
+        set(),
+    ),
+    ("title_prefix", "PreludeNet: a network for depth\n\nPreludeNet is fast.", {("PreludeNet", "Model")}, set()),
+    (
+        "title_prefix",
+        "ChildPlay: A New Benchmark for Understanding Children's Gaze Behaviour\n\nWe release ChildPlay.",
+        {("ChildPlay", "Dataset")},
+        set(),
+    ),
+    ("title_prefix", "Towards Efficient Inference: a survey\n\nWe survey.", set(), {"Towards Efficient Inference"}),
+    (
+        "named",
+        "We present a framework called DepthMaster. We propose PreludeNet, a network for depth.",
+        {("DepthMaster", "Method"), ("PreludeNet", "Model")},
+        set(),
+    ),
+    ("named", "We introduce OVO-Bench, a benchmark for video.", {("OVO-Bench", "Dataset")}, set()),
+    (
+        "the_x_dataset",
+        "Results on the ChildPlay dataset, the nuScenes benchmark and a new dataset.",
+        {("ChildPlay", "Dataset"), ("nuScenes", "Dataset")},
+        {"new", "a new"},
+    ),
+    (
+        "evaluate_on",
+        "We evaluate our model on KITTI, NYUv2 and ScanNet.",
+        {("KITTI", "Dataset"), ("NYUv2", "Dataset"), ("ScanNet", "Dataset")},
+        {"We"},
+    ),
+    (
+        "metric_phrase",
+        "It achieves a 1.67x speedup, reduces latency by 20% and yields lower perplexity.",
+        {("speedup", "Metric"), ("latency", "Metric"), ("perplexity", "Metric")},
+        {"1.67x"},
+    ),
+    (
+        "task_phrase",
+        "We study monocular depth estimation. It facilitates recognition. Methods for camouflaged object detection.",
+        {("monocular depth estimation", "Task"), ("camouflaged object detection", "Task")},
+        {"facilitates recognition", "recognition"},
+    ),
+    (
+        "task_phrase",
+        "This enables accurate depth estimation.",
+        set(),
+        {"accurate depth estimation"},  # evaluative adjectives never start a task name
+    ),
+    (
+        "name_shape",
+        "DepthMaster beats ChatGLM2 on the GPU and in 3D.",
+        {("DepthMaster", "Method"), ("ChatGLM2", "Method")},
+        {"GPU", "3D"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "expected", "absent"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
+def test_rule(rule: str, text: str, expected: set[tuple[str, str]], absent: set[str]) -> None:
+    hits = find_patterns(text, (rule,))
+    got = {(text[s:e], label) for s, e, label, _, _ in hits}
+    assert expected <= got, got
+    assert not {t for t, _ in got} & absent, got
+    for start, end, _, name, confidence in hits:
+        assert name == rule and 0 < confidence <= 1 and 0 <= start < end <= len(text)
+
+
+def test_every_rule_is_tested() -> None:
+    assert {c[0] for c in CASES} == set(RULES)
+
+
+def test_title_prefix_finds_later_uses() -> None:
+    text = "CATS: Contextually-Aware Thresholding for Sparsity\n\nWe show that CATS works and CATS-2 is other."
+    spans = [(s, e) for s, e, *_ in find_patterns(text, ("title_prefix",))]
+    assert [text[s:e] for s, e in spans] == ["CATS", "CATS"]
+    assert spans[1][0] == text.index("CATS works")
+
+
+def test_head_and_context_typing() -> None:
+    assert head_type("Large Language Models") == "Method"
+    assert head_type("monocular depth estimation") == "Task"
+    assert head_type("the KITTI benchmark") == "Dataset"
+    assert head_type("top-1 accuracy") == "Metric"
+    assert head_type("Contextually Aware Thresholding for Sparsity") == "Method"
+    assert head_type("purple") is None
+    assert type_from_context("a benchmark for evaluating models") == "Dataset"
+    assert type_from_context("a method for compressing models") == "Method"
+    assert type_from_context("a single-step diffusion model for depth") == "Model"

@@ -1,0 +1,82 @@
+"""The extraction pipeline end to end: modes, offsets, sentences, empty fields, no network."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from spacy.language import Language
+
+from kg.errors import ExtractError
+from kg.extract.pipeline import build_pipeline, extract_papers, extractor_version
+from kg.records import Paper
+
+from .conftest import mentions_of
+
+PAPER = Paper(
+    id="p",
+    title="PreludeNet: a network for monocular depth estimation",
+    abstract="We train PreludeNet on KITTI. It beats ZoeDepth in AbsRel.\nOn NYUv2 it reduces latency.",
+)
+
+
+def test_modes_and_component_order() -> None:
+    assert build_pipeline("rules").pipe_names == [
+        "sentencizer",
+        "kg_field_break",
+        "kg_abbreviations",
+        "kg_gazetteer",
+        "kg_patterns",
+        "kg_merge",
+    ]
+    with pytest.raises(ExtractError, match="unknown extraction mode"):
+        build_pipeline("fast")  # type: ignore[arg-type]
+    assert len({extractor_version("rules"), extractor_version("full"), extractor_version("broad")}) == 3
+
+
+def test_each_mention_has_its_sentence(rules_nlp: Language) -> None:
+    mentions = mentions_of(rules_nlp, PAPER.abstract, PAPER.title)
+    assert mentions
+    for m in mentions:
+        assert m.text in m.sentence, m
+    by_text = {m.text: m.sentence for m in mentions}
+    assert by_text["KITTI"] == "We train PreludeNet on KITTI."
+    assert by_text["PreludeNet"] in {PAPER.title, "We train PreludeNet on KITTI."}
+    assert "\n" not in by_text["NYUv2"]
+
+
+def test_empty_and_odd_fields_give_lists_not_errors(rules_nlp: Language) -> None:
+    papers = [
+        Paper(id="a", title="", abstract=""),
+        Paper(id="b", title="Only a title with BERT", abstract=""),
+        Paper(id="c", title="", abstract="   "),
+        Paper(id="d", title="ok", abstract="$\\phi$-Decoding \u202eRTL\u202c 🙂 GPT-4"),
+    ]
+    out = list(extract_papers(papers, rules_nlp))
+    assert [p.id for p, _ in out] == ["a", "b", "c", "d"]
+    assert out[0][1] == [] and out[2][1] == []
+    assert [(m.field, m.text) for m in out[1][1]] == [("title", "BERT")]
+    for paper, mentions in out:
+        for m in mentions:
+            assert getattr(paper, m.field)[m.start : m.end] == m.text
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network access attempted during extraction")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    yield
+
+
+def test_full_pipeline_loads_from_the_package_without_network(no_network: None) -> None:
+    nlp = build_pipeline("full")
+    assert nlp.pipe_names[:2] == ["tok2vec", "ner"]
+    [(_, mentions)] = list(extract_papers([PAPER], nlp))
+    assert {("KITTI", "Dataset"), ("NYUv2", "Dataset")} <= {(m.text, m.label) for m in mentions}
+    assert {m.source for m in mentions} <= {"ner", "kg_gazetteer", "kg_abbreviations"} | {
+        m.source for m in mentions if m.source.startswith("kg_patterns:")
+    }
