@@ -368,7 +368,12 @@ _SIZE_NAME = re.compile(
 )
 
 
+_SIZE_HINT = re.compile(r"[- ]\d+(?:\.\d+)?[BM]")  # what _SIZE_NAME cannot match without
+
+
 def rule_model_size(text: str) -> Iterator[Hit]:
+    if not _SIZE_HINT.search(text):
+        return
     for m in _SIZE_NAME.finditer(text):
         name = m.group(1).split()[-1] if " " in m.group(1) and not m.group(1).split()[-1][0].isdigit() else m.group(1)
         start = m.end(1) - len(name)
@@ -459,14 +464,17 @@ def _type_from_before(before: str) -> str | None:
     return None
 
 
-_X_DATASET = re.compile(
-    r"(?<![\w-])((?:[A-Z][\w.\-]*|[a-z]+[A-Z][\w.\-]*)(?: [A-Z0-9][\w.\-]*){0,2})\s+"
-    r"(?:dataset|benchmark|corpus|suite|test set|database)s?\b"
-)
+_DATASET_KEYWORD = re.compile(r"(?<=\s)(?:dataset|benchmark|corpus|suite|test set|database)s?\b")
+# The name right before a keyword: searched in a window ending at the keyword (``$`` is the
+# window's end), which is far cheaper than scanning every capitalised word of the text.
+_X_BEFORE_KEYWORD = re.compile(r"(?<![\w-])((?:[A-Z][\w.\-]*|[a-z]+[A-Z][\w.\-]*)(?: [A-Z0-9][\w.\-]*){0,2})\s+$")
 
 
 def rule_the_x_dataset(text: str) -> Iterator[Hit]:
-    for m in _X_DATASET.finditer(text):
+    for keyword in _DATASET_KEYWORD.finditer(text):
+        m = _X_BEFORE_KEYWORD.search(text, max(0, keyword.start() - 100), keyword.start())
+        if m is None:
+            continue
         words = m.group(1).split()
         while words and (words[0].lower() in _TITLE_STOP or words[0] in _NOT_NAMES or words[0].lower() in _EVALUATIVE):
             words = words[1:]
@@ -509,7 +517,8 @@ def rule_metric_phrase(text: str) -> Iterator[Hit]:
         yield m.start(group), m.end(group), "Metric", "metric_phrase", 0.8
 
 
-_TASK = re.compile(r"\b((?:[a-z][a-z0-9\-]+ ){1,3})(" + _TASK_HEADS + r")\b")
+_TASK_HEAD = re.compile(r"\b(?:" + _TASK_HEADS + r")\b")
+_TASK_MODIFIERS = re.compile(r"\b((?:[a-z][a-z0-9\-]+ ){1,3})$")  # up to three words before a head
 
 
 _TASK_LEFT = frozenset(
@@ -519,7 +528,12 @@ _TASK_LEFT = frozenset(
 
 
 def rule_task_phrase(text: str) -> Iterator[Hit]:
-    for m in _TASK.finditer(text):
+    consumed = 0  # a phrase never reaches back into the previous one
+    for head in _TASK_HEAD.finditer(text):
+        m = _TASK_MODIFIERS.search(text, max(consumed, head.start() - 120), head.start())
+        if m is None:
+            continue
+        consumed = head.end()
         words = m.group(1).split()
         keep: list[str] = []
         for w in reversed(words):
@@ -531,7 +545,7 @@ def rule_task_phrase(text: str) -> Iterator[Hit]:
         # Without POS tags, a left context of a preposition, article or sentence start is
         # what tells "for camouflaged object detection" from "it facilitates recognition".
         left_words = words[: len(words) - len(keep)]
-        start = m.start(2) - len(" ".join(keep)) - 1
+        start = head.start() - len(" ".join(keep)) - 1
         if left_words:
             if left_words[-1] not in _TASK_LEFT:
                 continue
@@ -540,22 +554,56 @@ def rule_task_phrase(text: str) -> Iterator[Hit]:
             last = before.split()[-1].lower() if before.split() else ""
             if before and before[-1] not in ".,;:(\n" and last not in _TASK_LEFT:
                 continue
-        yield start, m.end(2), "Task", "task_phrase", 0.7
+        yield start, head.end(), "Task", "task_phrase", 0.7
 
 
-_SHAPE = re.compile(r"(?<![\w\-])([A-Z][a-z]+[A-Z][A-Za-z]*\d*|[A-Za-z]{2,}[\w\-.]*\d[\w\-]*)(?![\w\-])")
+# CamelCase ("DepthMaster") or a word with a digit ("ChatGLM2", "Qwen2.5"). Python's ``re`` tries
+# a leading lookbehind at every position, so the CamelCase pattern checks its left edge after the
+# first capital, and digit-bearing words are only searched for in the runs around digits.
+_CAMEL = re.compile(r"[A-Z](?<![\w\-][A-Z])[a-z]++[A-Z][A-Za-z]*+\d*+(?![\w\-])")
+_WITH_DIGIT = re.compile(r"(?<![\w\-])[A-Za-z]{2}[\w\-.]*?\d[\w\-.]*+")
+_DIGIT = re.compile(r"\d")
+_RUN_CHAR = re.compile(r"[\w\-.]")
+_RUN_REST = re.compile(r"[\w\-.]*+")
+
+
+def _digit_runs(text: str) -> Iterator[tuple[int, int]]:
+    """Maximal runs of word characters, hyphens and dots that hold a digit."""
+    end = 0
+    for digit in _DIGIT.finditer(text):
+        if digit.start() < end:
+            continue
+        start = digit.start()
+        while start > end and _RUN_CHAR.match(text, start - 1):
+            start -= 1
+        run_end = _RUN_REST.match(text, digit.end())
+        end = run_end.end() if run_end else digit.end()
+        yield start, end
+
+
+def _shape_tokens(text: str) -> Iterator[tuple[int, str]]:
+    spans: dict[int, str] = {m.start(): m.group() for m in _CAMEL.finditer(text)}
+    for run_start, run_end in _digit_runs(text):
+        for m in _WITH_DIGIT.finditer(text, run_start, run_end):
+            run = m.group()
+            while run and not any(c.isdigit() for c in run[run.rfind(".") + 1 :]):
+                run = run[: run.rfind(".")]
+            if run and m.start() not in spans:
+                spans[m.start()] = run
+    return iter(sorted(spans.items()))
 
 
 def rule_name_shape(text: str) -> Iterator[Hit]:
-    for m in _SHAPE.finditer(text):
-        token = m.group(1).rstrip(".")
+    for start, token in _shape_tokens(text):
+        token = token.rstrip(".")
         if not _is_name(token) or (token.isupper() and not any(c.isdigit() for c in token)):
             continue
-        sentence_start = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-        label = type_from_context(text[m.end() : m.end() + 60].lstrip(" ,("))
+        end = start + len(token)
+        sentence_start = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
+        label = type_from_context(text[end : end + 60].lstrip(" ,("))
         if label == "Method":
-            label = _type_from_before(text[sentence_start : m.start()][-40:]) or "Method"
-        yield m.start(), m.start() + len(token), label, "name_shape", 0.5
+            label = _type_from_before(text[sentence_start:start][-40:]) or "Method"
+        yield start, end, label, "name_shape", 0.5
 
 
 #: The rules, in the order they run.

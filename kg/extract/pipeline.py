@@ -22,9 +22,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import multiprocessing as mp
+from collections import deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Literal
 
@@ -218,12 +221,63 @@ def extract_papers(
     Parameters
     ----------
     papers : iterable of Paper
+        Consumed lazily: at most a few batches per process are in flight.
     nlp : Language, optional
         A pipeline from :func:`build_pipeline`; the full pipeline by default.
-    batch_size, n_process : int
-        Passed to ``nlp.pipe``; ``n_process > 1`` forks worker processes.
+    batch_size : int
+        Docs per ``nlp.pipe`` batch (and per task sent to a worker).
+    n_process : int
+        Worker processes. Workers are forked with the pipeline already loaded and send back
+        mentions, not spaCy docs, which is what makes a second process pay off (``nlp.pipe``'s
+        own ``n_process`` serialises every doc back to the parent). Where ``fork`` is not
+        available, ``nlp.pipe(n_process=...)`` is used.
     """
     nlp = nlp if nlp is not None else build_pipeline("full")
+    if n_process > 1 and "fork" in mp.get_all_start_methods():
+        yield from _extract_forked(papers, nlp, batch_size, n_process)
+        return
     pairs = ((paper_text(p), p) for p in papers)
     for doc, paper in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
         yield paper, doc_mentions(doc, paper)
+
+
+_WORKER_NLP: Language | None = None  # the pipeline a forked worker inherits
+
+
+def _extract_batch(batch: list[Paper]) -> list[list[Mention]]:
+    assert _WORKER_NLP is not None, "extraction worker started without a pipeline"
+    docs = _WORKER_NLP.pipe((paper_text(p) for p in batch), batch_size=len(batch))
+    return [doc_mentions(doc, paper) for doc, paper in zip(docs, batch, strict=True)]
+
+
+def _batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
+    batch: list[Paper] = []
+    for paper in papers:
+        batch.append(paper)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _extract_forked(
+    papers: Iterable[Paper], nlp: Language, batch_size: int, n_process: int
+) -> Iterator[tuple[Paper, list[Mention]]]:
+    global _WORKER_NLP
+    _WORKER_NLP = nlp
+    try:
+        with mp.get_context("fork").Pool(n_process) as pool:
+            pending: deque[tuple[list[Paper], AsyncResult[list[list[Mention]]]]] = deque()
+            for batch in _batches(papers, batch_size):
+                pending.append((batch, pool.apply_async(_extract_batch, (batch,))))
+                if len(pending) >= 4 * n_process:
+                    yield from _collect(*pending.popleft())
+            while pending:
+                yield from _collect(*pending.popleft())
+    finally:
+        _WORKER_NLP = None
+
+
+def _collect(batch: list[Paper], result: AsyncResult[list[list[Mention]]]) -> Iterator[tuple[Paper, list[Mention]]]:
+    yield from zip(batch, result.get(), strict=True)

@@ -80,3 +80,17 @@ def test_full_pipeline_loads_from_the_package_without_network(no_network: None) 
     assert {m.source for m in mentions} <= {"ner", "kg_gazetteer", "kg_abbreviations"} | {
         m.source for m in mentions if m.source.startswith("kg_patterns:")
     }
+
+
+def test_worker_processes_give_the_same_mentions_in_order(rules_nlp: Language) -> None:
+    from pathlib import Path
+
+    from kg.ingest import read_papers
+
+    sample = sorted((Path(__file__).resolve().parents[2] / "data" / "sample").glob("*.txt"))
+    papers = read_papers(sample[1:2]).papers[:40]
+    single = list(extract_papers(papers, rules_nlp, batch_size=8))
+    forked = list(extract_papers(iter(papers), rules_nlp, batch_size=3, n_process=2))
+    assert [p.id for p, _ in forked] == [p.id for p in papers]
+    assert forked == single
+    assert sum(len(m) for _, m in single) > 100
