@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -34,6 +34,7 @@ from .abbreviations import short_form_occurrences
 from .candidates import Candidate, get_candidates
 from .gazetteer import Gazetteer
 from .patterns import head_type
+from .typer import name_types
 
 __all__ = ["MERGED_KEY", "MergedMention", "Merger", "get_mentions"]
 
@@ -129,6 +130,7 @@ _SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMbm]\b")
 # A versioned name: letters, then a version number at the end ("GPT-4", "ChatGLM2", "Phi-3.5"),
 # not a coined name with digits inside ("D3RoMa", "ToC3D").
 _DIGIT_NAME = re.compile(r"^[A-Za-z][A-Za-z.\-]*?-?v?\d+(?:\.\d+)?[a-z]?$")
+_NAME_TYPES = frozenset(["Method", "Model", "Dataset", "Metric"])  # types a coined name can take
 _MODEL_CUES = frozenset(["model", "models", "network", "networks", "llm", "llms", "checkpoint", "checkpoints"])
 _NAME_LIKE = re.compile(r"[A-Z].*[A-Z]|\d|^[A-Z][a-z]+[A-Z]")
 
@@ -239,7 +241,7 @@ class Merger:
         text = doc.text  # built once: Doc.text joins all tokens on every access
         candidates = [c for c in self._collect(doc, text) if c is not None]
         candidates.extend(self._abbreviation_candidates(doc, text, candidates))
-        chosen = _select(candidates, text)
+        chosen = self._type_names(_select(candidates, text), text)
         long_forms = _long_forms(doc, text)
         doc.user_data[MERGED_KEY] = [
             (
@@ -289,6 +291,18 @@ class Merger:
         elif cand.source == "ner" and entry is None and self._drop_ner(surface):
             return None
         return Candidate(start, end, label, cand.source, cand.confidence)
+
+    def _type_names(self, chosen: list[Candidate], text: str) -> list[Candidate]:
+        """Give each coined name the type its abstract presents it as (see :mod:`.typer`)."""
+        names = [c for c in chosen if c.label in _NAME_TYPES and _NAME_LIKE.search(text[c.start_char : c.end_char])]
+        settled = frozenset(
+            text[c.start_char : c.end_char] for c in names if self.gazetteer.lookup(text[c.start_char : c.end_char])
+        )
+        types = name_types(text, [(c.start_char, c.end_char, c.label) for c in names], keep=settled)
+        return [
+            replace(c, label=types.get(text[c.start_char : c.end_char], c.label)) if c.label in _NAME_TYPES else c
+            for c in chosen
+        ]
 
     def _drop_ner(self, surface: str) -> bool:
         """Whether an NER span (not in the gazetteer) names nothing kg should keep."""

@@ -1,0 +1,49 @@
+"""Typing coined names by how the abstract presents them (``kg.extract.typer`` via ``kg_merge``)."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from kg.extract.typer import name_types, presentation_type
+
+from .conftest import found
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("We propose PreludeNet, a lightweight network for depth.", "PreludeNet", "Model"),
+        ("We propose CATS, a novel framework for sparsity.", "CATS", "Method"),
+        ("We introduce OVO-Bench (Online Video Benchmark), a benchmark for video LLMs.", "OVO-Bench", "Dataset"),
+        ("PATE is a metric for anomaly detection.", "PATE", "Metric"),
+        ("Results on the ScanNet++ dataset are strong.", "ScanNet++", "Dataset"),
+        ("We fine-tune the model TimeX on traffic data.", "TimeX", "Model"),
+    ],
+)
+def test_presentation_cues(text: str, name: str, expected: str) -> None:
+    start = text.index(name)
+    cue = presentation_type(text, start, start + len(name))
+    assert cue is not None and cue[0] == expected
+
+
+def test_based_on_is_not_a_presentation() -> None:
+    text = "We build ViT-based methods."
+    assert presentation_type(text, 9, 12) is None
+
+
+def test_one_type_per_name_and_gazetteer_names_are_kept() -> None:
+    text = "TimeX is a new model. TimeX beats BERT. Then TimeX wins."
+    occurrences = [(0, 5, "Method"), (22, 27, "Method"), (34, 38, "Method"), (45, 50, "Method")]
+    assert name_types(text, occurrences, keep=frozenset({"BERT"})) == {"TimeX": "Model"}
+
+
+def test_bench_shape_votes_dataset() -> None:
+    assert name_types("We test on LiveBench-Reasoning.", [(11, 30, "Method")]) == {"LiveBench-Reasoning": "Dataset"}
+
+
+def test_every_occurrence_in_the_pipeline_gets_the_presented_type(rules_nlp: Language) -> None:
+    abstract = "We present DepthMaster, a single-step diffusion model. DepthMaster beats ZoeDepth on KITTI."
+    hits = found(rules_nlp, abstract, title="DepthMaster: fast depth")
+    assert ("DepthMaster", "Model") in hits
+    assert ("DepthMaster", "Method") not in hits
