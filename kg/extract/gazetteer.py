@@ -15,6 +15,9 @@ Matching rules, chosen to keep common words from becoming entities:
   Dataset; "model", "LLM" for a Model; "score", "metric" for a Metric);
 * among overlapping hits the longest wins; a Model hit swallows a following size
   ("Llama-2 7B", "Llama2-7B", "Qwen2.5-72B-Instruct");
+* a Metric hit follows kg's span rules for measures (see :func:`_metric_span`): not inside a
+  hyphenated compound, not a setting ("at inference time"), with a defining qualifier
+  ("inference latency");
 * ``patterns`` are regular expressions over single tokens for open-ended
   families ("YOLOv10", "ResNet-152").
 """
@@ -243,6 +246,11 @@ class GazetteerMatcher:
                 continue
             if entry.type == "Model":
                 end = _extend_size(doc, end)
+            elif entry.type == "Metric":
+                bounds = _metric_span(doc, start, end, entry)
+                if bounds is None:
+                    continue
+                start, end = bounds
             add_candidate(
                 doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), entry.type, "kg_gazetteer", self.confidence
             )
@@ -274,6 +282,53 @@ def _extend_size(doc: Doc, end: int) -> int:
             i += 2
         return i
     return end
+
+
+#: Left qualifiers that define a measure ("inference latency", "end-to-end latency", "top-1
+#: accuracy"): the most frequent left words of Metric mentions ending in a measure noun in kg's
+#: annotated training papers (``data/annotations``), minus settings ("online", "at").
+METRIC_QUALIFIERS = frozenset(
+    """inference memory token generation wall-clock training decoding end-to-end prefill serving
+    classification translation prediction reconstruction execution response answer energy power
+    peak gpu sampling cache attention detection segmentation retrieval""".split()
+)
+_SETTING_BEFORE = frozenset(["at", "during", "in"])  # "at inference time" is when, not what is measured
+_NUMBER_FORMAT_BEFORE = frozenset(
+    "mixed low high half full single double lower higher reduced bit 4-bit 8-bit 16-bit".split()
+)
+
+
+def _metric_span(doc: Doc, start: int, end: int, entry: GazetteerEntry) -> tuple[int, int] | None:
+    """Token bounds of a Metric hit after kg's span rules, or ``None`` when it is no measure.
+
+    * part of a hyphenated compound ("low-latency", "Latency-Aware"): not a measure;
+    * a time after "at"/"during" ("at inference time"): a setting;
+    * "precision" after a number-format word ("mixed precision", "4-bit precision");
+    * a defining qualifier before a lower-case measure joins it ("inference latency").
+    """
+    before = doc[start - 1] if start > 0 else None
+    after = doc[end] if end < len(doc) else None
+    if (before is not None and before.text == "-" and not before.whitespace_) or (
+        after is not None and after.text == "-" and not doc[end - 1].whitespace_
+    ):
+        return None
+    surface = doc[start:end].text
+    first = _word_start(doc, start - 1) if before is not None and before.whitespace_ else start
+    previous = doc[first:start].text.strip().lower()
+    if previous in _SETTING_BEFORE and surface.lower().endswith("time"):
+        return None
+    if surface.lower() == "precision" and previous in _NUMBER_FORMAT_BEFORE:
+        return None
+    if surface.islower() and previous in METRIC_QUALIFIERS and previous not in surface.lower().split():
+        return first, end
+    return start, end
+
+
+def _word_start(doc: Doc, i: int) -> int:
+    """First token of the whitespace-delimited word that ends with token ``i`` ("end-to-end")."""
+    while i > 0 and not doc[i - 1].whitespace_ and doc[i - 1].text not in "([{\"'":
+        i -= 1
+    return i
 
 
 @Language.factory("kg_gazetteer", default_config={"path": None, "confidence": 0.95})

@@ -89,3 +89,23 @@ def test_lookup_folds_spelling_variants() -> None:
     assert entry is not None and entry.canonical == "Llama 2" and entry.type == "Model"
     assert gazetteer.lookup("large language model") == gazetteer.lookup("Large Language Models")
     assert gazetteer.lookup("places") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "present", "absent"),
+    [
+        (
+            "It reduces inference latency and end-to-end latency.",
+            {("inference latency", "Metric"), ("end-to-end latency", "Metric")},
+            {"latency"},
+        ),
+        ("Depth is computed at inference time.", set(), {"inference time"}),
+        ("A low-latency, Latency-Aware system.", set(), {"latency", "Latency"}),
+        ("Weights in mixed precision and 4-bit precision.", set(), {"precision"}),
+        ("We report precision and recall.", {("precision", "Metric"), ("recall", "Metric")}, set()),
+    ],
+)
+def test_metric_span_rules(rules_nlp: Language, sentence: str, present: set[tuple[str, str]], absent: set[str]) -> None:
+    hits = found(rules_nlp, sentence)
+    assert present <= hits
+    assert not {text for text, _ in hits} & absent
