@@ -195,9 +195,29 @@ _GENERIC_HEADS = frozenset(
 )
 
 
+# Phrases kg's annotation conventions never mark (tests/data/gold/ANNOTATION_NOTES.md): umbrella
+# fields, generic cost and quality words, hardware, and settings.
+_NEVER_ENTITIES = frozenset(
+    phrase.strip()
+    for phrase in """deep learning|machine learning|artificial intelligence|ai|ml|dl|robustness|performance
+    |efficiency|overhead|overheads|computational cost|computational costs|computational efficiency
+    |computational complexity|computational overhead|computational resources|inference cost
+    |inference costs|inference efficiency|training cost|training costs|real-world applications
+    |real-world scenarios|downstream tasks|gpu|gpus|cpu|cpus|tpu|tpus|hardware|end-to-end|1-d|2-d
+    |3-d|state-of-the-art|sota|parameters|scalability|generalization|interpretability""".split("|")
+)
+
+
 def _too_generic(surface: str) -> bool:
-    """A single generic word ("inference", "reasoning", "performance") from the NER names nothing specific."""
-    return surface.lower() in _GENERIC_HEADS
+    """Whether an NER span names nothing specific: a generic word or a phrase kg never marks.
+
+    Examples
+    --------
+    >>> [_too_generic(s) for s in ("inference", "computational cost", "GPUs", "speculative decoding")]
+    [True, True, True, False]
+    """
+    folded = " ".join(surface.lower().split())
+    return folded in _GENERIC_HEADS or folded in _NEVER_ENTITIES
 
 
 def looks_like_model(span_text: str, next_word: str) -> bool:
