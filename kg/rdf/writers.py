@@ -1,0 +1,313 @@
+"""Streamed RDF writers: N-Triples, Turtle and JSON-LD, all written in one pass over the graph.
+
+rdflib serialises only what is in an rdflib store, and filling one costs more
+than the file it writes: at 10,000 synthetic abstracts (2.5M triples) Turtle and
+JSON-LD through rdflib took six minutes and 4.8 GB. These writers take the
+statements of :func:`kg.rdf.statements.iter_statements` as they come and keep
+one subject at a time, so memory stays flat however large the graph, and one
+walk over the graph feeds all three files.
+
+Writers are registered by format name in :data:`WRITERS` (as rdflib registers
+its serialiser plugins); each has ``add(s, p, o, datatype)`` and ``close()``.
+Their output is checked by parsing it back with rdflib, pyoxigraph and rapper
+in the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import networkx as nx
+
+from kg.io import atomic_write
+
+from .statements import IRI, PLAIN, iter_statements
+from .vocab import DEFAULT_BASE_IRI
+
+__all__ = ["WRITERS", "JsonLdWriter", "NTriplesWriter", "RdfWriter", "TurtleWriter", "write_rdf"]
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_FLUSH_EVERY = 8192
+
+
+def escape_string(text: str) -> str:
+    r"""The body of an N-Triples/Turtle string literal: backslash, quote, CR and LF escaped.
+
+    Examples
+    --------
+    >>> escape_string('say "hi"\n')
+    'say \\"hi\\"\\n'
+    """
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if '"' in text:
+        text = text.replace('"', '\\"')
+    if "\n" in text:
+        text = text.replace("\n", "\\n")
+    if "\r" in text:
+        text = text.replace("\r", "\\r")
+    return text
+
+
+class RdfWriter(Protocol):
+    """A streamed serialiser: statements in, text out to an open file."""
+
+    def add(self, s: str, p: str, o: str, datatype: str | None) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _Buffered:
+    """Joins many small strings before writing them (a write per statement is slow)."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.parts: list[str] = []
+
+    def emit(self, text: str) -> None:
+        self.parts.append(text)
+        if len(self.parts) >= _FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        self.fh.write("".join(self.parts))
+        self.parts.clear()
+
+
+class NTriplesWriter(_Buffered):
+    """N-Triples: one statement a line, every IRI in full."""
+
+    def add(self, s: str, p: str, o: str, datatype: str | None) -> None:
+        if datatype is IRI:
+            self.emit(f"<{s}> <{p}> <{o}> .\n")
+        elif datatype == PLAIN:
+            self.emit(f'<{s}> <{p}> "{escape_string(o)}" .\n')
+        else:
+            self.emit(f'<{s}> <{p}> "{escape_string(o)}"^^<{datatype}> .\n')
+
+    def close(self) -> None:
+        self.flush()
+
+
+class TurtleWriter(_Buffered):
+    """Turtle: prefixed vocabulary terms, statements grouped by subject (``;``) and predicate (``,``)."""
+
+    def __init__(self, fh: IO[str], prefixes: Mapping[str, str]) -> None:
+        super().__init__(fh)
+        self.prefixes = dict(prefixes)
+        self.names: dict[str, str] = {}
+        self.subject: str | None = None
+        self.predicate: str | None = None
+        for prefix, namespace in self.prefixes.items():
+            self.emit(f"@prefix {prefix}: <{namespace}> .\n")
+
+    def _name(self, iri: str) -> str:
+        """A prefixed name for vocabulary IRIs (predicates, classes, datatypes), else ``<iri>``."""
+        name = self.names.get(iri)
+        if name is None:
+            name = f"<{iri}>"
+            for prefix, namespace in self.prefixes.items():
+                local = iri[len(namespace) :]
+                if iri.startswith(namespace) and _LOCAL_NAME.fullmatch(local):
+                    name = f"{prefix}:{local}"
+                    break
+            self.names[iri] = name
+        return name
+
+    def add(self, s: str, p: str, o: str, datatype: str | None) -> None:
+        if datatype is IRI:
+            obj = self._name(o) if p == _RDF_TYPE else f"<{o}>"
+        elif datatype == PLAIN:
+            obj = f'"{escape_string(o)}"'
+        else:
+            obj = f'"{escape_string(o)}"^^{self._name(datatype)}'
+        if s != self.subject:
+            if self.subject is not None:
+                self.emit(" .\n")
+            predicate = "a" if p == _RDF_TYPE else self._name(p)
+            self.emit(f"\n<{s}> {predicate} {obj}")
+            self.subject, self.predicate = s, p
+        elif p != self.predicate:
+            predicate = "a" if p == _RDF_TYPE else self._name(p)
+            self.emit(f" ;\n    {predicate} {obj}")
+            self.predicate = p
+        else:
+            self.emit(f",\n        {obj}")
+
+    def close(self) -> None:
+        if self.subject is not None:
+            self.emit(" .\n")
+        self.flush()
+
+
+class JsonLdWriter(_Buffered):
+    """JSON-LD: kg's context inline, then one node object a line in ``@graph``.
+
+    Keys are the context's terms where a term says exactly what the value is
+    (``"usesMethod"`` coerces its values to IRIs, ``"mentionCount"`` to
+    ``xsd:integer``), else compact IRIs (``"kg:weight"``) with explicit
+    ``@id``/``@value``/``@type`` values, so no value is ever read as something else.
+    """
+
+    def __init__(self, fh: IO[str], context: Mapping[str, Any]) -> None:
+        super().__init__(fh)
+        self.prefixes = {
+            t: ns for t, ns in context.items() if isinstance(ns, str) and ns.endswith(("/", "#")) and ":" not in t
+        }
+        self.terms = self._terms(context)
+        self.keys: dict[tuple[str, str | None], tuple[str, bool]] = {}
+        self.names: dict[str, str] = {}
+        self.node: dict[str, Any] = {}
+        self.subject: str | None = None
+        self.first = True
+        self.emit('{"@context": ' + json.dumps(dict(context), ensure_ascii=False, indent=1) + ',\n"@graph": [\n')
+
+    def _expand(self, value: str) -> str:
+        prefix, sep, local = value.partition(":")
+        return self.prefixes[prefix] + local if sep and prefix in self.prefixes else value
+
+    def _terms(self, context: Mapping[str, Any]) -> dict[tuple[str, str | None], str]:
+        """(predicate IRI, coerced type or None) -> term, for the simple term definitions of ``context``."""
+        terms: dict[tuple[str, str | None], str] = {}
+        for term, definition in sorted(context.items()):
+            if ":" in term or term.startswith("@") or term in self.prefixes:
+                continue
+            if isinstance(definition, str):
+                terms.setdefault((self._expand(definition), None), term)
+            elif isinstance(definition, dict) and set(definition) <= {"@id", "@type"} and "@id" in definition:
+                coerced = definition.get("@type")
+                coerced = coerced if coerced in (None, "@id") else self._expand(str(coerced))
+                terms.setdefault((self._expand(str(definition["@id"])), coerced), term)
+        return terms
+
+    def _name(self, iri: str) -> str:
+        name = self.names.get(iri)
+        if name is None:
+            name = iri
+            for prefix, namespace in self.prefixes.items():
+                if iri.startswith(namespace) and _LOCAL_NAME.fullmatch(iri[len(namespace) :]):
+                    name = f"{prefix}:{iri[len(namespace) :]}"
+                    break
+            self.names[iri] = name
+        return name
+
+    def _key(self, p: str, datatype: str | None) -> tuple[str, bool]:
+        """The key for a value of this kind, and whether the key's term coerces it (value written bare)."""
+        kind = "@id" if datatype is IRI else (None if datatype == PLAIN else datatype)
+        cached = self.keys.get((p, kind))
+        if cached is None:
+            if (p, kind) in self.terms and kind is not None:
+                cached = (self.terms[(p, kind)], True)
+            elif (p, None) in self.terms:
+                cached = (self.terms[(p, None)], False)
+            else:
+                cached = (self._name(p), False)
+            self.keys[(p, kind)] = cached
+        return cached
+
+    def add(self, s: str, p: str, o: str, datatype: str | None) -> None:
+        if s != self.subject:
+            self._end_node()
+            self.node = {"@id": s}
+            self.subject = s
+        if p == _RDF_TYPE and datatype is IRI:
+            self.node.setdefault("@type", []).append(self._name(o))
+            return
+        key, coerced = self._key(p, datatype)
+        value: Any
+        if coerced or datatype == PLAIN:
+            value = o
+        elif datatype is IRI:
+            value = {"@id": o}
+        else:
+            value = {"@value": o, "@type": self._name(datatype)}
+        self.node.setdefault(key, []).append(value)
+
+    def _end_node(self) -> None:
+        if not self.node:
+            return
+        node = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in self.node.items()}
+        self.emit(("" if self.first else ",\n") + json.dumps(node, ensure_ascii=False))
+        self.first = False
+        self.node = {}
+
+    def close(self) -> None:
+        self._end_node()
+        self.emit("\n]}\n")
+        self.flush()
+
+
+def _jsonld(fh: IO[str]) -> JsonLdWriter:
+    from .export import context
+
+    return JsonLdWriter(fh, context()["@context"])
+
+
+def _turtle(fh: IO[str]) -> TurtleWriter:
+    from .export import PREFIXES
+
+    return TurtleWriter(fh, {prefix: str(ns) for prefix, ns in PREFIXES.items()})
+
+
+#: Streamed writer of each RDF format, by name.
+WRITERS: dict[str, Callable[[IO[str]], RdfWriter]] = {
+    "ntriples": NTriplesWriter,
+    "turtle": _turtle,
+    "json-ld": _jsonld,
+}
+
+
+def write_rdf(
+    g: nx.DiGraph,
+    targets: Mapping[str, str | Path],
+    *,
+    base_iri: str = DEFAULT_BASE_IRI,
+    provenance: bool = True,
+    extractor: str = "kg",
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Write ``g`` in several RDF formats at once, each file atomically.
+
+    Parameters
+    ----------
+    g : networkx.DiGraph
+        A kg graph.
+    targets : mapping of format name -> path
+        Format names are the keys of :data:`WRITERS`.
+    base_iri, provenance, extractor
+        See :func:`kg.rdf.statements.iter_statements`.
+    progress : callable, optional
+        Called with 1 for every node and every edge walked (e.g. ``tqdm.update``).
+
+    Returns
+    -------
+    int
+        Number of statements written to each file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> g = nx.DiGraph(); g.add_node("p1", kind="Paper", title="A title")
+    >>> out = Path(tempfile.mkdtemp())
+    >>> write_rdf(g, {"ntriples": out / "g.nt", "turtle": out / "g.ttl"})
+    5
+    """
+    unknown = set(targets) - set(WRITERS)
+    if unknown:
+        raise ValueError(f"unknown RDF format(s) {sorted(unknown)}; use {', '.join(WRITERS)}")
+    count = 0
+    with ExitStack() as stack:
+        writers = [WRITERS[fmt](stack.enter_context(atomic_write(Path(path)))) for fmt, path in targets.items()]
+        for s, p, o, datatype in iter_statements(g, base_iri, provenance, extractor, progress=progress):
+            for writer in writers:
+                writer.add(s, p, o, datatype)
+            count += 1
+        for writer in writers:
+            writer.close()
+    return count
