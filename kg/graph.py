@@ -414,11 +414,37 @@ def graph_to_json(g: nx.DiGraph) -> dict[str, Any]:
 
 
 def write_graph(g: nx.DiGraph, path: str | Path) -> None:
-    """Write the graph as ``graph.json`` (atomically)."""
+    """Write the graph as ``graph.json`` (atomically).
+
+    Streamed one node and one edge at a time, with the same bytes as
+    ``json.dump(graph_to_json(g), sort_keys=True)`` but without a second copy
+    of the graph as dicts.
+    """
     from kg.io import atomic_write
 
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    empty = nx.DiGraph()
+    empty.graph.update(g.graph)
+    whole = graph_to_json(empty)  # the fixed fields, with no nodes or edges
     with atomic_write(Path(path)) as fh:
-        json.dump(graph_to_json(g), fh, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        parts = ['{"edges":[']
+        for i, (u, v, d) in enumerate(sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))):
+            parts.append(
+                ("," if i else "") + dumps({"source": u, "target": v, **{k: _jsonable(x) for k, x in d.items()}})
+            )
+            if len(parts) >= 4096:
+                fh.write("".join(parts))
+                parts.clear()
+        parts.append(f'],"format":{dumps(whole["format"])},"graph":{dumps(whole["graph"])},"nodes":[')
+        for i, (n, d) in enumerate(sorted(g.nodes(data=True))):
+            parts.append(("," if i else "") + dumps({"id": n, **{k: _jsonable(v) for k, v in d.items()}}))
+            if len(parts) >= 4096:
+                fh.write("".join(parts))
+                parts.clear()
+        parts.append(f'],"version":{dumps(whole["version"])}}}')
+        fh.write("".join(parts))
 
 
 _TUPLE_ATTRS = ("authors", "sources", "aliases", "shared")

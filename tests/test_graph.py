@@ -110,3 +110,13 @@ def test_sample_links_respect_k_and_explain_themselves(sample_build: Path) -> No
     assert len(related) == 3
     assert all(r.shared and r.weight > 0 for r in related)
     assert [r.weight for r in related] == sorted((r.weight for r in related), reverse=True)
+
+
+def test_streamed_graph_json_is_what_json_dump_writes(sample_build: Path, tmp_path: Path) -> None:
+    import json
+
+    g = kgg.read_graph(sample_build)
+    kgg.write_graph(g, tmp_path / "graph.json")
+    whole = json.dumps(kgg.graph_to_json(g), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert (tmp_path / "graph.json").read_text(encoding="utf-8") == whole
+    assert nx.utils.graphs_equal(kgg.read_graph(tmp_path / "graph.json"), g)
