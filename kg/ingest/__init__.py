@@ -121,7 +121,7 @@ def iter_records(path: str | Path, format: str | None = None) -> Iterator[Paper 
         log.warning("%s: no records found (empty file?)", path)
 
 
-def read_papers(paths: Iterable[str | Path], format: str | None = None) -> IngestResult:
+def read_papers(paths: Iterable[str | Path], format: str | None = None, *, progress: bool = False) -> IngestResult:
     """Read and deduplicate the papers of several files.
 
     Parameters
@@ -129,19 +129,25 @@ def read_papers(paths: Iterable[str | Path], format: str | None = None) -> Inges
     paths : iterable of path
     format : str, optional
         Force one format for all files (see :data:`FORMATS`).
+    progress : bool
+        Show a progress bar of the records read (with their rate).
 
     Returns
     -------
     IngestResult
     """
+    from tqdm import tqdm
+
     dedup = Deduplicator()
     rejects: list[Reject] = []
     read = 0
-    for path in paths:
-        for item in iter_records(path, format):
-            read += 1
-            if isinstance(item, Reject):
-                rejects.append(item)
-            else:
-                dedup.add(item)
+    with tqdm(desc="ingest", unit=" records", disable=not progress, dynamic_ncols=True, delay=1.0) as bar:
+        for path in paths:
+            for item in iter_records(path, format):
+                read += 1
+                bar.update(1)
+                if isinstance(item, Reject):
+                    rejects.append(item)
+                else:
+                    dedup.add(item)
     return IngestResult(dedup.papers(), tuple(rejects), read, dedup.merged)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from kg.errors import InputError
 from kg.records import Paper, Reject
 
 from .records import make_paper, snippet
-from .text import read_text
+from .text import iter_lines
 
 __all__ = ["read_csv"]
 
@@ -28,24 +28,25 @@ _COLUMNS = {
 
 
 def read_csv(path: Path) -> Iterator[Paper | Reject]:
-    """Yield a Paper or Reject per data row; column names are matched case-insensitively.
+    """Yield a Paper or Reject per data row (streamed); column names are matched case-insensitively.
 
     Raises
     ------
     InputError
         When the header lacks a title or an abstract column.
     """
-    text = read_text(path)
-    if not text.strip():
-        return
+    lines = (line + "\n" for line in iter_lines(path))  # streamed: csv needs the line ends back
+    head = list(itertools.islice(lines, 64))
+    if len(head) < 64 and not any(line.strip() for line in head):
+        return  # an empty file
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     if delimiter == ",":
         try:
-            delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+            delimiter = csv.Sniffer().sniff("".join(head)[:4096], delimiters=",;\t").delimiter
         except csv.Error:
             delimiter = ","
     csv.field_size_limit(16 * 1024 * 1024)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
     try:
         header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
     except (StopIteration, csv.Error):
@@ -57,17 +58,21 @@ def read_csv(path: Path) -> Iterator[Paper | Reject]:
             f"{path}: CSV header has no {' or '.join(missing)} column (found: {', '.join(header) or 'nothing'}); "
             "need 'title' and 'abstract' (or 'summary')"
         )
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) < len(header) and len(row) <= max(i for i in index.values() if i is not None):
-                yield Reject(
-                    str(path), line, f"row has {len(row)} columns, header has {len(header)}", snippet(",".join(row))
-                )
-                continue
-            fields = {f: row[i] for f, i in index.items() if i is not None and i < len(row) and row[i].strip()}
-            yield make_paper(fields, path, line)
-    except csv.Error as err:
-        yield Reject(str(path), reader.line_num, f"malformed CSV ({err})", "")
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:  # one bad row (e.g. a field over the size limit); the next rows still count
+            yield Reject(str(path), reader.line_num, f"malformed CSV ({err})", "")
+            continue
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header) and len(row) <= max(i for i in index.values() if i is not None):
+            yield Reject(
+                str(path), line, f"row has {len(row)} columns, header has {len(header)}", snippet(",".join(row))
+            )
+            continue
+        fields = {f: row[i] for f, i in index.items() if i is not None and i < len(row) and row[i].strip()}
+        yield make_paper(fields, path, line)

@@ -11,7 +11,7 @@ from kg.errors import InputError
 from kg.records import Paper, Reject
 
 from .records import make_paper, snippet
-from .text import read_text
+from .text import iter_lines, read_text
 
 __all__ = ["read_json", "read_jsonl"]
 
@@ -27,8 +27,8 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_jsonl(path: Path) -> Iterator[Paper | Reject]:
-    """Yield one Paper or Reject per non-blank line of a JSONL file."""
-    for lineno, line in enumerate(read_text(path).splitlines(), 1):
+    """Yield one Paper or Reject per non-blank line of a JSONL file (streamed: any size)."""
+    for lineno, line in enumerate(iter_lines(path), 1):
         if not line.strip():
             continue
         try:

@@ -23,7 +23,7 @@ from pathlib import Path
 from kg.records import Paper, Reject
 
 from .records import make_paper, snippet
-from .text import read_text
+from .text import iter_lines
 
 __all__ = ["is_abstract_line", "is_chrome", "read_pagedump"]
 
@@ -55,9 +55,9 @@ def _follows_as_abstract(title: str, line: str) -> bool:
 
 
 def read_pagedump(path: Path) -> Iterator[Paper | Reject]:
-    """Yield the papers (and rejects) of a page dump."""
+    """Yield the papers (and rejects) of a page dump (streamed: any size)."""
     pending: tuple[int, str] | None = None
-    for lineno, raw in enumerate(read_text(path).splitlines(), 1):
+    for lineno, raw in enumerate(iter_lines(path), 1):
         line = raw.strip()
         if not line or is_chrome(line):
             continue

@@ -10,7 +10,7 @@ from typing import Any
 from kg.records import Paper, Reject
 
 from .ids import clean_arxiv_id, clean_doi, normalise_title, paper_id
-from .text import MAX_ABSTRACT_CHARS, clean_text, clean_title
+from .text import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, clean_text, clean_title
 
 __all__ = ["make_paper", "parse_authors", "parse_year", "snippet"]
 
@@ -18,9 +18,9 @@ _YEAR = re.compile(r"(19|20)\d\d")
 
 
 def snippet(value: object, limit: int = 200) -> str:
-    """The first ``limit`` characters of a record, for the rejects report."""
+    """The first ``limit`` characters of a record, for the rejects report (lone surrogates replaced)."""
     text = value if isinstance(value, str) else repr(value)
-    return text[:limit]
+    return text[:limit].encode("utf-8", "replace").decode("utf-8")
 
 
 def parse_authors(value: object) -> tuple[str, ...]:
@@ -65,6 +65,8 @@ def make_paper(fields: Mapping[str, Any], source: Path, line: int) -> Paper | Re
     title = clean_title(str(raw_title))
     if not title or not normalise_title(title):
         return Reject(where, line, "empty title (nothing left after cleaning)", shown)
+    if len(title) > MAX_TITLE_CHARS:
+        return Reject(where, line, f"title too long ({len(title)} chars, limit {MAX_TITLE_CHARS})", shown)
     if raw_abstract is None or not isinstance(raw_abstract, str):
         return Reject(where, line, "missing abstract", shown)
     abstract = clean_text(raw_abstract)

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import InputError
 
-__all__ = ["MAX_ABSTRACT_CHARS", "clean_text", "clean_title", "read_text"]
+__all__ = ["MAX_ABSTRACT_CHARS", "MAX_TITLE_CHARS", "clean_text", "clean_title", "iter_lines", "read_text"]
 
 log = logging.getLogger(__name__)
 
 #: Abstracts longer than this are rejected (a real abstract is under 5,000 characters).
 MAX_ABSTRACT_CHARS = 100_000
+#: Titles longer than this are rejected (a real title is under 300 characters).
+MAX_TITLE_CHARS = 2_000
 _WS = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# Lone surrogates come from JSON escapes such as "\ud800"; no file can hold them as UTF-8.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _decode_line(raw: bytes, path: Path, lineno: int) -> str:
@@ -42,25 +49,70 @@ def read_text(path: Path) -> str:
     """
     try:
         data = path.read_bytes()
-    except FileNotFoundError as err:
-        raise InputError(f"{path}: no such file; check the path") from err
     except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror or err})") from err
-    if data.startswith(b"\xef\xbb\xbf"):
+        raise _read_error(path, err) from err
+    if data.startswith(_BOM):
         data = data[3:]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as err:
-            raise InputError(f"{path}: broken UTF-16 text; re-save it as UTF-8") from err
-    sample = data[:8192]
-    if sample and (sample.count(b"\x00") > len(sample) // 100 or _looks_binary(sample)):
-        raise InputError(f"{path}: looks like a binary file, not text; give a .txt/.jsonl/.csv/.xml/.bib file")
+    if data.startswith(_UTF16_BOMS):
+        return _decode_utf16(data, path)
+    _check_not_binary(data[:8192], path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         lines = data.split(b"\n")
         return "\n".join(_decode_line(raw, path, i) for i, raw in enumerate(lines, 1))
+
+
+def iter_lines(path: Path) -> Iterator[str]:
+    """Stream the lines of a text file, without line ends, decoded as :func:`read_text` does.
+
+    The file is read a line at a time, so its size does not matter. Only
+    ``\\n`` (or ``\\r\\n``) ends a line: a U+2028 inside a JSON string does not
+    split a record.
+
+    Raises
+    ------
+    InputError
+        Missing, unreadable or binary files.
+    """
+    try:
+        fh = path.open("rb")
+    except OSError as err:
+        raise _read_error(path, err) from err
+    with fh:
+        head = fh.read(8192)
+        bom = head.startswith(_BOM)
+        if head.startswith(_UTF16_BOMS):
+            lines = _decode_utf16(head + fh.read(), path).split("\n")
+            yield from (line.removesuffix("\r") for line in lines[: -1 if lines[-1] == "" else None])
+            return
+        _check_not_binary(head[3:] if bom else head, path)
+        fh.seek(3 if bom else 0)
+        try:
+            for lineno, raw in enumerate(fh, 1):
+                yield _decode_line(raw.rstrip(b"\n").removesuffix(b"\r"), path, lineno)
+        except OSError as err:
+            raise _read_error(path, err) from err
+
+
+def _read_error(path: Path, err: OSError) -> InputError:
+    if isinstance(err, FileNotFoundError):
+        return InputError(f"{path}: no such file; check the path")
+    if isinstance(err, IsADirectoryError):
+        return InputError(f"{path}: is a directory; pass the files inside it")
+    return InputError(f"{path}: cannot read ({err.strerror or err})")
+
+
+def _decode_utf16(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: broken UTF-16 text; re-save it as UTF-8") from err
+
+
+def _check_not_binary(sample: bytes, path: Path) -> None:
+    if sample and (sample.count(b"\x00") > len(sample) // 100 or _looks_binary(sample)):
+        raise InputError(f"{path}: looks like a binary file, not text; give a .txt/.jsonl/.csv/.xml/.bib file")
 
 
 def _looks_binary(sample: bytes) -> bool:
@@ -69,10 +121,18 @@ def _looks_binary(sample: bytes) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Strip NUL and control characters and surrounding whitespace (newlines inside stay)."""
-    return _CONTROL.sub("", text).strip()
+    """Strip NUL, control characters and non-characters and surrounding whitespace (newlines inside stay).
+
+    Lone surrogates become U+FFFD, so every text can be written as UTF-8.
+
+    Examples
+    --------
+    >>> clean_text(" a\\x00b\\ud800 ")
+    'ab\ufffd'
+    """
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text)).strip()
 
 
 def clean_title(text: str) -> str:
-    """Clean a title: control characters removed, all whitespace collapsed to single spaces."""
-    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
+    """Clean a title as :func:`clean_text` does, with all whitespace collapsed to single spaces."""
+    return _WS.sub(" ", clean_text(text))
