@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .candidates import doc_text
+
 __all__ = [
     "ABBREVIATIONS_KEY",
     "AbbreviationPair",
@@ -125,7 +127,7 @@ def _pair(text: str, short_start: int, short_end: int, long_start: int, long_end
 
 def find_abbreviations(doc: Doc | str) -> list[AbbreviationPair]:
     """Find "long form (SF)" and "SF (long form)" definitions in a doc or string."""
-    text = doc if isinstance(doc, str) else doc.text
+    text = doc if isinstance(doc, str) else doc_text(doc)
     pairs: list[AbbreviationPair] = []
     for m in _PAREN.finditer(text):
         inner = m.group(1).strip()
@@ -155,7 +157,7 @@ def find_abbreviations(doc: Doc | str) -> list[AbbreviationPair]:
 
 def get_abbreviations(doc: Doc) -> list[AbbreviationPair]:
     """The pairs ``kg_abbreviations`` stored on ``doc``."""
-    text = doc.text
+    text = doc_text(doc)
     return [
         AbbreviationPair(text[ls:le], ls, le, text[ss:se], ss, se)
         for ls, le, ss, se in doc.user_data.get(ABBREVIATIONS_KEY, [])
@@ -170,7 +172,7 @@ def short_form_occurrences(doc: Doc | str, short_form: str) -> list[tuple[int, i
     >>> short_form_occurrences("LLMs are big (LLMs). An LLM can reason.", "LLMs")
     [(0, 4), (24, 27)]
     """
-    text = doc if isinstance(doc, str) else doc.text
+    text = doc if isinstance(doc, str) else doc_text(doc)
     stem = short_form[:-1] if short_form.endswith("s") and len(short_form) > 2 else short_form
     pattern = re.compile(r"(?<![\w\-(])" + re.escape(stem) + r"s?(?![\w\-)])")
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
@@ -187,6 +189,6 @@ class AbbreviationDetector:
 
     def __call__(self, doc: Doc) -> Doc:
         doc.user_data[ABBREVIATIONS_KEY] = [
-            (p.long_start, p.long_end, p.short_start, p.short_end) for p in find_abbreviations(doc.text)
+            (p.long_start, p.long_end, p.short_start, p.short_end) for p in find_abbreviations(doc_text(doc))
         ]
         return doc

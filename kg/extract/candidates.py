@@ -13,9 +13,23 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-__all__ = ["CANDIDATES_KEY", "Candidate", "add_candidate", "get_candidates"]
+__all__ = ["CANDIDATES_KEY", "Candidate", "add_candidate", "doc_text", "get_candidates"]
 
 CANDIDATES_KEY = "kg_candidates"
+TEXT_KEY = "kg_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once per doc.
+
+    ``Doc.text`` joins every token on each access; four components asking for it
+    cost more than all the rules. kg's components never change a doc's tokens, so
+    the text is cached in ``doc.user_data``.
+    """
+    text = doc.user_data.get(TEXT_KEY)
+    if not isinstance(text, str):
+        text = doc.user_data[TEXT_KEY] = doc.text
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +66,7 @@ def add_candidate(doc: Doc, start_char: int, end_char: int, label: str, source: 
     >>> get_candidates(doc)[0].label
     'Model'
     """
-    # doc.text joins every token: too slow to build per candidate.
-    length = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
-    if not 0 <= start_char < end_char <= length:
+    if not 0 <= start_char < end_char <= len(doc_text(doc)):
         raise ValueError(f"candidate offsets {start_char}:{end_char} outside the doc")
     doc.user_data.setdefault(CANDIDATES_KEY, []).append((start_char, end_char, label, source, float(confidence)))
 

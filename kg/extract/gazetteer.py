@@ -40,7 +40,8 @@ from spacy.tokens import Doc, Span
 from kg.errors import ExtractError
 from kg.records import ENTITY_TYPES
 
-from .candidates import add_candidate
+from .candidates import add_candidate, doc_text
+from .sentences import sentence_of
 
 __all__ = ["CUE_WORDS", "Gazetteer", "GazetteerEntry", "GazetteerMatcher", "load_gazetteer"]
 
@@ -73,6 +74,7 @@ CUE_WORDS: dict[str, frozenset[str]] = {
 }
 _SIZE_TOKEN = re.compile(r"^\d+(?:\.\d+)?[BMKbmk]$|^\d+x\d+[BMKbm]$")
 _SIZE_SUFFIX = re.compile(r"^(?:Instruct|Chat|Base|Coder|Math|Vision|VL|it|chat|instruct|base)$")
+_CUE_WORD = re.compile(r"[a-z]+")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 
@@ -182,6 +184,7 @@ class Gazetteer:
         self.entries = load_gazetteer(path)
         self._exact: dict[str, GazetteerEntry] = {}
         self._folded: dict[str, GazetteerEntry] = {}
+        self._seen: dict[str, GazetteerEntry | None] = {}
         for entry in self.entries:
             for surface in entry.surfaces:
                 self._exact.setdefault(lookup_key(surface, False), entry)
@@ -190,6 +193,14 @@ class Gazetteer:
 
     def lookup(self, surface: str) -> GazetteerEntry | None:
         """The entry naming ``surface`` (or its singular), or ``None``."""
+        if surface in self._seen:
+            return self._seen[surface]
+        entry = self._lookup(surface)
+        if len(self._seen) < 100_000:  # surfaces repeat across papers; the bound keeps memory flat
+            self._seen[surface] = entry
+        return entry
+
+    def _lookup(self, surface: str) -> GazetteerEntry | None:
         for form in (surface, _singular(surface)):
             if not form:
                 continue
@@ -235,7 +246,7 @@ class GazetteerMatcher:
             for match_id, start, end in matcher(doc):
                 hits.append((start, end, int(doc.vocab.strings[match_id])))
         if self.pattern is not None:
-            for m in self.pattern.finditer(doc.text):
+            for m in self.pattern.finditer(doc_text(doc)):
                 span = doc.char_span(m.start(), m.end())
                 if span is not None and m.lastgroup:
                     hits.append((span.start, span.end, int(m.lastgroup[1:].split("_")[0])))
@@ -267,8 +278,10 @@ def _longest_first(hits: Iterable[tuple[int, int, int]]) -> list[tuple[int, int,
 
 def _has_cue(span: Span, etype: str) -> bool:
     cues = CUE_WORDS.get(etype, frozenset())
-    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
-    return any(t.lower_ in cues for t in sent if not (span.start <= t.i < span.end))
+    text = doc_text(span.doc)
+    start, end = sentence_of(span.doc, span.start_char, span.end_char)
+    around = text[start : span.start_char] + " " + text[span.end_char : end]
+    return any(word in cues for word in _CUE_WORD.findall(around.lower()))
 
 
 def _extend_size(doc: Doc, end: int) -> int:

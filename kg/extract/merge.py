@@ -31,7 +31,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .abbreviations import short_form_occurrences
-from .candidates import Candidate, get_candidates
+from .candidates import Candidate, doc_text, get_candidates
 from .gazetteer import Gazetteer
 from .patterns import head_type
 from .typer import name_types
@@ -147,6 +147,23 @@ class MergedMention:
     long_form: str | None = None
 
 
+def ner_label(label: str) -> str:
+    """kg's label for an NER label: the NER learns each training corpus's span convention as
+    labels of their own (``Method/SciERC``), which all map to kg's (``Method``)."""
+    base = label.split("/", 1)[0]
+    return "Dataset" if base == "Material" else base
+
+
+def ner_source(label: str) -> str:
+    """The mention source for an NER label: ``ner``, or ``ner:SciERC`` for a convention label."""
+    _, _, convention = label.partition("/")
+    return f"ner:{convention}" if convention else "ner"
+
+
+def _is_ner(candidate: Candidate) -> bool:
+    return candidate.source.split(":", 1)[0] == "ner"
+
+
 def priority(candidate: Candidate) -> int:
     """Rank of a candidate's source in overlap resolution (lower wins)."""
     component = candidate.source.split(":", 1)[0]
@@ -258,7 +275,7 @@ class Merger:
         self.gazetteer = Gazetteer()
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text  # built once: Doc.text joins all tokens on every access
+        text = doc_text(doc)
         candidates = [c for c in self._collect(doc, text) if c is not None]
         candidates.extend(self._abbreviation_candidates(doc, text, candidates))
         chosen = self._type_names(_select(candidates, text), text)
@@ -282,8 +299,8 @@ class Merger:
             Candidate(
                 ent.start_char,
                 ent.end_char,
-                ent.label_,
-                "ner",
+                ner_label(ent.label_),
+                ner_source(ent.label_),
                 self.ner_confidence.get(ent.label_, self.default_ner_confidence),
             )
             for ent in doc.ents
@@ -306,9 +323,9 @@ class Merger:
             and looks_like_model(surface, _next_word(text, end))
         ):
             label = "Model"
-        elif label == "Dataset" and cand.source == "ner" and not _NAME_LIKE.search(surface):
+        elif label == "Dataset" and _is_ner(cand) and not _NAME_LIKE.search(surface):
             return None  # SciERC's "Material" includes generic stuff ("image sequence")
-        elif cand.source == "ner" and entry is None and self._drop_ner(surface):
+        elif _is_ner(cand) and entry is None and self._drop_ner(surface):
             return None
         return Candidate(start, end, label, cand.source, cand.confidence)
 
@@ -368,7 +385,7 @@ def _yields_to_ner(cand: Candidate, ners: list[Candidate], text: str) -> bool:
 
 def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
     taken: list[Candidate] = []
-    ners = [c for c in candidates if c.source == "ner"]
+    ners = [c for c in candidates if _is_ner(c)]
     candidates = [c for c in candidates if not _yields_to_ner(c, ners, text)]
     order = sorted(
         candidates,

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .candidates import add_candidate
+from .candidates import add_candidate, doc_text
 
 __all__ = ["RULES", "PatternMatcher", "find_patterns", "head_type", "type_from_context"]
 
@@ -643,7 +643,7 @@ class PatternMatcher:
         self.rules = rules
 
     def __call__(self, doc: Doc) -> Doc:
-        for start, end, label, rule, confidence in find_patterns(doc.text, self.rules):
+        for start, end, label, rule, confidence in find_patterns(doc_text(doc), self.rules):
             add_candidate(doc, start, end, label, f"kg_patterns:{rule}", confidence)
         return doc
 

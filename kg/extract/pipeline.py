@@ -5,8 +5,8 @@ The pipeline is a spaCy ``Language`` whose components are registered factories:
 ==================  =========================================================
 ``tok2vec``, ``ner``  trained statistical NER shipped in ``resources/ner``
                       (``mode="full"`` only)
-``sentencizer``       sentence boundaries (punctuation)
-``kg_field_break``    forces a sentence break between title and abstract
+``kg_sentences``      sentence bounds (punctuation and line breaks: title and
+                      abstract are never one sentence)
 ``kg_abbreviations``  Schwartz–Hearst long form / short form pairs
 ``kg_gazetteer``      curated names from ``resources/gazetteer.jsonl``
 ``kg_patterns``       contextual cues ("we propose X", "the X dataset", ...)
@@ -19,7 +19,6 @@ abbreviation defined in the abstract also finds its short form in the title.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import multiprocessing as mp
@@ -41,9 +40,11 @@ from kg.records import Mention, Paper
 
 # Importing the component modules registers their factories with spaCy.
 from . import abbreviations as _abbreviations  # noqa: F401
+from . import candidates as _candidates
 from . import gazetteer as _gazetteer  # noqa: F401
 from . import merge as _merge
 from . import patterns as _patterns  # noqa: F401
+from . import sentences as _sentences
 
 __all__ = [
     "FIELD_SEPARATOR",
@@ -52,6 +53,7 @@ __all__ = [
     "doc_mentions",
     "extract_papers",
     "extractor_version",
+    "make_doc",
     "paper_text",
 ]
 
@@ -63,22 +65,6 @@ RULE_COMPONENTS = ("kg_abbreviations", "kg_gazetteer", "kg_patterns", "kg_merge"
 def ner_model_path() -> Path:
     """Return the directory of the trained NER pipeline shipped with the package."""
     return Path(str(resources.files("kg.extract") / "resources" / "ner"))
-
-
-@Language.component("kg_field_break")
-def field_break(doc: Doc) -> Doc:
-    """Start a new sentence after the title/abstract separator.
-
-    Titles rarely end in punctuation, so the sentencizer alone would glue the
-    title to the abstract's first sentence.
-    """
-    seen_break = False
-    for token in doc:
-        if seen_break and not token.is_space:
-            token.is_sent_start = True
-            break
-        seen_break = seen_break or FIELD_SEPARATOR in token.text_with_ws
-    return doc
 
 
 def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -> Language:
@@ -117,8 +103,7 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
     else:
         nlp = spacy.blank("en")
         confidences = {}
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("kg_field_break")
+    nlp.add_pipe("kg_sentences")
     nlp.add_pipe("kg_abbreviations")
     nlp.add_pipe("kg_gazetteer")
     nlp.add_pipe("kg_patterns")
@@ -127,18 +112,29 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
 
 
 def ner_confidences(path: Path) -> dict[str, float]:
-    """Per-label confidence of the NER: its precision on SciERC dev, from ``kg_meta.json``."""
+    """Per-label confidence of the NER, from ``kg_meta.json``: its precision on the dev sets.
+
+    kg's labels take their precision on the kg-typed dev set (``dev_kg``), convention labels
+    (``Method/SciERC``) their precision on SciERC dev (``dev``).
+    """
     meta_file = path / "kg_meta.json"
     if not meta_file.exists():
         return {}
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    dev = meta.get("dev", {}) if isinstance(meta, dict) else {}
-    per_label = dev.get("per_label", {}) if isinstance(dev, dict) else {}
-    return {
-        str(label): float(scores.get("precision", 0.5))
-        for label, scores in per_label.items()
-        if isinstance(scores, dict)
-    }
+    if not isinstance(meta, dict):
+        return {}
+
+    def precision(section: str) -> dict[str, float]:
+        per_label = (meta.get(section) or {}).get("per_label", {})
+        return {str(k): float(v.get("precision", 0.5)) for k, v in per_label.items() if isinstance(v, dict)}
+
+    kg_dev, scierc_dev = precision("dev_kg") or precision("dev"), precision("dev")
+    confidences = {}
+    for label in meta.get("labels", []):
+        base, _, convention = str(label).partition("/")
+        table = scierc_dev if convention else kg_dev
+        confidences[str(label)] = table.get(base, 0.5)
+    return confidences
 
 
 @lru_cache(maxsize=4)
@@ -171,14 +167,19 @@ def paper_text(paper: Paper) -> str:
     return f"{title}{FIELD_SEPARATOR}{paper.abstract}"
 
 
+def make_doc(nlp: Language, text: str) -> Doc:
+    """Tokenize ``text`` and remember it on the doc, so no component has to rebuild ``doc.text``."""
+    doc = nlp.make_doc(text)
+    doc.user_data[_candidates.TEXT_KEY] = text  # spaCy's tokenization is non-destructive
+    return doc
+
+
 def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
     """Map the ``kg_merge`` output of ``doc`` back to field offsets of ``paper``."""
     title_len = len(paper.title)
     abstract_start = title_len + len(FIELD_SEPARATOR)
     mentions: list[Mention] = []
-    sentences = [(s.start_char, s.end_char) for s in doc.sents]
-    starts = [s for s, _ in sentences]
-    doc_text = doc.text
+    text_of_doc = _candidates.doc_text(doc)
     for m in _merge.get_mentions(doc):
         if m.end_char <= title_len:
             field: Literal["title", "abstract"] = "title"
@@ -190,8 +191,8 @@ def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
             text = paper.abstract[start:end]
         else:
             continue  # spans the separator: not a mention of either field
-        s_start, s_end = sentences[max(0, bisect.bisect_right(starts, m.start_char) - 1)]
-        sent_text = doc_text[s_start:s_end].strip()
+        s_start, s_end = _sentences.sentence_of(doc, m.start_char, m.end_char)
+        sent_text = text_of_doc[s_start:s_end].strip()
         mentions.append(
             Mention(
                 paper_id=paper.id,
@@ -236,7 +237,7 @@ def extract_papers(
     if n_process > 1 and "fork" in mp.get_all_start_methods():
         yield from _extract_forked(papers, nlp, batch_size, n_process)
         return
-    pairs = ((paper_text(p), p) for p in papers)
+    pairs = ((make_doc(nlp, paper_text(p)), p) for p in papers)
     for doc, paper in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
         yield paper, doc_mentions(doc, paper)
 
@@ -246,7 +247,7 @@ _WORKER_NLP: Language | None = None  # the pipeline a forked worker inherits
 
 def _extract_batch(batch: list[Paper]) -> list[list[Mention]]:
     assert _WORKER_NLP is not None, "extraction worker started without a pipeline"
-    docs = _WORKER_NLP.pipe((paper_text(p) for p in batch), batch_size=len(batch))
+    docs = _WORKER_NLP.pipe((make_doc(_WORKER_NLP, paper_text(p)) for p in batch), batch_size=len(batch))
     return [doc_mentions(doc, paper) for doc, paper in zip(docs, batch, strict=True)]
 
 

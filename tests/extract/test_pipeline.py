@@ -23,8 +23,7 @@ PAPER = Paper(
 
 def test_modes_and_component_order() -> None:
     assert build_pipeline("rules").pipe_names == [
-        "sentencizer",
-        "kg_field_break",
+        "kg_sentences",
         "kg_abbreviations",
         "kg_gazetteer",
         "kg_patterns",
