@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -174,8 +175,13 @@ def short_form_occurrences(doc: Doc | str, short_form: str) -> list[tuple[int, i
     """
     text = doc if isinstance(doc, str) else doc_text(doc)
     stem = short_form[:-1] if short_form.endswith("s") and len(short_form) > 2 else short_form
-    pattern = re.compile(r"(?<![\w\-(])" + re.escape(stem) + r"s?(?![\w\-)])")
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+    return [(m.start(), m.end()) for m in _occurrence_pattern(stem).finditer(text)]
+
+
+@lru_cache(maxsize=4096)
+def _occurrence_pattern(stem: str) -> re.Pattern[str]:
+    # The stem comes first so that the search skips ahead to it; the left edge is checked after.
+    return re.compile(re.escape(stem) + r"(?<![\w\-(]" + re.escape(stem) + r")s?(?![\w\-)])")
 
 
 @Language.factory("kg_abbreviations")

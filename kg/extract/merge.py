@@ -336,10 +336,13 @@ class Merger:
             text[c.start_char : c.end_char] for c in names if self.gazetteer.lookup(text[c.start_char : c.end_char])
         )
         types = name_types(text, [(c.start_char, c.end_char, c.label) for c in names], keep=settled)
-        return [
-            replace(c, label=types.get(text[c.start_char : c.end_char], c.label)) if c.label in _NAME_TYPES else c
-            for c in chosen
-        ]
+        if not types:
+            return chosen
+        retyped = []
+        for c in chosen:
+            label = types.get(text[c.start_char : c.end_char], c.label) if c.label in _NAME_TYPES else c.label
+            retyped.append(c if label == c.label else replace(c, label=label))
+        return retyped
 
     def _drop_ner(self, surface: str) -> bool:
         """Whether an NER span (not in the gazetteer) names nothing kg should keep."""

@@ -464,7 +464,9 @@ def _type_from_before(before: str) -> str | None:
     return None
 
 
-_DATASET_KEYWORD = re.compile(r"(?<=\s)(?:dataset|benchmark|corpus|suite|test set|database)s?\b")
+# Keywords and heads are searched without a leading lookbehind or \\b (Python's ``re`` would
+# test it at every position); their left edge is checked in Python.
+_DATASET_KEYWORD = re.compile(r"(?:dataset|benchmark|corpus|suite|test set|database)s?\b")
 # The name right before a keyword: searched in a window ending at the keyword (``$`` is the
 # window's end), which is far cheaper than scanning every capitalised word of the text.
 _X_BEFORE_KEYWORD = re.compile(r"(?<![\w-])((?:[A-Z][\w.\-]*|[a-z]+[A-Z][\w.\-]*)(?: [A-Z0-9][\w.\-]*){0,2})\s+$")
@@ -472,6 +474,8 @@ _X_BEFORE_KEYWORD = re.compile(r"(?<![\w-])((?:[A-Z][\w.\-]*|[a-z]+[A-Z][\w.\-]*
 
 def rule_the_x_dataset(text: str) -> Iterator[Hit]:
     for keyword in _DATASET_KEYWORD.finditer(text):
+        if keyword.start() == 0 or not text[keyword.start() - 1].isspace():
+            continue
         m = _X_BEFORE_KEYWORD.search(text, max(0, keyword.start() - 100), keyword.start())
         if m is None:
             continue
@@ -517,7 +521,7 @@ def rule_metric_phrase(text: str) -> Iterator[Hit]:
         yield m.start(group), m.end(group), "Metric", "metric_phrase", 0.8
 
 
-_TASK_HEAD = re.compile(r"\b(?:" + _TASK_HEADS + r")\b")
+_TASK_HEAD = re.compile(r"(?:" + _TASK_HEADS + r")\b")
 _TASK_MODIFIERS = re.compile(r"\b((?:[a-z][a-z0-9\-]+ ){1,3})$")  # up to three words before a head
 
 
@@ -530,6 +534,8 @@ _TASK_LEFT = frozenset(
 def rule_task_phrase(text: str) -> Iterator[Hit]:
     consumed = 0  # a phrase never reaches back into the previous one
     for head in _TASK_HEAD.finditer(text):
+        if head.start() > 0 and (text[head.start() - 1].isalnum() or text[head.start() - 1] == "_"):
+            continue  # not at a word start (what \b would have checked)
         m = _TASK_MODIFIERS.search(text, max(consumed, head.start() - 120), head.start())
         if m is None:
             continue
