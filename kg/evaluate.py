@@ -25,9 +25,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.errors import InputError
 from kg.records import Paper
+
+if TYPE_CHECKING:
+    from kg.extract.pipeline import Mode
 
 __all__ = [
     "SCIERC_LABEL_MAP",
@@ -141,15 +145,14 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
     return docs
 
 
-def predict(docs: Sequence[GoldDoc], mode: str = "full") -> list[GoldDoc]:
-    """Run kg's extractor on the text of ``docs``."""
-    from kg.extract.pipeline import Mode, build_pipeline, extract_papers
+def predict(docs: Sequence[GoldDoc], mode: Mode = "full", *, n_process: int = 1) -> list[GoldDoc]:
+    """Run kg's extractor (``mode``, see :func:`kg.extract.build_pipeline`) on the text of ``docs``."""
+    from kg.extract.pipeline import build_pipeline, extract_papers
 
-    pipeline_mode: Mode = "broad" if mode == "broad" else "rules" if mode == "rules" else "full"
-    nlp = build_pipeline(pipeline_mode)
+    nlp = build_pipeline(mode)
     papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
     out = []
-    for paper, mentions in extract_papers(papers, nlp):
+    for paper, mentions in extract_papers(papers, nlp, n_process=n_process):
         spans = tuple((paper.id, m.field, m.start, m.end, m.label) for m in mentions)
         out.append(GoldDoc(paper.id, paper.title, paper.abstract, spans))
     return out

@@ -10,13 +10,22 @@ import click
 
 from kg.errors import InputError
 from kg.evaluate import SCIERC_LABEL_MAP, format_report, load_gold, predict, score
-from kg.extract.pipeline import build_pipeline, extract_papers
+from kg.extract.pipeline import MODES, Mode, build_pipeline, extract_papers
 from kg.ingest import detect_format, iter_records, paper_id
 from kg.ingest.text import clean_text, clean_title, read_text
 from kg.io import atomic_write
 from kg.records import Paper, Reject
 
 __all__ = ["eval_command", "extract_command"]
+
+#: The extraction mode, shared by ``kg extract`` and ``kg eval`` (``kg build`` has its own help).
+MODE_OPTION = click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default=MODES[0],
+    show_default=True,
+    help="full = trained NER + rules; names = only name-like NER spans; rules = no NER (fast).",
+)
 
 
 @click.command("extract")
@@ -30,9 +39,9 @@ __all__ = ["eval_command", "extract_command"]
     help="Output JSONL, one record per input paper.",
 )
 @click.option("--format", "input_format", default=None, help="Input format (guessed by default).")
-@click.option("--mode", type=click.Choice(["full", "broad", "rules"]), default="full", show_default=True)
+@MODE_OPTION
 @click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
-def extract_command(input_file: Path, output: Path, input_format: str | None, mode: str, workers: int) -> None:
+def extract_command(input_file: Path, output: Path, input_format: str | None, mode: Mode, workers: int) -> None:
     """Extract typed mentions from the papers in INPUT_FILE.
 
     Writes one line per input record, in input order, in the gold format:
@@ -41,7 +50,7 @@ def extract_command(input_file: Path, output: Path, input_format: str | None, mo
     """
     items = list(_records(input_file, input_format))
     papers = [item for item in items if isinstance(item, Paper)]
-    nlp = build_pipeline(mode)  # type: ignore[arg-type]
+    nlp = build_pipeline(mode)
     extracted = dict(enumerate(m for _, m in extract_papers(papers, nlp, n_process=workers)))
     with atomic_write(output) as fh:
         done = 0
@@ -110,10 +119,17 @@ def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
     "SciERC labels in the gold file, the GUIDELINES mapping is used.",
 )
 @click.option("--labels", default=None, help="Comma-separated gold labels to score (default: all).")
-@click.option("--mode", type=click.Choice(["full", "broad", "rules"]), default="full", show_default=True)
+@MODE_OPTION
+@click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_command(
-    gold_file: Path, pred_file: Path | None, maps: tuple[str, ...], labels: str | None, mode: str, as_json: bool
+    gold_file: Path,
+    pred_file: Path | None,
+    maps: tuple[str, ...],
+    labels: str | None,
+    mode: Mode,
+    workers: int,
+    as_json: bool,
 ) -> None:
     """Score the extractor against GOLD_FILE (micro P/R/F1 per label and overall).
 
@@ -123,7 +139,7 @@ def eval_command(
           --labels Method,Task,Metric,Material
     """
     gold = load_gold(gold_file)
-    pred = load_gold(pred_file) if pred_file else predict(gold, mode)
+    pred = load_gold(pred_file) if pred_file else predict(gold, mode, n_process=workers)
     label_map = _parse_maps(maps)
     gold_labels = {s[4] for d in gold for s in d.spans}
     if not label_map and "Material" in gold_labels:

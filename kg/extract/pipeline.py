@@ -48,6 +48,7 @@ from . import sentences as _sentences
 
 __all__ = [
     "FIELD_SEPARATOR",
+    "MODES",
     "Mode",
     "build_pipeline",
     "doc_mentions",
@@ -57,7 +58,9 @@ __all__ = [
     "paper_text",
 ]
 
-Mode = Literal["full", "broad", "rules"]
+Mode = Literal["full", "names", "rules"]
+#: The extraction modes, default first.
+MODES: tuple[Mode, ...] = ("full", "names", "rules")
 FIELD_SEPARATOR = "\n\n"
 RULE_COMPONENTS = ("kg_abbreviations", "kg_gazetteer", "kg_patterns", "kg_merge")
 
@@ -72,12 +75,11 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
 
     Parameters
     ----------
-    mode : {"full", "broad", "rules"}
+    mode : {"full", "names", "rules"}
         ``"full"`` loads the trained NER shipped with kg and adds the rule
-        components, keeping only the NER spans that look like names;
-        ``"broad"`` keeps every NER span (SciERC's convention: descriptive
-        phrases such as "learning-based methods" too); ``"rules"`` uses only the
-        rule components (faster).
+        components; ``"names"`` keeps only the NER spans that look like names
+        (capitals inside, digits: a graph of named things only); ``"rules"``
+        uses only the rule components (no NER, several times faster).
     ner_path : path, optional
         Another trained spaCy pipeline with an ``ner`` component to use instead
         of the shipped one.
@@ -92,9 +94,9 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
     >>> nlp.pipe_names[-1]
     'kg_merge'
     """
-    if mode not in ("full", "broad", "rules"):
-        raise ExtractError(f"unknown extraction mode {mode!r}; use 'full', 'broad' or 'rules'")
-    if mode in ("full", "broad"):
+    if mode not in MODES:
+        raise ExtractError(f"unknown extraction mode {mode!r}; use one of {', '.join(MODES)}")
+    if mode != "rules":
         path = Path(ner_path) if ner_path else ner_model_path()
         if not (path / "meta.json").exists():
             raise ExtractError(f"no trained NER pipeline at {path}; reinstall kg or run scripts/train_ner.py")
@@ -107,7 +109,7 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
     nlp.add_pipe("kg_abbreviations")
     nlp.add_pipe("kg_gazetteer")
     nlp.add_pipe("kg_patterns")
-    nlp.add_pipe("kg_merge", config={"ner_confidence": confidences, "ner_names_only": mode == "full"})
+    nlp.add_pipe("kg_merge", config={"ner_confidence": confidences, "ner_names_only": mode == "names"})
     return nlp
 
 
@@ -150,7 +152,7 @@ def extractor_version(mode: Mode = "full") -> str:
     # The rules are code: any change to the extract package changes the version.
     for module in sorted(p.name for p in resources.files("kg.extract").iterdir() if p.name.endswith(".py")):
         digest.update((resources.files("kg.extract") / module).read_bytes())
-    if mode in ("full", "broad"):
+    if mode != "rules":
         for name in ("meta.json", "kg_meta.json"):
             item = res / "ner" / name
             if item.is_file():

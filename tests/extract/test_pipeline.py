@@ -31,7 +31,7 @@ def test_modes_and_component_order() -> None:
     ]
     with pytest.raises(ExtractError, match="unknown extraction mode"):
         build_pipeline("fast")  # type: ignore[arg-type]
-    assert len({extractor_version("rules"), extractor_version("full"), extractor_version("broad")}) == 3
+    assert len({extractor_version("rules"), extractor_version("full"), extractor_version("names")}) == 3
 
 
 def test_each_mention_has_its_sentence(rules_nlp: Language) -> None:
