@@ -15,6 +15,7 @@ Matching rules, chosen to keep common words from becoming entities:
   Dataset; "model", "LLM" for a Model; "score", "metric" for a Metric);
 * among overlapping hits the longest wins; a Model hit swallows a following size
   ("Llama-2 7B", "Llama2-7B", "Qwen2.5-72B-Instruct");
+* a name inside a longer hyphenated or dotted name is no hit ("LLM" in "TPI-LLM", "Dr.LLM");
 * a Metric hit follows kg's span rules for measures (see :func:`_metric_span`): not inside a
   hyphenated compound, not a setting ("at inference time"), with a defining qualifier
   ("inference latency");
@@ -250,6 +251,7 @@ class GazetteerMatcher:
                 span = doc.char_span(m.start(), m.end())
                 if span is not None and m.lastgroup:
                     hits.append((span.start, span.end, int(m.lastgroup[1:].split("_")[0])))
+        text = doc_text(doc)
         for start, end, i in _longest_first(hits):
             entry = self.entries[i]
             span = doc[start:end]
@@ -257,6 +259,8 @@ class GazetteerMatcher:
                 continue
             if entry.type == "Model":
                 end = _extend_size(doc, end)
+            if _inside_compound(text, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])):
+                continue
             elif entry.type == "Metric":
                 bounds = _metric_span(doc, start, end, entry)
                 if bounds is None:
@@ -295,6 +299,32 @@ def _extend_size(doc: Doc, end: int) -> int:
             i += 2
         return i
     return end
+
+
+#: Hyphenated modifiers after a name that leave it a mention of its own ("LLM-based", "ViT-like").
+COMPOUND_SUFFIXES = frozenset(
+    """based like style driven powered generated centric aware specific guided assisted level scale
+    sized size free only enabled compatible inspired friendly oriented agnostic dependent""".split()
+)
+_COMPOUND_RIGHT = re.compile(r"-([A-Za-z]+)")
+
+
+def _inside_compound(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is only part of a longer name.
+
+    "LLM" in "TPI-LLM" or "Dr.LLM", "MoE" in "SE-MoE", "LLM" in "LLM-as-a-judge" are parts of
+    other names; "LLM" in "LLM-based" is a mention of its own.
+
+    Examples
+    --------
+    >>> t = "TPI-LLM and Dr.LLM beat LLM-based and LLM-as-a-judge baselines"
+    >>> [_inside_compound(t, s, s + 3) for s in (4, 15, 24, 38)]
+    [True, True, False, True]
+    """
+    if start >= 2 and text[start - 1] in "-." and text[start - 2].isalnum():
+        return True
+    right = _COMPOUND_RIGHT.match(text, end)
+    return right is not None and right.group(1).lower() not in COMPOUND_SUFFIXES
 
 
 #: Left qualifiers that define a measure ("inference latency", "end-to-end latency", "top-1

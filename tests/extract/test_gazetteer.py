@@ -71,11 +71,16 @@ def test_open_ended_families(rules_nlp: Language) -> None:
         "Places we visited were nice.",  # ... and needs a dataset cue in its sentence
         "The Gemini telescope observed the galaxy.",  # "Gemini" the model needs a model cue
         "BERTology studies what transformers learn.",  # no match inside a longer token
+        "TPI-LLM and Dr.LLM serve SE-MoE models.",  # ... nor inside a longer hyphenated name
     ],
 )
 def test_near_misses(rules_nlp: Language, sentence: str) -> None:
     labels = {text for text, _ in found(rules_nlp, sentence)}
-    assert not labels & {"places", "Places", "Gemini", "BERT"}
+    assert not labels & {"places", "Places", "Gemini", "BERT", "LLM", "MoE"}
+
+
+def test_hyphenated_modifiers_keep_the_name(rules_nlp: Language) -> None:
+    assert ("LLM", "Method") in found(rules_nlp, "We study LLM-based agents.")
 
 
 def test_cue_words_enable_ambiguous_names(rules_nlp: Language) -> None:
