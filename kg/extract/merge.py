@@ -237,6 +237,22 @@ def _too_generic(surface: str) -> bool:
     return folded in _GENERIC_HEADS or folded in _NEVER_ENTITIES
 
 
+_QUANTITY = re.compile(r"[~≈<>]?[\d.,]+\s?(?:%|x|×|s|ms|B|M|K|GB|MB|points?|pp)?\s+(?=\S)")
+
+
+def _skip_quantities(text: str, start: int, end: int) -> int:
+    """A Metric span names the measure, not the number: "143.66s runtime" -> "runtime".
+
+    Examples
+    --------
+    >>> t = "a 143.66s runtime and 2.5x speedup"
+    >>> [t[_skip_quantities(t, s, e):e] for s, e in ((2, 17), (22, 34))]
+    ['runtime', 'speedup']
+    """
+    m = _QUANTITY.match(text, start, end)
+    return m.end() if m and m.end() < end else start
+
+
 def looks_like_model(span_text: str, next_word: str) -> bool:
     """Whether a Method-typed span names a specific model rather than a technique."""
     if _SIZE.search(span_text):
@@ -312,6 +328,8 @@ class Merger:
         if bounds is None:
             return None
         start, end = bounds
+        if cand.label == "Metric":
+            start = _skip_quantities(text, start, end)
         surface = text[start:end]
         label = cand.label
         entry = self.gazetteer.lookup(surface)
