@@ -269,10 +269,11 @@ def build_graph(
     }
     for link in project_papers(paper_entities, k=k, max_df=max_df):
         g.add_edge(link.source, link.target, relation="relatedPaper", weight=link.weight, shared=link.shared)
-    for community in communities(g, seed=seed, max_df=max_df):
+    found = communities(g, seed=seed, max_df=max_df)
+    for community in found:
         for node in (*community.papers, *community.entities):
             g.nodes[node]["community"] = community.id
-    g.graph["community_labels"] = {c.id: c.label for c in communities(g, seed=seed, max_df=max_df)}
+    g.graph["community_labels"] = {c.id: c.label for c in found}
     return g
 
 
@@ -369,7 +370,7 @@ def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[C
     u = nx.Graph()
     u.add_nodes_from(papers)
     for p in papers:
-        for e in _entities_of(g, p):
+        for e in sorted(_entities_of(g, p)):  # a set: its order changes with the hash seed; Louvain's must not
             df = g.nodes[e].get("paper_count", 1)
             if df <= max(2, max_df * n):
                 u.add_edge(p, e, weight=math.log(n / df) + 0.1 if df else 1.0)

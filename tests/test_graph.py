@@ -120,3 +120,20 @@ def test_streamed_graph_json_is_what_json_dump_writes(sample_build: Path, tmp_pa
     whole = json.dumps(kgg.graph_to_json(g), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     assert (tmp_path / "graph.json").read_text(encoding="utf-8") == whole
     assert nx.utils.graphs_equal(kgg.read_graph(tmp_path / "graph.json"), g)
+
+
+def test_build_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """Separate processes (string hashing differs in each) write byte-identical outputs (Louvain saw set order)."""
+    import os
+    import subprocess
+    import sys
+
+    sample = sorted((Path(__file__).resolve().parent.parent / "data" / "sample").glob("*.txt"))
+    kg = str(Path(sys.executable).parent / "kg")
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        args = [kg, "-q", "build", *map(str, sample), "--mode", "rules", "-o", str(tmp_path / seed)]
+        subprocess.run(args, check=True, env=env, capture_output=True)
+    for output in (tmp_path / "1").iterdir():
+        if output.is_file():
+            assert output.read_bytes() == (tmp_path / "2" / output.name).read_bytes(), output.name
