@@ -1,25 +1,32 @@
 """``kg build``: ingest -> extract -> resolve -> graph -> export.
 
-Extraction results are cached per paper in the output directory, keyed by a
-hash of the paper's text and the extractor version, and appended as each batch
-finishes: a rebuild (or a build resumed after a crash) never re-extracts a paper
-it has already done. All outputs are first written to a staging directory and
-moved into place at the end, so a build killed half-way leaves the previous
-outputs intact.
+Extraction results are cached per paper in the output directory
+(:mod:`kg.cache`), keyed by a hash of the paper's text and the extractor
+version, and appended as each batch finishes: a rebuild (or a build resumed
+after a crash) never re-extracts a paper it has already done. Extraction runs in
+this process (``nlp.pipe``, ``workers`` processes) or on a Dask cluster
+(:mod:`kg.distributed`); either way the results go through the cache, in input
+order, so the outputs are the same. All outputs are first written to a staging
+directory and moved into place at the end (:mod:`kg.outputs`), so a build killed
+half-way leaves the previous outputs intact.
+
+Memory: the papers, their mentions and the graph are held (resolution and
+linking need all of them); spaCy docs are not (each is reduced to its mentions
+as its batch finishes), readers stream their files, and the RDF files are
+written as a stream.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
+import contextlib
 import json
 import logging
-import os
-import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,31 +34,20 @@ import networkx as nx
 from tqdm import tqdm
 
 from kg import graph as kgg
+from kg.cache import CACHE_DIR, ExtractionCache, content_key, mention_row, row_mentions
 from kg.errors import ExportError
 from kg.extract.pipeline import Mode, build_pipeline, extract_papers, extractor_version
 from kg.ingest import IngestResult, read_papers
-from kg.io import atomic_write
 from kg.knowledge import KnowledgeGraph
+from kg.outputs import OUTPUT_FILES, locked_output_dir, write_outputs
 from kg.records import ENTITY_TYPES, Mention, Paper
 from kg.resolve import Resolution, resolve
 
-__all__ = ["BuildOptions", "BuildResult", "build", "extract_with_cache"]
+__all__ = ["OUTPUT_FILES", "BuildOptions", "BuildResult", "build", "extract_with_cache", "update_inputs"]
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = ".kg-cache"
-OUTPUT_FILES = (
-    "graph.json",
-    "graph.ttl",
-    "graph.nt",
-    "graph.jsonld",
-    "graph.graphml",
-    "graph.html",
-    "report.json",
-    "rejects.jsonl",
-    "entities.csv",
-    "mentions.jsonl",
-)
+Rows = list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +71,12 @@ class BuildOptions:
     workers : int
         Extraction processes (``nlp.pipe(n_process=...)``).
     batch_size : int
-        Docs per ``nlp.pipe`` batch.
+        Docs per ``nlp.pipe`` batch (and papers per Dask task).
     progress : bool
-        Show a progress bar.
+        Show progress bars.
+    dask : str or None
+        Address of a Dask scheduler (``tcp://host:8786``) to extract on instead
+        of this machine; needs ``pip install 'kg[dask]'``.
     """
 
     mode: Mode = "full"
@@ -89,6 +88,7 @@ class BuildOptions:
     workers: int = 1
     batch_size: int = 64
     progress: bool = True
+    dask: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,93 +101,71 @@ class BuildResult:
     files: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _content_key(paper: Paper, version: str) -> str:
-    digest = hashlib.sha256()
-    for part in (version, paper.title, paper.abstract):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return digest.hexdigest()[:32]
-
-
-def _read_cache(path: Path) -> dict[str, list[dict[str, Any]]]:
-    cache: dict[str, list[dict[str, Any]]] = {}
-    if not path.exists():
-        return cache
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                row = json.loads(line)
-                cache[row["key"]] = row["mentions"]
-            except (ValueError, KeyError, TypeError):
-                continue  # a line cut short by a crash: that paper is extracted again
-    return cache
-
-
 def extract_with_cache(
     papers: Sequence[Paper],
     options: BuildOptions,
     cache_dir: Path | None,
 ) -> Iterator[tuple[Paper, list[Mention]]]:
-    """Extract mentions for ``papers``, reusing and extending an on-disk cache.
+    """Extract mentions for ``papers``, reusing and extending the on-disk cache in ``cache_dir``.
 
-    Yields each paper with its mentions, in input order.
+    Every paper not in the cache is extracted (locally or on Dask, see
+    :class:`BuildOptions`) and appended to the cache as its batch finishes.
+    Without ``cache_dir`` a temporary cache is used (papers with the same text
+    are still extracted once). Yields each paper with its mentions, in input order.
     """
+    with ExitStack() as stack:
+        if cache_dir is None:
+            cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kg-cache-")))
+        results = _extract_all(papers, options, cache_dir)
+    for i, paper in enumerate(papers):
+        yield paper, results[i]
+        results[i] = []  # handed over: the caller holds them now
+
+
+def _extract_all(papers: Sequence[Paper], options: BuildOptions, cache_dir: Path) -> list[list[Mention]]:
     version = extractor_version(options.mode)
-    cache_file = cache_dir / f"extract-{version}.jsonl" if cache_dir else None
-    cache = _read_cache(cache_file) if cache_file else {}
-    keys = [_content_key(p, version) for p in papers]
-    todo = [p for p, key in zip(papers, keys, strict=True) if key not in cache]
-    log.info("extract: %d papers, %d cached, %d to do", len(papers), len(papers) - len(todo), len(todo))
-    fresh: dict[str, list[dict[str, Any]]] = {}
+    cache = ExtractionCache(cache_dir / f"extract-{version}.jsonl")
+    where: dict[str, list[int]] = {}  # content key -> positions of the papers with that text
+    for i, paper in enumerate(papers):
+        where.setdefault(content_key(paper, version), []).append(i)
+    results: list[list[Mention]] = [[] for _ in papers]
+
+    def place(key: str, rows: Rows) -> None:
+        for i in where[key]:
+            results[i] = row_mentions(rows, papers[i].id)
+
+    for key, rows in cache.read(where):
+        place(key, rows)
+    todo = [papers[positions[0]] for key, positions in where.items() if key not in cache]
+    cached = sum(len(positions) for key, positions in where.items() if key in cache)
+    log.info("extract: %d papers, %d cached, %d to do", len(papers), cached, len(todo))
     if todo:
-        nlp = build_pipeline(options.mode)
         bar = tqdm(total=len(todo), desc="extract", unit="paper", disable=not options.progress, dynamic_ncols=True)
-        sink = _CacheSink(cache_file)
         try:
-            for paper, mentions in extract_papers(
-                todo, nlp, batch_size=options.batch_size, n_process=max(1, options.workers)
-            ):
-                key = _content_key(paper, version)
-                rows = [{k: v for k, v in asdict(m).items() if k != "paper_id"} for m in mentions]
-                fresh[key] = rows
-                sink.add(key, rows)
+            for paper, rows in _extract_rows(todo, options):
+                key = content_key(paper, version)
+                cache.append(key, rows)
+                place(key, rows)
                 bar.update(1)
         finally:
-            sink.close()
+            cache.close()
             bar.close()
-    for paper, key in zip(papers, keys, strict=True):
-        rows = cache[key] if key in cache else fresh[key]
-        yield paper, [Mention(paper_id=paper.id, **row) for row in rows]
+    cache.compact(where)
+    return results
 
 
-class _CacheSink:
-    """Appends extraction results to the cache file, flushed every few papers."""
+def _extract_rows(papers: Sequence[Paper], options: BuildOptions) -> Iterator[tuple[Paper, Rows]]:
+    """Each paper with its mentions as cache rows, in input order, from the configured engine."""
+    if options.dask:
+        from kg.distributed import extract_on_dask
 
-    def __init__(self, path: Path | None, every: int = 64) -> None:
-        self.path = path
-        self.every = every
-        self.pending: list[str] = []
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-
-    def add(self, key: str, rows: list[dict[str, Any]]) -> None:
-        if self.path is None:
-            return
-        self.pending.append(json.dumps({"key": key, "mentions": rows}, ensure_ascii=False) + "\n")
-        if len(self.pending) >= self.every:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.path is None or not self.pending:
-            return
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.writelines(self.pending)
-            fh.flush()
-            os.fsync(fh.fileno())
-        self.pending.clear()
-
-    def close(self) -> None:
-        self.flush()
+        yield from extract_on_dask(papers, options.dask, mode=options.mode, batch_size=options.batch_size)
+        return
+    nlp = build_pipeline(options.mode)
+    for paper, mentions in extract_papers(
+        papers, nlp, batch_size=options.batch_size, n_process=max(1, options.workers)
+    ):
+        yield paper, [mention_row(m) for m in mentions]
 
 
 def build(
@@ -212,24 +190,54 @@ def build(
     Returns
     -------
     BuildResult
+
+    Raises
+    ------
+    ExportError
+        When ``outdir`` cannot be written or another build is writing it.
     """
     options = options or BuildOptions()
     started = time.perf_counter()
     input_paths = [Path(p) for p in inputs]
-    ingest = read_papers(input_paths, format=format)
     out = Path(outdir) if outdir is not None else None
-    cache_dir = out / CACHE_DIR if out is not None else None
-    pairs = list(extract_with_cache(ingest.papers, options, cache_dir))
-    mentions = [m for _, ms in pairs for m in ms]
-    resolution = resolve(mentions)
-    g = kgg.build_graph(ingest.papers, mentions, resolution, k=options.k, max_df=options.max_df)
-    report = build_report(ingest, mentions, resolution, g, options)
-    files: tuple[str, ...] = ()
-    if out is not None:
-        manifest = {"inputs": [str(p) for p in input_paths], "format": format}
-        files = write_outputs(out, g, ingest, mentions, resolution, report, options, manifest)
+    with ExitStack() as stack:
+        if out is not None:
+            stack.enter_context(locked_output_dir(out))
+        ingest = read_papers(input_paths, format=format, progress=options.progress)
+        mentions = [
+            m for _, ms in extract_with_cache(ingest.papers, options, out / CACHE_DIR if out else None) for m in ms
+        ]
+        with _timed("resolve"):
+            resolution = resolve(mentions)
+        with _timed("graph (links, communities)"):
+            g = kgg.build_graph(ingest.papers, mentions, resolution, k=options.k, max_df=options.max_df)
+        report = build_report(ingest, mentions, resolution, g, options)
+        files: tuple[str, ...] = ()
+        if out is not None:
+            manifest = {"inputs": [str(p) for p in input_paths], "format": format}
+            files = write_outputs(
+                out,
+                g,
+                ingest,
+                mentions,
+                resolution,
+                report,
+                base_iri=options.base_iri,
+                provenance=options.provenance,
+                html=options.html,
+                manifest=manifest,
+                progress=options.progress,
+            )
     log.info("build finished in %.1f s", time.perf_counter() - started)
     return BuildResult(KnowledgeGraph(g), report, out, files)
+
+
+@contextlib.contextmanager
+def _timed(stage: str) -> Iterator[None]:
+    """Log how long a stage without a progress bar of its own took."""
+    started = time.perf_counter()
+    yield
+    log.info("%s: %.1f s", stage, time.perf_counter() - started)
 
 
 def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple[list[Path], str | None]:
@@ -300,88 +308,3 @@ def _version() -> str:
     from kg import __version__
 
     return __version__
-
-
-def write_outputs(
-    out: Path,
-    g: nx.DiGraph,
-    ingest: IngestResult,
-    mentions: Sequence[Mention],
-    resolution: Resolution,
-    report: dict[str, Any],
-    options: BuildOptions,
-    manifest: dict[str, Any] | None = None,
-) -> tuple[str, ...]:
-    """Write every output to a staging directory, then move them into ``out``."""
-    from kg.rdf.export import graph_to_rdf, write_jsonld, write_ntriples, write_turtle
-
-    out.mkdir(parents=True, exist_ok=True)
-    staging = out / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        kgg.write_graph(g, staging / "graph.json")
-        rdf_kwargs: dict[str, Any] = {"provenance": options.provenance, "extractor": report["extractor"]}
-        if options.base_iri:
-            rdf_kwargs["base_iri"] = options.base_iri
-        write_ntriples(g, staging / "graph.nt", **rdf_kwargs)
-        rdf = graph_to_rdf(g, **rdf_kwargs)  # built once, serialised twice
-        write_turtle(rdf, staging / "graph.ttl")
-        write_jsonld(rdf, staging / "graph.jsonld")
-        del rdf
-        kgg.write_graphml(g, staging / "graph.graphml")
-        if options.html:
-            from kg.viz import render_html
-
-            render_html(g, staging / "graph.html")
-        _write_json(staging / "report.json", report)
-        if manifest is not None:
-            _write_json(staging / "manifest.json", manifest)
-        _write_rejects(staging / "rejects.jsonl", ingest)
-        _write_entities_csv(staging / "entities.csv", resolution)
-        _write_mentions(staging / "mentions.jsonl", ingest.papers, mentions)
-        written = []
-        for name in sorted(os.listdir(staging)):
-            os.replace(staging / name, out / name)
-            written.append(name)
-    except OSError as err:
-        raise ExportError(f"cannot write outputs to {out}: {err}") from err
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return tuple(written)
-
-
-def _write_json(path: Path, value: Any) -> None:
-    with atomic_write(path) as fh:
-        json.dump(value, fh, ensure_ascii=False, indent=2, sort_keys=False)
-        fh.write("\n")
-
-
-def _write_rejects(path: Path, ingest: IngestResult) -> None:
-    with atomic_write(path) as fh:
-        for r in ingest.rejects:
-            fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
-
-
-def _write_entities_csv(path: Path, resolution: Resolution) -> None:
-    with atomic_write(path) as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "type", "label", "aliases", "paper_count", "mention_count", "variant_of"])
-        for e in sorted(resolution.entities, key=lambda e: (-e.paper_count, e.id)):
-            writer.writerow(
-                [e.id, e.type, e.label, "; ".join(e.aliases), e.paper_count, e.mention_count, e.variant_of or ""]
-            )
-
-
-def _write_mentions(path: Path, papers: Sequence[Paper], mentions: Sequence[Mention]) -> None:
-    """Mentions in the gold JSONL format (one paper a line), for `kg eval --pred`."""
-    by_paper: dict[str, list[Mention]] = {}
-    for m in mentions:
-        by_paper.setdefault(m.paper_id, []).append(m)
-    with atomic_write(path) as fh:
-        for p in papers:
-            ents = [m.to_gold() for m in by_paper.get(p.id, [])]
-            fh.write(
-                json.dumps({"id": p.id, "title": p.title, "abstract": p.abstract, "entities": ents}, ensure_ascii=False)
-                + "\n"
-            )

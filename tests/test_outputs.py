@@ -1,0 +1,60 @@
+"""Output directory safety: one build at a time, and what killed builds leave behind is finished or removed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.outputs import COMPLETE_MARKER, locked_output_dir
+
+SAMPLE = sorted((Path(__file__).resolve().parent.parent / "data" / "sample").glob("*.txt"))
+BUILD = ["-q", "build", str(SAMPLE[0]), "--mode", "rules", "--no-html", "-o"]
+
+
+def visible(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
+
+
+def test_a_second_build_into_the_same_directory_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with locked_output_dir(out):
+        result = CliRunner().invoke(main, [*BUILD, str(out)])
+    assert result.exit_code == 1
+    assert result.output == f"kg: error: {out}: another kg build is writing here; wait for it or use another -o\n"
+    assert CliRunner().invoke(main, [*BUILD, str(out)]).exit_code == 0  # the lock went with its holder
+
+
+def test_outputs_of_a_build_killed_while_moving_them_are_completed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, [*BUILD, str(out)]).exit_code == 0
+    before = visible(out)
+    # A build killed after staging everything and moving two files: the rest are still staged.
+    staged = out / ".staging-99999"
+    staged.mkdir()
+    (staged / COMPLETE_MARKER).write_text("staged\n")
+    (staged / "entities.csv").write_bytes(b"id,type\n")
+    (staged / "report.json").write_text(json.dumps({"from": "the killed build"}))
+    # And one killed before it finished staging, and a temp file of an unfinished write.
+    (out / ".staging-99998").mkdir()
+    (out / ".staging-99998" / "graph.nt").write_text("partial")
+    (out / ".graph.ttl.abc123.tmp").write_text("partial")
+    with locked_output_dir(out):
+        after_recovery = visible(out)
+    assert after_recovery["entities.csv"] == b"id,type\n"
+    assert json.loads(after_recovery["report.json"]) == {"from": "the killed build"}
+    assert {n: b for n, b in after_recovery.items() if n not in ("entities.csv", "report.json")} == {
+        n: b for n, b in before.items() if n not in ("entities.csv", "report.json")
+    }
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".kg-cache", ".kg-lock"]
+    assert CliRunner().invoke(main, [*BUILD, str(out)]).exit_code == 0
+    assert visible(out) == before
+
+
+def test_unwritable_output_directory_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = CliRunner().invoke(main, [*BUILD, str(blocker / "out")])
+    assert result.exit_code == 1 and result.output.startswith(f"kg: error: cannot write to {blocker / 'out'}")
