@@ -45,6 +45,13 @@ __all__ = ["build_command", "stats_command"]
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
 @click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
 @click.option(
+    "--dask",
+    "dask_address",
+    default=None,
+    metavar="SCHEDULER_ADDRESS",
+    help="Extract on a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of this machine; needs kg[dask].",
+)
+@click.option(
     "--update",
     "update_dir",
     default=None,
@@ -63,6 +70,7 @@ def build_command(
     no_provenance: bool,
     no_html: bool,
     workers: int,
+    dask_address: str | None,
     update_dir: Path | None,
 ) -> None:
     """Build a knowledge graph from INPUTS into OUTDIR.
@@ -79,6 +87,7 @@ def build_command(
     Examples:
       kg build data/sample/*.txt -o output
       kg build --update output new-papers.jsonl     # add papers to an existing build
+      kg build papers.jsonl --dask tcp://10.0.0.5:8786   # extract on a Dask cluster
     """
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
     options = BuildOptions(
@@ -89,6 +98,7 @@ def build_command(
         html=not no_html,
         workers=workers,
         progress=not quiet,
+        dask=dask_address,
     )
     if not inputs and update_dir is None:
         raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")

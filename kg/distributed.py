@@ -1,0 +1,155 @@
+"""Extraction on a Dask cluster: ``kg build --dask tcp://scheduler:8786``.
+
+The papers still to extract are cut into partitions and sent to the workers;
+each worker process builds the spaCy pipeline once (the first time it gets a
+partition of that mode) and keeps it for every later partition. Results come
+back partition by partition and are handed on in input order, so the build
+appends them to its cache exactly as a local build would, and the outputs are
+byte-identical. At most a few partitions per worker thread are in flight, so
+neither this process nor the scheduler ever holds the whole corpus twice.
+
+Workers need the same kg installed (and so the same extractor); a worker whose
+:func:`~kg.extract.pipeline.extractor_version` differs refuses the work rather
+than mixing results of two extractors in one cache. Run them with one thread
+each (``dask worker tcp://scheduler:8786 --nworkers 8 --nthreads 1``): a
+pipeline is used by one thread at a time.
+
+Dask is optional: ``pip install 'kg[dask]'``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from kg.cache import mention_row
+from kg.errors import ExtractError
+from kg.extract.pipeline import Mode, build_pipeline, extract_papers, extractor_version
+from kg.records import Paper
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+__all__ = ["extract_on_dask", "extract_partition", "pipeline_builds"]
+
+Rows = list[dict[str, Any]]
+
+# Per worker process: the pipeline of each mode, built on first use, and how often one was built.
+_PIPELINES: dict[str, Language] = {}
+_BUILDS: Counter[str] = Counter()
+_LOCK = threading.Lock()
+
+
+def pipeline_builds() -> dict[str, int]:
+    """How many pipelines this process has built, per mode (run it on the workers with ``client.run``)."""
+    return dict(_BUILDS)
+
+
+def _pipeline(mode: Mode) -> Language:
+    nlp = _PIPELINES.get(mode)
+    if nlp is None:
+        nlp = _PIPELINES[mode] = build_pipeline(mode)
+        _BUILDS[mode] += 1
+    return nlp
+
+
+def extract_partition(papers: Sequence[Paper], mode: Mode, version: str, batch_size: int = 64) -> list[Rows]:
+    """Extract one partition on a worker: each paper's mentions as cache rows, in order.
+
+    Raises
+    ------
+    ExtractError
+        When this worker's extractor is not ``version`` (another kg or model installed).
+    """
+    here = extractor_version(mode)
+    if here != version:
+        raise ExtractError(
+            f"a Dask worker has extractor {here}, the build needs {version}; install the same kg on every worker"
+        )
+    with _LOCK:  # one pipeline per process, used by one thread at a time
+        nlp = _pipeline(mode)
+        return [[mention_row(m) for m in ms] for _, ms in extract_papers(papers, nlp, batch_size=batch_size)]
+
+
+def _connect(address: str) -> Any:
+    try:
+        from distributed import Client
+    except ImportError as err:
+        raise ExtractError("--dask needs Dask distributed: pip install 'kg[dask]'") from err
+    try:
+        return Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError) as err:
+        raise ExtractError(f"cannot reach the Dask scheduler at {address} ({err}); is it running?") from err
+
+
+def extract_on_dask(
+    papers: Sequence[Paper],
+    address: str,
+    *,
+    mode: Mode = "full",
+    batch_size: int = 64,
+    partition_size: int = 256,
+    in_flight_per_thread: int = 3,
+) -> Iterator[tuple[Paper, Rows]]:
+    """Extract ``papers`` on the Dask cluster at ``address``; yield each with its rows, in input order.
+
+    Parameters
+    ----------
+    papers : sequence of Paper
+    address : str
+        Scheduler address, e.g. ``tcp://10.0.0.5:8786``.
+    mode : {"full", "broad", "rules"}
+    batch_size : int
+        ``nlp.pipe`` batch size on the workers.
+    partition_size : int
+        Papers per task: large enough that scheduling costs little next to
+        extraction, small enough to balance load and to reach the cache often.
+    in_flight_per_thread : int
+        Partitions submitted ahead per worker thread (bounds memory).
+
+    Raises
+    ------
+    ExtractError
+        Dask missing, scheduler unreachable, no workers, or workers with another extractor.
+    """
+    if not papers:
+        return
+    version = extractor_version(mode)
+    client = _connect(address)
+    try:
+        from distributed import as_completed
+
+        try:
+            client.wait_for_workers(1, timeout=60)
+        except TimeoutError as err:
+            raise ExtractError(f"the Dask scheduler at {address} has no workers after 60 s; start some") from err
+        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or 1
+        limit = max(2, in_flight_per_thread * threads)
+        starts = range(0, len(papers), partition_size)
+        futures = as_completed(loop=client.loop)
+        index_of: dict[Any, int] = {}
+        done: dict[int, list[Rows]] = {}
+        submitted = emitted = 0
+
+        def submit_more() -> None:
+            nonlocal submitted
+            while submitted < len(starts) and submitted - emitted < limit:
+                chunk = list(papers[starts[submitted] : starts[submitted] + partition_size])
+                future = client.submit(extract_partition, chunk, mode, version, batch_size, pure=False)
+                index_of[future] = submitted
+                futures.add(future)
+                submitted += 1
+
+        submit_more()
+        for future in futures:
+            done[index_of.pop(future)] = future.result()
+            future.release()
+            while emitted in done:
+                start = starts[emitted]
+                yield from zip(papers[start : start + partition_size], done.pop(emitted), strict=True)
+                emitted += 1
+            submit_more()
+    finally:
+        client.close()

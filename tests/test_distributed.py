@@ -1,0 +1,100 @@
+"""Extraction on Dask (a LocalCluster of two worker processes): the same outputs as a local build."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cache import mention_row
+from kg.cli import main
+from kg.distributed import extract_on_dask, extract_partition, pipeline_builds
+from kg.errors import ExtractError
+from kg.extract.pipeline import build_pipeline, extract_papers, extractor_version
+from kg.ingest import read_papers
+
+distributed = pytest.importorskip("distributed")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = sorted((ROOT / "data" / "sample").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[distributed.LocalCluster]:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as local:
+        yield local
+
+
+def build_files(out: Path, *args: str) -> dict[str, bytes]:
+    result = CliRunner().invoke(main, ["-q", "build", *args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
+    files.update({f"cache/{p.name}": p.read_bytes() for p in (out / ".kg-cache").iterdir()})
+    return files
+
+
+def test_dask_build_is_byte_identical_to_a_local_build(cluster: distributed.LocalCluster, tmp_path: Path) -> None:
+    inputs = [*map(str, SAMPLE), "--mode", "rules"]
+    on_dask = build_files(tmp_path / "dask", *inputs, "--dask", cluster.scheduler_address)
+    local = build_files(tmp_path / "local", *inputs)
+    assert set(on_dask) == set(local) and {"graph.ttl", "graph.nt", "graph.jsonld", "report.json"} <= set(local)
+    for name in local:
+        assert on_dask[name] == local[name], name
+    assert len(local[next(n for n in local if n.startswith("cache/"))].splitlines()) == 420  # one line a paper
+
+
+def test_each_worker_builds_its_pipeline_once(cluster: distributed.LocalCluster) -> None:
+    papers = read_papers(SAMPLE[:1]).papers
+    pairs = list(extract_on_dask(papers, cluster.scheduler_address, mode="rules", partition_size=16))
+    nlp = build_pipeline("rules")
+    assert [p.id for p, _ in pairs] == [p.id for p in papers]  # input order
+    assert [rows for _, rows in pairs] == [[mention_row(m) for m in ms] for _, ms in extract_papers(papers, nlp)]
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        builds = client.run(pipeline_builds)
+    assert len(papers) // 16 > len(builds) == 2  # many more tasks than workers ...
+    assert all(b.get("rules", 0) <= 1 for b in builds.values())  # ... and at most one pipeline per worker
+    assert sum(b.get("rules", 0) for b in builds.values()) >= 1
+
+
+def test_default_mode_on_dask_matches_local(cluster: distributed.LocalCluster, tmp_path: Path) -> None:
+    lines = [json.dumps({"title": p.title, "abstract": p.abstract}) for p in read_papers(SAMPLE[:1]).papers[:40]]
+    (tmp_path / "papers.jsonl").write_text("\n".join(lines) + "\n")
+    inputs = [str(tmp_path / "papers.jsonl"), "--no-html"]
+    on_dask = build_files(tmp_path / "dask", *inputs, "--dask", cluster.scheduler_address)
+    local = build_files(tmp_path / "local", *inputs)
+    assert on_dask == local
+    assert json.loads(local["report.json"])["extractor"] == extractor_version("full")
+
+
+def test_worker_with_another_extractor_refuses() -> None:
+    papers = read_papers(SAMPLE[:1]).papers[:2]
+    with pytest.raises(ExtractError, match="install the same kg on every worker"):
+        extract_partition(papers, "rules", "0.0.0+rules.000000000000")
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["-q", "build", str(SAMPLE[0]), "--mode", "rules", "-o", str(tmp_path / "o"), "--dask", "tcp://127.0.0.1:9"],
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("kg: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+
+
+def test_missing_dask_is_a_clear_error(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['distributed'] = None\n"  # as if kg[dask] were not installed
+        "from kg.cli import main\n"
+        f"main(['-q', 'build', {str(SAMPLE[0])!r}, '--mode', 'rules', '-o', {str(tmp_path / 'o')!r},"
+        " '--dask', 'tcp://127.0.0.1:8786'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "kg: error: --dask needs Dask distributed: pip install 'kg[dask]'"
