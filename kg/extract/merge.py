@@ -23,9 +23,11 @@ Components propose; this one decides. In order:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -294,7 +296,7 @@ class Merger:
         text = doc_text(doc)
         candidates = [c for c in self._collect(doc, text) if c is not None]
         candidates.extend(self._abbreviation_candidates(doc, text, candidates))
-        chosen = self._type_names(_select(candidates, text), text)
+        chosen = _propagate(self._type_names(_select(candidates, text), text), text)
         long_forms = _long_forms(doc, text)
         doc.user_data[MERGED_KEY] = [
             (
@@ -419,6 +421,43 @@ def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
         if all(cand.end_char <= t.start_char or t.end_char <= cand.start_char for t in taken):
             taken.append(cand)
     return sorted(taken, key=lambda c: (c.start_char, c.end_char))
+
+
+def _propagate(chosen: list[Candidate], text: str) -> list[Candidate]:
+    """Every occurrence is a mention: repeat each chosen surface where no mention covers it.
+
+    A component that found "test-time scaling" once may have missed its other uses; each
+    word-bounded, case-sensitive repeat outside the chosen spans gets the same label and source.
+
+    Examples
+    --------
+    >>> t = "We use test-time scaling. Test-time scaling and test-time scaling help."
+    >>> found = _propagate([Candidate(7, 24, "Method", "ner", 0.6)], t)
+    >>> [t[c.start_char:c.end_char] for c in found]
+    ['test-time scaling', 'test-time scaling']
+    """
+    taken = sorted((c.start_char, c.end_char) for c in chosen)
+    extra: list[Candidate] = []
+    seen: set[str] = set()
+    for cand in chosen:
+        surface = text[cand.start_char : cand.end_char]
+        if surface in seen or len(surface) < 3:
+            continue
+        seen.add(surface)
+        for m in _occurrences(surface).finditer(text):
+            s, e = m.span()
+            i = bisect.bisect_left(taken, (s, e))
+            neighbours = taken[max(0, i - 1) : i + 1]
+            if any(ts < e and s < te for ts, te in neighbours):
+                continue
+            extra.append(replace(cand, start_char=s, end_char=e))
+            bisect.insort(taken, (s, e))
+    return sorted(chosen + extra, key=lambda c: (c.start_char, c.end_char)) if extra else chosen
+
+
+@lru_cache(maxsize=8192)
+def _occurrences(surface: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w\-])" + re.escape(surface) + r"(?![\w\-])")
 
 
 def _long_forms(doc: Doc, text: str) -> dict[str, str]:
