@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCIERC_LABEL_MAP",
+    "SCIERC_SCORED",
     "EvalReport",
     "GoldDoc",
     "Scores",
@@ -47,6 +48,8 @@ __all__ = [
 
 #: kg label -> SciERC label, as GUIDELINES.md maps them.
 SCIERC_LABEL_MAP: dict[str, str] = {"Model": "Method", "Dataset": "Material"}
+#: SciERC's labels that kg's types map onto (OtherScientificTerm and Generic are not scored).
+SCIERC_SCORED: tuple[str, ...] = ("Method", "Task", "Metric", "Material")
 
 Span = tuple[str, str, int, int, str]  # (doc id, field, start, end, label)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from kg.errors import InputError
-from kg.evaluate import SCIERC_LABEL_MAP, format_report, load_gold, predict, score
+from kg.evaluate import SCIERC_LABEL_MAP, SCIERC_SCORED, format_report, load_gold, predict, score
 from kg.extract.pipeline import MODES, Mode, build_pipeline, extract_papers
 from kg.ingest import detect_format, iter_records, paper_id
 from kg.ingest.text import clean_text, clean_title, read_text
@@ -141,10 +141,16 @@ def eval_command(
     gold = load_gold(gold_file)
     pred = load_gold(pred_file) if pred_file else predict(gold, mode, n_process=workers)
     label_map = _parse_maps(maps)
+    label_list = [x.strip() for x in labels.split(",")] if labels else None
     gold_labels = {s[4] for d in gold for s in d.spans}
     if not label_map and "Material" in gold_labels:
         label_map = dict(SCIERC_LABEL_MAP)
-    label_list = [x.strip() for x in labels.split(",")] if labels else None
+        label_list = label_list or list(SCIERC_SCORED)
+        if not as_json:
+            click.echo(
+                f"SciERC labels: mapping {', '.join(f'{k}->{v}' for k, v in label_map.items())}, "
+                f"scoring {', '.join(label_list)} (GUIDELINES.md)"
+            )
     report = score(gold, pred, label_map=label_map, labels=label_list)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
