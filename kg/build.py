@@ -56,7 +56,7 @@ class BuildOptions:
 
     Parameters
     ----------
-    mode : {"full", "broad", "rules"}
+    mode : {"full", "names", "rules"}
         Extraction pipeline (see :func:`kg.extract.build_pipeline`).
     k : int
         Related papers kept per paper.

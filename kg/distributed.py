@@ -100,7 +100,7 @@ def extract_on_dask(
     papers : sequence of Paper
     address : str
         Scheduler address, e.g. ``tcp://10.0.0.5:8786``.
-    mode : {"full", "broad", "rules"}
+    mode : {"full", "names", "rules"}
     batch_size : int
         ``nlp.pipe`` batch size on the workers.
     partition_size : int

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from kg.build import BuildOptions, build
+from kg.cli.extract import MODE_OPTION
+from kg.extract.pipeline import Mode
 from kg.graph import read_graph
 from kg.knowledge import KnowledgeGraph
 
@@ -31,14 +33,7 @@ __all__ = ["build_command", "stats_command"]
     default=None,
     help="Input format for all files (pagedump, jsonl, json, csv, arxiv, bibtex); guessed from extensions by default.",
 )
-@click.option(
-    "--mode",
-    type=click.Choice(["full", "broad", "rules"]),
-    default="full",
-    show_default=True,
-    help="Extractor: full = trained NER (names only) + rules; broad = every NER span (SciERC style); "
-    "rules = rules only (fastest).",
-)
+@MODE_OPTION
 @click.option("-k", "--related", "k", default=10, show_default=True, help="Related papers kept per paper.")
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF resources.")
 @click.option("--no-provenance", is_flag=True, help="Leave mention-level provenance out of the RDF.")
@@ -64,7 +59,7 @@ def build_command(
     inputs: tuple[Path, ...],
     outdir: Path,
     input_format: str | None,
-    mode: str,
+    mode: Mode,
     k: int,
     base_iri: str | None,
     no_provenance: bool,
@@ -91,7 +86,7 @@ def build_command(
     """
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
     options = BuildOptions(
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         k=k,
         base_iri=base_iri,
         provenance=not no_provenance,
