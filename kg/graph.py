@@ -17,19 +17,17 @@ same weights with sparse matrices, row block by row block, and keeps only the
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from kg.errors import ExportError
+from kg.graph_io import graph_to_json, read_graph, write_graph, write_graphml  # files; re-exported here
 from kg.records import Mention, Paper
 
 if TYPE_CHECKING:
@@ -43,6 +41,7 @@ __all__ = [
     "co_occurring",
     "communities",
     "entity_nodes",
+    "graph_to_json",
     "paper_nodes",
     "papers_with",
     "path",
@@ -62,8 +61,6 @@ RELATION_BY_TYPE: dict[str, str] = {
     "Metric": "reportsMetric",
     "Task": "addressesTask",
 }
-GRAPH_FORMAT = "kg-graph"
-GRAPH_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,123 +384,3 @@ def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[C
         top = sorted(es, key=lambda e: (-g.nodes[e].get("paper_count", 0), e))[:3]
         result.append(Community(len(result), " / ".join(g.nodes[e]["label"] for e in top), ps, es))
     return result
-
-
-# --- persistence -------------------------------------------------------------------------
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mention):
-        return asdict(value)
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def graph_to_json(g: nx.DiGraph) -> dict[str, Any]:
-    """A JSON-ready dict of the graph (``read_graph`` reads it back)."""
-    return {
-        "format": GRAPH_FORMAT,
-        "version": GRAPH_FORMAT_VERSION,
-        "graph": {"community_labels": {str(k): v for k, v in g.graph.get("community_labels", {}).items()}},
-        "nodes": [{"id": n, **{k: _jsonable(v) for k, v in d.items()}} for n, d in sorted(g.nodes(data=True))],
-        "edges": [
-            {"source": u, "target": v, **{k: _jsonable(x) for k, x in d.items()}}
-            for u, v, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))
-        ],
-    }
-
-
-def write_graph(g: nx.DiGraph, path: str | Path) -> None:
-    """Write the graph as ``graph.json`` (atomically).
-
-    Streamed one node and one edge at a time, with the same bytes as
-    ``json.dump(graph_to_json(g), sort_keys=True)`` but without a second copy
-    of the graph as dicts.
-    """
-    from kg.io import atomic_write
-
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-    empty = nx.DiGraph()
-    empty.graph.update(g.graph)
-    whole = graph_to_json(empty)  # the fixed fields, with no nodes or edges
-    with atomic_write(Path(path)) as fh:
-        parts = ['{"edges":[']
-        for i, (u, v, d) in enumerate(sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))):
-            parts.append(
-                ("," if i else "") + dumps({"source": u, "target": v, **{k: _jsonable(x) for k, x in d.items()}})
-            )
-            if len(parts) >= 4096:
-                fh.write("".join(parts))
-                parts.clear()
-        parts.append(f'],"format":{dumps(whole["format"])},"graph":{dumps(whole["graph"])},"nodes":[')
-        for i, (n, d) in enumerate(sorted(g.nodes(data=True))):
-            parts.append(("," if i else "") + dumps({"id": n, **{k: _jsonable(v) for k, v in d.items()}}))
-            if len(parts) >= 4096:
-                fh.write("".join(parts))
-                parts.clear()
-        parts.append(f'],"version":{dumps(whole["version"])}}}')
-        fh.write("".join(parts))
-
-
-_TUPLE_ATTRS = ("authors", "sources", "aliases", "shared")
-
-
-def read_graph(path: str | Path) -> nx.DiGraph:
-    """Read a graph written by :func:`write_graph`.
-
-    Raises
-    ------
-    ExportError
-        When the file is missing or not a kg graph.
-    """
-    path = Path(path)
-    if path.is_dir():
-        path = path / "graph.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ExportError(f"{path}: no kg build here; run `kg build INPUT... -o DIR` first") from err
-    except (OSError, ValueError) as err:
-        raise ExportError(f"{path}: not a readable kg graph ({err})") from err
-    if not isinstance(data, dict) or data.get("format") != GRAPH_FORMAT:
-        raise ExportError(f"{path}: not a kg graph file")
-    g = nx.DiGraph()
-    g.graph["community_labels"] = {int(k): v for k, v in data["graph"].get("community_labels", {}).items()}
-    for node in data["nodes"]:
-        attrs = {k: (tuple(v) if k in _TUPLE_ATTRS else v) for k, v in node.items() if k != "id"}
-        if "type_votes" in attrs:
-            attrs["type_votes"] = tuple((t, n) for t, n in attrs["type_votes"])
-        g.add_node(node["id"], **attrs)
-    for edge in data["edges"]:
-        attrs = {k: (tuple(v) if k in _TUPLE_ATTRS else v) for k, v in edge.items() if k not in ("source", "target")}
-        if "mentions" in attrs:
-            attrs["mentions"] = tuple(Mention(**m) for m in attrs["mentions"])
-        g.add_edge(edge["source"], edge["target"], **attrs)
-    return g
-
-
-def write_graphml(g: nx.DiGraph, path: str | Path) -> None:
-    """Write GraphML for Gephi/Cytoscape: lists joined with "; ", mentions left out."""
-    from kg.io import atomic_write
-
-    flat = nx.DiGraph()
-    for n, d in g.nodes(data=True):
-        flat.add_node(n, **_flat_attrs(d))
-    for u, v, d in g.edges(data=True):
-        flat.add_edge(u, v, **_flat_attrs({k: x for k, x in d.items() if k != "mentions"}))
-    with atomic_write(Path(path), binary=True) as fh:
-        nx.write_graphml(flat, fh)
-
-
-def _flat_attrs(d: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if v is None:
-            continue
-        if isinstance(v, tuple | list):
-            v = "; ".join(f"{a[0]}={a[1]}" if isinstance(a, tuple | list) else str(a) for a in v)
-        out[k] = v
-    return out

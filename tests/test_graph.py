@@ -137,3 +137,18 @@ def test_build_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
     for output in (tmp_path / "1").iterdir():
         if output.is_file():
             assert output.read_bytes() == (tmp_path / "2" / output.name).read_bytes(), output.name
+
+
+def test_streamed_graphml_reads_back_as_networkx_would_have_written_it(sample_build: Path, tmp_path: Path) -> None:
+    from kg.graph_io import _flat_attrs
+
+    g = kgg.read_graph(sample_build)
+    g.nodes[next(iter(g.nodes))]["label"] = 'quote " & <tag> \n new line'  # escaping
+    kgg.write_graphml(g, tmp_path / "ours.graphml")
+    flat = nx.DiGraph()
+    flat.add_nodes_from((n, _flat_attrs(d)) for n, d in g.nodes(data=True))
+    flat.add_edges_from((u, v, _flat_attrs(d)) for u, v, d in g.edges(data=True))
+    nx.write_graphml(flat, tmp_path / "networkx.graphml")
+    ours, theirs = nx.read_graphml(tmp_path / "ours.graphml"), nx.read_graphml(tmp_path / "networkx.graphml")
+    assert nx.utils.graphs_equal(ours, theirs)
+    assert ours.number_of_nodes() == g.number_of_nodes() and ours.number_of_edges() == g.number_of_edges()

@@ -1,15 +1,16 @@
 """The RDF statements of a kg graph, as plain strings, in a fixed order.
 
-:func:`iter_statements` is the one place that decides which triples a build
+:func:`iter_subjects` is the one place that decides which triples a build
 exports; every serialiser (the streamed writers in :mod:`kg.rdf.writers`, and
-rdflib through :func:`kg.rdf.export.iter_triples`) consumes it. A statement is a
-tuple of plain strings, not rdflib terms: building millions of ``URIRef`` and
-``Literal`` objects costs more than writing the files.
+rdflib through :func:`kg.rdf.export.iter_triples`) consumes it. Statements are
+tuples of plain strings, not rdflib terms (building millions of ``URIRef`` and
+``Literal`` objects costs more than writing the files), handed over one subject
+at a time with all that is said about it, so writers group them for free
+(Turtle ``;``, one JSON-LD node object per subject) and pay per subject, not
+per statement.
 
-Order: communities, then every node (sorted by id) with all the statements it
-is the subject of, then the provenance annotations and the paper links. Each
-subject's statements are contiguous, so writers can group them (Turtle ``;``,
-one JSON-LD node object per subject).
+Order: communities, then every node (sorted by id), then the provenance
+annotations and the paper links; each subject appears once.
 """
 
 from __future__ import annotations
@@ -25,12 +26,16 @@ from rdflib.namespace import DCTERMS, PROV
 from .iri import check_base_iri, encode_segment, stable_hash
 from .vocab import DEFAULT_BASE_IRI, KG, OA, SCHEMA
 
-__all__ = ["IRI", "PLAIN", "Statement", "iter_statements"]
+__all__ = ["IRI", "PLAIN", "Block", "Pair", "Statement", "iter_statements", "iter_subjects"]
 
 #: ``(subject, predicate, object, datatype)``: subject and predicate are IRIs; the
 #: object is an IRI when ``datatype is IRI``, a plain string literal when it is
 #: :data:`PLAIN`, else the lexical form of a literal of that datatype IRI.
 Statement = tuple[str, str, str, str | None]
+#: ``(predicate, object, datatype)``: a statement without its subject.
+Pair = tuple[str, str, str | None]
+#: A subject and every statement about it.
+Block = tuple[str, list[Pair]]
 IRI: None = None
 PLAIN = ""
 
@@ -91,102 +96,123 @@ def _safe_path(text: str) -> str:
     return quote(str(text), safe="/.-_~:")
 
 
-def _paper(p: str, node: str, d: dict[str, Any], mint: _Minter) -> Iterator[Statement]:
-    yield p, _T["a"], _K["Paper"], IRI
-    yield p, _T["a"], _T["ScholarlyArticle"], IRI
-    yield p, _T["identifier"], node, PLAIN
-    yield p, _T["title"], str(d["title"]), PLAIN
-    yield p, _T["label"], str(d["title"]), PLAIN
+def _paper(node: str, d: dict[str, Any], mint: _Minter) -> list[Pair]:
+    pairs: list[Pair] = [
+        (_T["a"], _K["Paper"], IRI),
+        (_T["a"], _T["ScholarlyArticle"], IRI),
+        (_T["identifier"], node, PLAIN),
+        (_T["title"], str(d["title"]), PLAIN),
+        (_T["label"], str(d["title"]), PLAIN),
+    ]
     if d.get("abstract"):
-        yield p, _T["abstract"], str(d["abstract"]), PLAIN
+        pairs.append((_T["abstract"], str(d["abstract"]), PLAIN))
     if d.get("year") is not None:
-        yield p, _T["date"], f"{int(d['year']):04d}", _T["gYear"]
-    for author in d.get("authors", ()):
-        yield p, _T["creator"], str(author), PLAIN
+        pairs.append((_T["date"], f"{int(d['year']):04d}", _T["gYear"]))
+    pairs.extend((_T["creator"], str(author), PLAIN) for author in d.get("authors", ()))
     if d.get("arxiv_id"):
-        yield p, _T["identifier"], f"arXiv:{d['arxiv_id']}", PLAIN
-        yield p, _T["seeAlso"], "https://arxiv.org/abs/" + _safe_path(d["arxiv_id"]), IRI
+        pairs.append((_T["identifier"], f"arXiv:{d['arxiv_id']}", PLAIN))
+        pairs.append((_T["seeAlso"], "https://arxiv.org/abs/" + _safe_path(d["arxiv_id"]), IRI))
     if d.get("doi"):
-        yield p, _T["identifier"], f"doi:{d['doi']}", PLAIN
-        yield p, _T["sameAs"], "https://doi.org/" + _safe_path(d["doi"]), IRI
+        pairs.append((_T["identifier"], f"doi:{d['doi']}", PLAIN))
+        pairs.append((_T["sameAs"], "https://doi.org/" + _safe_path(d["doi"]), IRI))
     if d.get("url") and str(d["url"]).startswith(("http://", "https://")):
-        yield p, _T["url"], str(d["url"]), _T["anyURI"]
-    for source in d.get("sources", ()):
-        yield p, _K["source"], str(source), PLAIN
+        pairs.append((_T["url"], str(d["url"]), _T["anyURI"]))
+    pairs.extend((_K["source"], str(source), PLAIN) for source in d.get("sources", ()))
     if d.get("community") is not None:
-        yield p, _K["community"], mint.node("community", str(d["community"])), IRI
+        pairs.append((_K["community"], mint.node("community", str(d["community"])), IRI))
+    return pairs
 
 
-def _entity(e: str, node: str, d: dict[str, Any], mint: _Minter) -> Iterator[Statement]:
-    yield e, _T["a"], _K["Entity"], IRI
-    yield e, _T["a"], _K[d["type"]], IRI
-    yield e, _T["identifier"], node, PLAIN
-    yield e, _T["prefLabel"], str(d["label"]), PLAIN
-    yield e, _T["label"], str(d["label"]), PLAIN
-    for alias in d.get("aliases", ()):
-        yield e, _T["altLabel"], str(alias), PLAIN
-    yield e, _K["mentionCount"], str(int(d.get("mention_count", 0))), _T["integer"]
-    yield e, _K["paperCount"], str(int(d.get("paper_count", 0))), _T["integer"]
+def _entity(node: str, d: dict[str, Any], mint: _Minter) -> list[Pair]:
+    pairs: list[Pair] = [
+        (_T["a"], _K["Entity"], IRI),
+        (_T["a"], _K[d["type"]], IRI),
+        (_T["identifier"], node, PLAIN),
+        (_T["prefLabel"], str(d["label"]), PLAIN),
+        (_T["label"], str(d["label"]), PLAIN),
+    ]
+    pairs.extend((_T["altLabel"], str(alias), PLAIN) for alias in d.get("aliases", ()))
+    pairs.append((_K["mentionCount"], str(int(d.get("mention_count", 0))), _T["integer"]))
+    pairs.append((_K["paperCount"], str(int(d.get("paper_count", 0))), _T["integer"]))
     if d.get("community") is not None:
-        yield e, _K["community"], mint.node("community", str(d["community"])), IRI
+        pairs.append((_K["community"], mint.node("community", str(d["community"])), IRI))
+    return pairs
 
 
-def _out_links(g: nx.DiGraph, u: str, s: str, mint: _Minter) -> Iterator[Statement]:
-    """The statements whose subject is node ``u`` that come from its out-edges."""
+def _out_links(g: nx.DiGraph, u: str, mint: _Minter) -> list[Pair]:
+    """The statements about node ``u`` that come from its out-edges."""
+    pairs: list[Pair] = []
     for v in sorted(g.succ[u]):
-        d = g.succ[u][v]
-        relation = d.get("relation")
+        relation = g.succ[u][v].get("relation")
         if relation in _RELATIONS:
-            yield s, _RELATIONS[relation], mint.node("entity", v), IRI
+            pairs.append((_RELATIONS[relation], mint.node("entity", v), IRI))
         elif relation == "variantOf":
-            yield s, _K["variantOf"], mint.node("entity", v), IRI
+            pairs.append((_K["variantOf"], mint.node("entity", v), IRI))
         elif relation == "relatedPaper":
-            yield s, _K["relatedPaper"], mint.node("paper", v), IRI
-            yield s, _K["link"], mint("link", stable_hash(u, v)), IRI
+            pairs.append((_K["relatedPaper"], mint.node("paper", v), IRI))
+            pairs.append((_K["link"], mint("link", stable_hash(u, v)), IRI))
+    return pairs
 
 
-def _annotation(paper: str, entity: str, mention: Any, mint: _Minter, extractor: str) -> Iterator[Statement]:
+def _annotation(paper: str, entity: str, mention: Any, mint: _Minter, extractor: str) -> list[Block]:
+    """A Web Annotation: the annotation, its target and the target's two selectors."""
     a = mint("annotation", stable_hash(paper, mention.field, mention.start, mention.end, entity))
     target, position, quote_ = f"{a}-target", f"{a}-position", f"{a}-quote"
-    yield a, _T["a"], _T["Annotation"], IRI
-    yield a, _T["motivatedBy"], _T["identifying"], IRI
-    yield a, _T["hasBody"], mint.node("entity", entity), IRI
-    yield a, _T["hasTarget"], target, IRI
-    yield a, _K["confidence"], f"{float(mention.confidence):.4f}", _T["decimal"]
-    yield a, _K["extractor"], str(mention.source), PLAIN
-    yield a, _T["wasGeneratedBy"], mint("extractor", f"{extractor}/{mention.source.split(':')[0]}"), IRI
-    yield target, _T["a"], _T["SpecificResource"], IRI
-    yield target, _T["hasSource"], mint.node("paper", paper), IRI
-    yield target, _K["field"], str(mention.field), PLAIN
+    source = str(mention.source)
+    target_pairs: list[Pair] = [
+        (_T["a"], _T["SpecificResource"], IRI),
+        (_T["hasSource"], mint.node("paper", paper), IRI),
+        (_K["field"], str(mention.field), PLAIN),
+    ]
     if mention.sentence:
-        yield target, _K["sentence"], str(mention.sentence), PLAIN
-    yield target, _T["hasSelector"], position, IRI
-    yield target, _T["hasSelector"], quote_, IRI
-    yield position, _T["a"], _T["TextPositionSelector"], IRI
-    yield position, _T["start"], str(int(mention.start)), _T["nonNegativeInteger"]
-    yield position, _T["end"], str(int(mention.end)), _T["nonNegativeInteger"]
-    yield quote_, _T["a"], _T["TextQuoteSelector"], IRI
-    yield quote_, _T["exact"], str(mention.text), PLAIN
+        target_pairs.append((_K["sentence"], str(mention.sentence), PLAIN))
+    target_pairs.append((_T["hasSelector"], position, IRI))
+    target_pairs.append((_T["hasSelector"], quote_, IRI))
+    return [
+        (
+            a,
+            [
+                (_T["a"], _T["Annotation"], IRI),
+                (_T["motivatedBy"], _T["identifying"], IRI),
+                (_T["hasBody"], mint.node("entity", entity), IRI),
+                (_T["hasTarget"], target, IRI),
+                (_K["confidence"], f"{float(mention.confidence):.4f}", _T["decimal"]),
+                (_K["extractor"], source, PLAIN),
+                (_T["wasGeneratedBy"], mint.node("extractor", f"{extractor}/{source.split(':')[0]}"), IRI),
+            ],
+        ),
+        (target, target_pairs),
+        (
+            position,
+            [
+                (_T["a"], _T["TextPositionSelector"], IRI),
+                (_T["start"], str(int(mention.start)), _T["nonNegativeInteger"]),
+                (_T["end"], str(int(mention.end)), _T["nonNegativeInteger"]),
+            ],
+        ),
+        (quote_, [(_T["a"], _T["TextQuoteSelector"], IRI), (_T["exact"], str(mention.text), PLAIN)]),
+    ]
 
 
-def _link(u: str, v: str, d: dict[str, Any], mint: _Minter) -> Iterator[Statement]:
-    link = mint("link", stable_hash(u, v))
-    yield link, _T["a"], _K["PaperLink"], IRI
-    yield link, _K["linkTarget"], mint.node("paper", v), IRI
-    yield link, _K["weight"], f"{float(d['weight']):.6f}", _T["decimal"]
-    for e in d.get("shared", ()):
-        yield link, _K["sharedEntity"], mint.node("entity", e), IRI
+def _link(u: str, v: str, d: dict[str, Any], mint: _Minter) -> Block:
+    pairs: list[Pair] = [
+        (_T["a"], _K["PaperLink"], IRI),
+        (_K["linkTarget"], mint.node("paper", v), IRI),
+        (_K["weight"], f"{float(d['weight']):.6f}", _T["decimal"]),
+    ]
+    pairs.extend((_K["sharedEntity"], mint.node("entity", e), IRI) for e in d.get("shared", ()))
+    return mint("link", stable_hash(u, v)), pairs
 
 
-def iter_statements(
+def iter_subjects(
     g: nx.DiGraph,
     base_iri: str = DEFAULT_BASE_IRI,
     provenance: bool = True,
     extractor: str = "kg",
     *,
     progress: Callable[[int], object] | None = None,
-) -> Iterator[Statement]:
-    """Yield the RDF statements of a kg graph, in a deterministic order.
+) -> Iterator[Block]:
+    """Yield the RDF statements of a kg graph subject by subject, in a deterministic order.
 
     Parameters
     ----------
@@ -201,32 +227,35 @@ def iter_statements(
     progress : callable, optional
         Called with 1 after each node and each edge.
 
+    Yields
+    ------
+    (subject IRI, list of (predicate, object, datatype))
+        Every subject once; see :data:`Statement` for the object and datatype.
+
     Examples
     --------
     >>> g = nx.DiGraph()
     >>> g.add_node("p1", kind="Paper", title="A title")
-    >>> next(iter_statements(g))[1:]
-    ('http://www.w3.org/1999/02/22-rdf-syntax-ns#type', 'https://w3id.org/kg/vocab#Paper', None)
+    >>> subject, pairs = next(iter_subjects(g))
+    >>> subject, pairs[0]
+    ('https://w3id.org/kg/id/paper/p1', ('http://www.w3.org/1999/02/22-rdf-syntax-ns#type', \
+'https://w3id.org/kg/vocab#Paper', None))
     """
     mint = _Minter(check_base_iri(base_iri))
     labels = g.graph.get("community_labels", {})
     for cid in sorted(labels, key=int):
-        c = mint.node("community", str(cid))
-        yield c, _T["a"], _K["Community"], IRI
-        yield c, _T["label"], str(labels[cid]), PLAIN
+        yield (
+            mint.node("community", str(cid)),
+            [(_T["a"], _K["Community"], IRI), (_T["label"], str(labels[cid]), PLAIN)],
+        )
     for node in sorted(g.nodes):
         if progress is not None:
             progress(1)
         d = g.nodes[node]
         if d.get("kind") == "Paper":
-            s = mint.node("paper", node)
-            yield from _paper(s, node, d, mint)
+            yield mint.node("paper", node), _paper(node, d, mint) + _out_links(g, node, mint)
         elif d.get("kind") == "Entity":
-            s = mint.node("entity", node)
-            yield from _entity(s, node, d, mint)
-        else:
-            continue
-        yield from _out_links(g, node, s, mint)
+            yield mint.node("entity", node), _entity(node, d, mint) + _out_links(g, node, mint)
     for u, v in sorted(g.edges):
         if progress is not None:
             progress(1)
@@ -236,4 +265,24 @@ def iter_statements(
             for mention in d.get("mentions", ()):
                 yield from _annotation(u, v, mention, mint, extractor)
         elif relation == "relatedPaper":
-            yield from _link(u, v, d, mint)
+            yield _link(u, v, d, mint)
+
+
+def iter_statements(
+    g: nx.DiGraph,
+    base_iri: str = DEFAULT_BASE_IRI,
+    provenance: bool = True,
+    extractor: str = "kg",
+) -> Iterator[Statement]:
+    """Yield the statements of :func:`iter_subjects` one by one, as ``(s, p, o, datatype)``.
+
+    Examples
+    --------
+    >>> g = nx.DiGraph()
+    >>> g.add_node("p1", kind="Paper", title="A title")
+    >>> next(iter_statements(g))[1:]
+    ('http://www.w3.org/1999/02/22-rdf-syntax-ns#type', 'https://w3id.org/kg/vocab#Paper', None)
+    """
+    for subject, pairs in iter_subjects(g, base_iri, provenance, extractor):
+        for p, o, datatype in pairs:
+            yield subject, p, o, datatype

@@ -3,12 +3,12 @@
 rdflib serialises only what is in an rdflib store, and filling one costs more
 than the file it writes: at 10,000 synthetic abstracts (2.5M triples) Turtle and
 JSON-LD through rdflib took six minutes and 4.8 GB. These writers take the
-statements of :func:`kg.rdf.statements.iter_statements` as they come and keep
-one subject at a time, so memory stays flat however large the graph, and one
+statements of :func:`kg.rdf.statements.iter_subjects` as they come, one
+subject at a time, so memory stays flat however large the graph, and one
 walk over the graph feeds all three files.
 
 Writers are registered by format name in :data:`WRITERS` (as rdflib registers
-its serialiser plugins); each has ``add(s, p, o, datatype)`` and ``close()``.
+its serialiser plugins); each has ``add(subject, pairs)`` and ``close()``.
 Their output is checked by parsing it back with rdflib, pyoxigraph and rapper
 in the tests.
 """
@@ -26,7 +26,7 @@ import networkx as nx
 
 from kg.io import atomic_write
 
-from .statements import IRI, PLAIN, iter_statements
+from .statements import IRI, PLAIN, Pair, iter_subjects
 from .vocab import DEFAULT_BASE_IRI
 
 __all__ = ["WRITERS", "JsonLdWriter", "NTriplesWriter", "RdfWriter", "TurtleWriter", "write_rdf"]
@@ -34,6 +34,7 @@ __all__ = ["WRITERS", "JsonLdWriter", "NTriplesWriter", "RdfWriter", "TurtleWrit
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _FLUSH_EVERY = 8192
+_BARE, _ID, _VALUE, _TYPE = range(4)  # how JSON-LD writes a value
 
 
 def escape_string(text: str) -> str:
@@ -56,9 +57,9 @@ def escape_string(text: str) -> str:
 
 
 class RdfWriter(Protocol):
-    """A streamed serialiser: statements in, text out to an open file."""
+    """A streamed serialiser: one subject and its statements at a time in, text out to an open file."""
 
-    def add(self, s: str, p: str, o: str, datatype: str | None) -> None: ...
+    def add(self, subject: str, pairs: list[Pair]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -70,26 +71,29 @@ class _Buffered:
         self.fh = fh
         self.parts: list[str] = []
 
-    def emit(self, text: str) -> None:
-        self.parts.append(text)
-        if len(self.parts) >= _FLUSH_EVERY:
-            self.flush()
-
     def flush(self) -> None:
         self.fh.write("".join(self.parts))
         self.parts.clear()
+
+    def _maybe_flush(self) -> None:
+        if len(self.parts) >= _FLUSH_EVERY:
+            self.flush()
 
 
 class NTriplesWriter(_Buffered):
     """N-Triples: one statement a line, every IRI in full."""
 
-    def add(self, s: str, p: str, o: str, datatype: str | None) -> None:
-        if datatype is IRI:
-            self.emit(f"<{s}> <{p}> <{o}> .\n")
-        elif datatype == PLAIN:
-            self.emit(f'<{s}> <{p}> "{escape_string(o)}" .\n')
-        else:
-            self.emit(f'<{s}> <{p}> "{escape_string(o)}"^^<{datatype}> .\n')
+    def add(self, subject: str, pairs: list[Pair]) -> None:
+        head = f"<{subject}> <"
+        self.parts.extend(
+            f"{head}{p}> <{o}> .\n"
+            if datatype is IRI
+            else f'{head}{p}> "{escape_string(o)}" .\n'
+            if datatype == PLAIN
+            else f'{head}{p}> "{escape_string(o)}"^^<{datatype}> .\n'
+            for p, o, datatype in pairs
+        )
+        self._maybe_flush()
 
     def close(self) -> None:
         self.flush()
@@ -101,11 +105,8 @@ class TurtleWriter(_Buffered):
     def __init__(self, fh: IO[str], prefixes: Mapping[str, str]) -> None:
         super().__init__(fh)
         self.prefixes = dict(prefixes)
-        self.names: dict[str, str] = {}
-        self.subject: str | None = None
-        self.predicate: str | None = None
-        for prefix, namespace in self.prefixes.items():
-            self.emit(f"@prefix {prefix}: <{namespace}> .\n")
+        self.names: dict[str, str] = {_RDF_TYPE: "a"}
+        self.parts.extend(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in self.prefixes.items())
 
     def _name(self, iri: str) -> str:
         """A prefixed name for vocabulary IRIs (predicates, classes, datatypes), else ``<iri>``."""
@@ -120,29 +121,31 @@ class TurtleWriter(_Buffered):
             self.names[iri] = name
         return name
 
-    def add(self, s: str, p: str, o: str, datatype: str | None) -> None:
-        if datatype is IRI:
-            obj = self._name(o) if p == _RDF_TYPE else f"<{o}>"
-        elif datatype == PLAIN:
-            obj = f'"{escape_string(o)}"'
-        else:
-            obj = f'"{escape_string(o)}"^^{self._name(datatype)}'
-        if s != self.subject:
-            if self.subject is not None:
-                self.emit(" .\n")
-            predicate = "a" if p == _RDF_TYPE else self._name(p)
-            self.emit(f"\n<{s}> {predicate} {obj}")
-            self.subject, self.predicate = s, p
-        elif p != self.predicate:
-            predicate = "a" if p == _RDF_TYPE else self._name(p)
-            self.emit(f" ;\n    {predicate} {obj}")
-            self.predicate = p
-        else:
-            self.emit(f",\n        {obj}")
+    def add(self, subject: str, pairs: list[Pair]) -> None:
+        names = self.names
+        lines = [f"\n<{subject}>"]
+        previous = None
+        for p, o, datatype in pairs:
+            if datatype is IRI:
+                obj = self._class_name(o) if p == _RDF_TYPE else f"<{o}>"
+            elif datatype == PLAIN:
+                obj = f'"{escape_string(o)}"'
+            else:
+                obj = f'"{escape_string(o)}"^^{names.get(datatype) or self._name(datatype)}'
+            if p == previous:
+                lines.append(f",\n        {obj}")
+            else:
+                lines.append(f"{' ;' if previous is not None else ''}\n    {names.get(p) or self._name(p)} {obj}")
+                previous = p
+        lines.append(" .\n")
+        self.parts.append("".join(lines))
+        self._maybe_flush()
+
+    def _class_name(self, iri: str) -> str:
+        name = self._name(iri)
+        return f"<{iri}>" if name == "a" else name  # rdf:type as an object is not "a"
 
     def close(self) -> None:
-        if self.subject is not None:
-            self.emit(" .\n")
         self.flush()
 
 
@@ -161,12 +164,12 @@ class JsonLdWriter(_Buffered):
             t: ns for t, ns in context.items() if isinstance(ns, str) and ns.endswith(("/", "#")) and ":" not in t
         }
         self.terms = self._terms(context)
-        self.keys: dict[tuple[str, str | None], tuple[str, bool]] = {}
+        self.plans: dict[tuple[str, str | None], tuple[str, int]] = {}
         self.names: dict[str, str] = {}
-        self.node: dict[str, Any] = {}
-        self.subject: str | None = None
         self.first = True
-        self.emit('{"@context": ' + json.dumps(dict(context), ensure_ascii=False, indent=1) + ',\n"@graph": [\n')
+        self.parts.append(
+            '{"@context": ' + json.dumps(dict(context), ensure_ascii=False, indent=1) + ',\n"@graph": [\n'
+        )
 
     def _expand(self, value: str) -> str:
         prefix, sep, local = value.partition(":")
@@ -197,49 +200,46 @@ class JsonLdWriter(_Buffered):
             self.names[iri] = name
         return name
 
-    def _key(self, p: str, datatype: str | None) -> tuple[str, bool]:
-        """The key for a value of this kind, and whether the key's term coerces it (value written bare)."""
-        kind = "@id" if datatype is IRI else (None if datatype == PLAIN else datatype)
-        cached = self.keys.get((p, kind))
-        if cached is None:
-            if (p, kind) in self.terms and kind is not None:
-                cached = (self.terms[(p, kind)], True)
-            elif (p, None) in self.terms:
-                cached = (self.terms[(p, None)], False)
-            else:
-                cached = (self._name(p), False)
-            self.keys[(p, kind)] = cached
-        return cached
-
-    def add(self, s: str, p: str, o: str, datatype: str | None) -> None:
-        if s != self.subject:
-            self._end_node()
-            self.node = {"@id": s}
-            self.subject = s
+    def _plan(self, p: str, datatype: str | None) -> tuple[str, int]:
+        """How to write a value of this predicate and kind: its key, and _BARE, _ID, _VALUE or _TYPE."""
         if p == _RDF_TYPE and datatype is IRI:
-            self.node.setdefault("@type", []).append(self._name(o))
-            return
-        key, coerced = self._key(p, datatype)
-        value: Any
-        if coerced or datatype == PLAIN:
-            value = o
-        elif datatype is IRI:
-            value = {"@id": o}
-        else:
-            value = {"@value": o, "@type": self._name(datatype)}
-        self.node.setdefault(key, []).append(value)
+            return "@type", _TYPE
+        kind = "@id" if datatype is IRI else (None if datatype == PLAIN else datatype)
+        if kind is not None and (p, kind) in self.terms:  # the term coerces the value: written bare
+            return self.terms[(p, kind)], _BARE
+        key = self.terms.get((p, None)) or self._name(p)
+        return key, (_ID if datatype is IRI else _BARE if datatype == PLAIN else _VALUE)
 
-    def _end_node(self) -> None:
-        if not self.node:
-            return
-        node = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in self.node.items()}
-        self.emit(("" if self.first else ",\n") + json.dumps(node, ensure_ascii=False))
+    def add(self, subject: str, pairs: list[Pair]) -> None:
+        node: dict[str, Any] = {"@id": subject}
+        plans = self.plans
+        value: Any
+        for p, o, datatype in pairs:
+            plan = plans.get((p, datatype))
+            if plan is None:
+                plan = plans[(p, datatype)] = self._plan(p, datatype)
+            key, how = plan
+            if how == _BARE:
+                value = o
+            elif how == _ID:
+                value = {"@id": o}
+            elif how == _TYPE:
+                value = self.names.get(o) or self._name(o)
+            else:
+                value = {"@value": o, "@type": self.names.get(datatype or "") or self._name(datatype or "")}
+            held = node.get(key)
+            if held is None:
+                node[key] = value
+            elif isinstance(held, list):
+                held.append(value)
+            else:
+                node[key] = [held, value]
+        self.parts.append(("" if self.first else ",\n") + json.dumps(node, ensure_ascii=False))
         self.first = False
-        self.node = {}
+        self._maybe_flush()
 
     def close(self) -> None:
-        self._end_node()
-        self.emit("\n]}\n")
+        self.parts.append("\n]}\n")
         self.flush()
 
 
@@ -281,7 +281,7 @@ def write_rdf(
     targets : mapping of format name -> path
         Format names are the keys of :data:`WRITERS`.
     base_iri, provenance, extractor
-        See :func:`kg.rdf.statements.iter_statements`.
+        See :func:`kg.rdf.statements.iter_subjects`.
     progress : callable, optional
         Called with 1 for every node and every edge walked (e.g. ``tqdm.update``).
 
@@ -304,10 +304,10 @@ def write_rdf(
     count = 0
     with ExitStack() as stack:
         writers = [WRITERS[fmt](stack.enter_context(atomic_write(Path(path)))) for fmt, path in targets.items()]
-        for s, p, o, datatype in iter_statements(g, base_iri, provenance, extractor, progress=progress):
+        for subject, pairs in iter_subjects(g, base_iri, provenance, extractor, progress=progress):
             for writer in writers:
-                writer.add(s, p, o, datatype)
-            count += 1
+                writer.add(subject, pairs)
+            count += len(pairs)
         for writer in writers:
             writer.close()
     return count
