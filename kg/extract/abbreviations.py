@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 ABBREVIATIONS_KEY = "kg_abbreviations"
-_PAREN = re.compile(r"\(([^()\n]{1,60})\)")
+# "(LLMs)", and the Penn Treebank escapes of tokenized corpora ("-LRB- LLMs -RRB-").
+_PAREN = re.compile(r"(?:\(|-LRB- )([^()\n]{1,60}?)(?:\)| -RRB-)")
 _SENT_BREAK = re.compile(r"(?:[.!?;]\s+|\n\s*\n|:\s+)")
 _LEADING = {"the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "by", "from", "as", "our", "we"}
 

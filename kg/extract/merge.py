@@ -200,8 +200,8 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     if end > start and text[start:end].endswith(("'s", "’s")):
         end -= 2
     span = text[start:end]
-    if not span or any(c in span for c in "()[]{}") or "\n" in span:
-        return None
+    if not span or any(c in span for c in "()[]{}") or "\n" in span or "-LRB-" in span or "-RRB-" in span:
+        return None  # no brackets inside a name (nor their Penn Treebank escapes)
     if span.lower() in _VAGUE or (len(span) < 2 and not span.isupper()):
         return None
     return start, end
@@ -396,8 +396,9 @@ class Merger:
 def _yields_to_ner(cand: Candidate, ners: list[Candidate], text: str) -> bool:
     """A generic (all lower-case) gazetteer term inside a longer NER span yields to it.
 
-    "statistical machine translation" is a more specific name than the
-    vocabulary's "machine translation"; names with capitals ("ImageNet") never yield.
+    "statistical machine translation" is a more specific name than the vocabulary's
+    "machine translation"; names with capitals ("ImageNet") never yield, nor does a term
+    whose longer span only adds generic words ("question answering systems").
     """
     if cand.source != "kg_gazetteer" or not text[cand.start_char : cand.end_char].islower():
         return False
@@ -405,8 +406,24 @@ def _yields_to_ner(cand: Candidate, ners: list[Candidate], text: str) -> bool:
         n.start_char <= cand.start_char
         and cand.end_char <= n.end_char
         and n.end_char - n.start_char > cand.end_char - cand.start_char
+        and not _only_generic_words(text[n.start_char : cand.start_char] + " " + text[cand.end_char : n.end_char])
         for n in ners
     )
+
+
+# Words that make a longer span a description of the name, not a longer name:
+# "question answering systems" is the task "question answering", not a method.
+_GENERIC_TAIL = frozenset(
+    """system systems model models method methods approach approaches framework frameworks technique
+    techniques task tasks problem problems module modules component components pipeline pipelines
+    tool tools algorithm algorithms architecture architectures application applications setting
+    settings scenario scenarios the a an of for""".split()
+)
+
+
+def _only_generic_words(rest: str) -> bool:
+    words = rest.lower().split()
+    return bool(words) and all(w in _GENERIC_TAIL for w in words)
 
 
 def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
