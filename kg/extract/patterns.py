@@ -606,10 +606,21 @@ def rule_name_shape(text: str) -> Iterator[Hit]:
             continue
         end = start + len(token)
         sentence_start = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
-        label = type_from_context(text[end : end + 60].lstrip(" ,("))
-        if label == "Method":
-            label = _type_from_before(text[sentence_start:start][-40:]) or "Method"
-        yield start, end, label, "name_shape", 0.5
+        label = _cue_after(text[end : end + 60]) or _type_from_before(text[sentence_start:start][-40:])
+        if label is not None:  # a shape alone names nothing typed: "H100", "FP16", "3DGS"
+            yield start, end, label, "name_shape", 0.5
+
+
+def _cue_after(after: str) -> str | None:
+    """The type word among the first four words after a name ("X model", "X, a benchmark")."""
+    for word in re.findall(r"[A-Za-z][\w\-]*", after.lower())[:4]:
+        if word in _DATASET_WORDS:
+            return "Dataset"
+        if word in _MODEL_WORDS:
+            return "Model"
+        if word in _METHOD_WORDS:
+            return "Method"
+    return None
 
 
 #: The rules, in the order they run.

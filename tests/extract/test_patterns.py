@@ -67,10 +67,11 @@ CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
     ),
     (
         "name_shape",
-        "DepthMaster beats ChatGLM2 on the GPU and in 3D.",
-        {("DepthMaster", "Method"), ("ChatGLM2", "Method")},
+        "DepthMaster, a diffusion model, beats the ChatGLM2 baseline and the NYUv2 benchmark on the GPU in 3D.",
+        {("DepthMaster", "Model"), ("NYUv2", "Dataset")},
         {"GPU", "3D"},
     ),
+    ("name_shape", "We run it on an H100 with FP16 and 3DGS.", set(), {"H100", "FP16", "3DGS"}),  # no type cue
 ]
 
 
