@@ -27,6 +27,26 @@ _COLUMNS = {
 }
 
 
+def _header_names(line: str, delimiter: str) -> set[str]:
+    cells = next(csv.reader([line], delimiter=delimiter), [])
+    return {c.strip().lower().lstrip("\ufeff") for c in cells}
+
+
+def _delimiter(head: list[str]) -> str:
+    """The delimiter that splits the header into title and abstract columns, else csv's guess, else a comma.
+
+    The header decides: sniffing data rows is fooled by a tab or semicolon inside a quoted title.
+    """
+    for delimiter in (",", ";", "\t"):
+        names = _header_names(head[0] if head else "", delimiter)
+        if names & set(_COLUMNS["title"]) and names & set(_COLUMNS["abstract"]):
+            return delimiter
+    try:
+        return csv.Sniffer().sniff("".join(head)[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
 def read_csv(path: Path) -> Iterator[Paper | Reject]:
     """Yield a Paper or Reject per data row (streamed); column names are matched case-insensitively.
 
@@ -39,12 +59,7 @@ def read_csv(path: Path) -> Iterator[Paper | Reject]:
     head = list(itertools.islice(lines, 64))
     if len(head) < 64 and not any(line.strip() for line in head):
         return  # an empty file
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    if delimiter == ",":
-        try:
-            delimiter = csv.Sniffer().sniff("".join(head)[:4096], delimiters=",;\t").delimiter
-        except csv.Error:
-            delimiter = ","
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(head)
     csv.field_size_limit(16 * 1024 * 1024)
     reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
     try:
