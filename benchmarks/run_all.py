@@ -8,6 +8,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("extract.py", "projection.py", "sparql.py", "viz.py"):
+for script in ("extract.py", "projection.py", "sparql.py", "viz.py", "build.py"):
     print(f"\n=== {script} ===", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)
