@@ -209,8 +209,13 @@ def build(
         ]
         with _timed("resolve"):
             resolution = resolve(mentions)
-        with _timed("graph (links, communities)"):
-            g = kgg.build_graph(ingest.papers, mentions, resolution, k=options.k, max_df=options.max_df)
+        with (
+            _timed("graph (links, communities)"),
+            tqdm(total=len(ingest.papers), desc="link papers", disable=not options.progress, delay=1) as bar,
+        ):
+            g = kgg.build_graph(
+                ingest.papers, mentions, resolution, k=options.k, max_df=options.max_df, progress=bar.update
+            )
         report = build_report(ingest, mentions, resolution, g, options)
         files: tuple[str, ...] = ()
         if out is not None:

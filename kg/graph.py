@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -106,6 +106,7 @@ def project_papers(
     max_df: float = 0.2,
     max_df_papers: int = 1000,
     block_size: int = 2048,
+    progress: Callable[[int], object] | None = None,
 ) -> list[PaperLink]:
     """Link each paper to its ``k`` most similar papers over shared entities.
 
@@ -124,6 +125,8 @@ def project_papers(
         entity in 2% of 1M papers makes 4e8 pairs).
     block_size : int
         Rows multiplied at a time (bounds memory).
+    progress : callable, optional
+        Called with the number of papers of each block done (e.g. ``tqdm.update``).
 
     Returns
     -------
@@ -160,6 +163,8 @@ def project_papers(
     links: list[PaperLink] = []
     for start in range(0, n, block_size):
         block = (weighted[start : start + block_size] @ binary.T).tocsr()
+        if progress is not None:
+            progress(block.shape[0])
         for offset in range(block.shape[0]):
             i = start + offset
             lo, hi = block.indptr[offset], block.indptr[offset + 1]
@@ -194,6 +199,7 @@ def build_graph(
     k: int = 10,
     max_df: float = 0.2,
     seed: int = 42,
+    progress: Callable[[int], object] | None = None,
 ) -> nx.DiGraph:
     """Build the knowledge graph.
 
@@ -207,6 +213,8 @@ def build_graph(
     k, max_df : see :func:`project_papers`.
     seed : int
         Seed of the community detection (Louvain), for reproducible output.
+    progress : callable, optional
+        Called as papers are linked (see :func:`project_papers`).
 
     Returns
     -------
@@ -264,7 +272,7 @@ def build_graph(
         for p, d in g.nodes(data=True)
         if d["kind"] == "Paper"
     }
-    for link in project_papers(paper_entities, k=k, max_df=max_df):
+    for link in project_papers(paper_entities, k=k, max_df=max_df, progress=progress):
         g.add_edge(link.source, link.target, relation="relatedPaper", weight=link.weight, shared=link.shared)
     found = communities(g, seed=seed, max_df=max_df)
     for community in found:

@@ -8,7 +8,7 @@ first: 500 MB more at 10,000 abstracts).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +27,7 @@ GRAPH_FORMAT_VERSION = 1
 _MENTION_FIELDS = tuple(f.name for f in fields(Mention))
 _TUPLE_ATTRS = ("authors", "sources", "aliases", "shared")
 _FLUSH_EVERY = 4096
+Progress = Callable[[int], object]
 
 
 def _jsonable(value: Any) -> Any:
@@ -56,22 +57,27 @@ def graph_to_json(g: nx.DiGraph) -> dict[str, Any]:
     }
 
 
-def _write_joined(fh: IO[str], items: Iterable[str]) -> None:
+def _write_joined(fh: IO[str], items: Iterable[str], progress: Progress | None) -> None:
     parts: list[str] = []
     for i, item in enumerate(items):
         parts.append("," + item if i else item)
         if len(parts) >= _FLUSH_EVERY:
             fh.write("".join(parts))
+            if progress is not None:
+                progress(len(parts))
             parts.clear()
     fh.write("".join(parts))
+    if progress is not None:
+        progress(len(parts))
 
 
-def write_graph(g: nx.DiGraph, path: str | Path) -> None:
+def write_graph(g: nx.DiGraph, path: str | Path, *, progress: Progress | None = None) -> None:
     """Write the graph as ``graph.json`` (atomically).
 
     Streamed one node and one edge at a time, with the same bytes as
     ``json.dump(graph_to_json(g), sort_keys=True)`` but without a second copy
-    of the graph as dicts.
+    of the graph as dicts. ``progress`` is called with the number of nodes and
+    edges written, every few thousand.
     """
 
     def dumps(value: Any) -> str:
@@ -83,9 +89,9 @@ def write_graph(g: nx.DiGraph, path: str | Path) -> None:
     with atomic_write(Path(path)) as fh:
         fh.write('{"edges":[')
         edges = sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))
-        _write_joined(fh, (dumps(_edge_json(u, v, d)) for u, v, d in edges))
+        _write_joined(fh, (dumps(_edge_json(u, v, d)) for u, v, d in edges), progress)
         fh.write(f'],"format":{dumps(whole["format"])},"graph":{dumps(whole["graph"])},"nodes":[')
-        _write_joined(fh, (dumps(_node_json(n, d)) for n, d in sorted(g.nodes(data=True))))
+        _write_joined(fh, (dumps(_node_json(n, d)) for n, d in sorted(g.nodes(data=True))), progress)
         fh.write(f'],"version":{dumps(whole["version"])}}}')
 
 
@@ -171,11 +177,11 @@ def _graphml_keys(items: Iterator[Mapping[str, Any]], scope: str, keys: dict[tup
                 keys[(scope, name)] = (f"d{len(keys)}", _graphml_type(value))
 
 
-def write_graphml(g: nx.DiGraph, path: str | Path) -> None:
+def write_graphml(g: nx.DiGraph, path: str | Path, *, progress: Progress | None = None) -> None:
     """Write GraphML for Gephi/Cytoscape (atomically, streamed): lists joined with "; ", mentions left out.
 
     ``networkx.read_graphml`` reads it back as ``networkx.write_graphml`` would
-    have written it (tested).
+    have written it (tested). ``progress`` as for :func:`write_graph`.
     """
     keys: dict[tuple[str, str], tuple[str, str]] = {}
     _graphml_keys((d for _, d in g.nodes(data=True)), "node", keys)
@@ -187,20 +193,26 @@ def write_graphml(g: nx.DiGraph, path: str | Path) -> None:
         )
 
     with atomic_write(Path(path)) as fh:
-        parts = [_GRAPHML_HEADER]
+        fh.write(_GRAPHML_HEADER)
         for (scope, name), (key_id, kind) in keys.items():
-            parts.append(f'  <key id="{key_id}" for="{scope}" attr.name={quoteattr(name)} attr.type="{kind}" />\n')
-        parts.append('  <graph edgedefault="directed">\n')
+            fh.write(f'  <key id="{key_id}" for="{scope}" attr.name={quoteattr(name)} attr.type="{kind}" />\n')
+        fh.write('  <graph edgedefault="directed">\n')
+        parts: list[str] = []  # one per node or edge
         for n, d in g.nodes(data=True):
             parts.append(f"    <node id={quoteattr(str(n), _ATTR_QUOTES)}>{data('node', d)}\n    </node>\n")
             if len(parts) >= _FLUSH_EVERY:
-                fh.write("".join(parts))
-                parts.clear()
+                _flush(fh, parts, progress)
         for u, v, d in g.edges(data=True):
             ends = f"source={quoteattr(str(u), _ATTR_QUOTES)} target={quoteattr(str(v), _ATTR_QUOTES)}"
             parts.append(f"    <edge {ends}>{data('edge', d)}\n    </edge>\n")
             if len(parts) >= _FLUSH_EVERY:
-                fh.write("".join(parts))
-                parts.clear()
-        parts.append("  </graph>\n</graphml>\n")
-        fh.write("".join(parts))
+                _flush(fh, parts, progress)
+        _flush(fh, parts, progress)
+        fh.write("  </graph>\n</graphml>\n")
+
+
+def _flush(fh: IO[str], parts: list[str], progress: Progress | None) -> None:
+    fh.write("".join(parts))
+    if progress is not None:
+        progress(len(parts))
+    parts.clear()

@@ -142,7 +142,8 @@ def write_outputs(
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir(parents=True)
-        kgg.write_graph(g, staging / "graph.json")
+        with _bar("graph.json", g, progress) as bar:
+            kgg.write_graph(g, staging / "graph.json", progress=bar.update)
         rdf_options: dict[str, Any] = {"provenance": provenance, "extractor": report["extractor"]}
         if base_iri:
             rdf_options["base_iri"] = base_iri
@@ -151,10 +152,10 @@ def write_outputs(
             "turtle": staging / "graph.ttl",
             "json-ld": staging / "graph.jsonld",
         }
-        total = g.number_of_nodes() + g.number_of_edges()
-        with tqdm(total=total, desc="export RDF", unit=" items", disable=not progress, dynamic_ncols=True) as bar:
+        with _bar("RDF (nt, ttl, jsonld)", g, progress) as bar:
             write_rdf(g, targets, progress=bar.update, **rdf_options)
-        kgg.write_graphml(g, staging / "graph.graphml")
+        with _bar("graph.graphml", g, progress) as bar:
+            kgg.write_graphml(g, staging / "graph.graphml", progress=bar.update)
         if html:
             from kg.viz import render_html
 
@@ -173,6 +174,12 @@ def write_outputs(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return tuple(written)
+
+
+def _bar(what: str, g: nx.DiGraph, progress: bool) -> tqdm[Any]:
+    """A progress bar over the nodes and edges of ``g`` (rate and ETA), shown after a second."""
+    total = g.number_of_nodes() + g.number_of_edges()
+    return tqdm(total=total, desc=f"write {what}", unit=" items", disable=not progress, dynamic_ncols=True, delay=1)
 
 
 def _write_json(path: Path, value: Any) -> None:
