@@ -6,18 +6,29 @@ One command reproduces the shipped model::
 
 Steps:
 
-1. convert SciERC train (350 abstracts) and, optionally, a seeded sample of
-   SciREX sentences to spaCy ``DocBin`` files under ``training/ner/<run>/``,
-   with SciERC/SciREX labels mapped to kg's (``Material`` -> ``Dataset``;
-   ``OtherScientificTerm`` and ``Generic`` dropped);
-2. train ``tok2vec`` + ``ner`` with spaCy's training loop from
+1. convert SciERC train (350 abstracts, twice), a seeded sample of 5,000 SciREX
+   sentences and kg's own annotated sample papers (``data/annotations/*.jsonl``,
+   340 papers, twice; kg's five types; title and abstract joined as the
+   pipeline sees them) to spaCy
+   ``DocBin`` files under ``training/ner/<run>/``, with labels mapped to the
+   NER's four (``Material`` -> ``Dataset``, ``Model`` -> ``Method``;
+   ``OtherScientificTerm`` and ``Generic`` dropped). Which Methods are Models
+   is decided after the NER, in ``kg_merge``;
+2. optionally (``--pretrain-epochs``; off by default: three epochs did not
+   beat random initialisation at equal steps here) pretrain the ``tok2vec``
+   weights with ``spacy pretrain`` (character objective) on unlabelled text:
+   SciREX sections, SciERC train and the sample abstracts, minus the papers of
+   the evaluation gold sets;
+3. train ``tok2vec`` + ``ner`` with spaCy's training loop from
    ``scripts/ner.cfg`` (CPU, no vectors); spaCy keeps the checkpoint with the
-   best entity F1 on SciERC dev, which is used for model selection only;
-3. score that checkpoint on SciERC dev with this script's own scorer: exact
-   typed micro P/R/F1 per label and overall, kg labels mapped back to SciERC's;
-4. unless ``--no-install``, copy it to the package and write ``kg_meta.json``
-   (labels, data, seed, steps, wall time, dev scores). The per-label dev
-   precision becomes the NER mention confidence in ``kg_merge``.
+   best entity F1 on the dev corpus (SciERC dev plus the seed gold set), which
+   is used for model selection only;
+4. score that checkpoint on SciERC dev (kg labels mapped back to SciERC's) and
+   on the seed gold set (``Model`` -> ``Method``) with this script's own scorer:
+   exact typed micro P/R/F1 per label and overall;
+5. unless ``--no-install``, copy it to the package and write ``kg_meta.json``
+   (labels, data, seed, steps, wall time, dev scores). The per-label precision
+   on the seed gold set becomes the NER mention confidence in ``kg_merge``.
 """
 
 from __future__ import annotations
@@ -48,12 +59,26 @@ DATA = REPO.parent / "shared" / "data"  # the project checkout sits beside share
 SCIERC_TRAIN = DATA / "scierc" / "train.jsonl"
 SCIERC_DEV = DATA / "scierc" / "dev.jsonl"
 SCIREX_TRAIN = DATA / "scirex" / "train_sections.jsonl"
+KG_TRAIN = sorted((REPO / "data" / "annotations").glob("*.jsonl"))
+KG_DEV = REPO / "tests" / "data" / "gold" / "seed_gold.jsonl"
+#: Gold sets whose papers never reach training or pretraining text.
+EVALUATION_GOLD = sorted((REPO / "tests" / "data" / "gold").glob("*.jsonl"))
+SAMPLE = sorted((REPO / "data" / "sample").glob("*.txt"))
+FIELD_SEPARATOR = "\n\n"  # kg.extract.pipeline.FIELD_SEPARATOR
 BASE_CONFIG = REPO / "scripts" / "ner.cfg"
 TRAINING_DIR = REPO / "training" / "ner"
 PACKAGE_MODEL = REPO / "kg" / "extract" / "resources" / "ner"
 
 #: SciERC/SciREX label -> kg label; labels not listed are dropped.
-SOURCE_TO_KG: dict[str, str] = {"Method": "Method", "Task": "Task", "Metric": "Metric", "Material": "Dataset"}
+SOURCE_TO_KG: dict[str, str] = {
+    "Method": "Method",
+    "Task": "Task",
+    "Metric": "Metric",
+    "Material": "Dataset",
+    # kg's own annotations: the NER does not tell Models from Methods (SciERC and SciREX do not).
+    "Model": "Method",
+    "Dataset": "Dataset",
+}
 #: kg label -> SciERC label, for scoring on SciERC dev (GUIDELINES.md).
 KG_TO_SCIERC: dict[str, str] = {
     "Method": "Method",
@@ -90,8 +115,14 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def annotate(nlp: Language, record: dict[str, Any], stats: ConversionStats) -> Doc:
-    """Tokenize a record's abstract and set its kg-labelled entities.
+def annotate(
+    nlp: Language,
+    record: dict[str, Any],
+    stats: ConversionStats,
+    *,
+    with_title: bool = False,
+) -> Doc:
+    """Tokenize a record's abstract (or title + abstract) and set its kg-labelled entities.
 
     Spans that do not fall on token boundaries are expanded to the covering
     tokens (and counted); of overlapping spans the longest is kept.
@@ -101,25 +132,31 @@ def annotate(nlp: Language, record: dict[str, Any], stats: ConversionStats) -> D
     nlp : Language
         Supplies the tokenizer.
     record : dict
-        ``{"abstract", "entities": [{"field", "start", "end", "label"}]}``.
+        ``{"title", "abstract", "entities": [{"field", "start", "end", "label"}]}``.
     stats : ConversionStats
         Updated in place.
+    with_title : bool
+        Make the doc ``title + FIELD_SEPARATOR + abstract``, as kg's pipeline
+        sees a paper, and keep title mentions too.
 
     Returns
     -------
     Doc
     """
-    doc = nlp.make_doc(record["abstract"])
+    title = (record.get("title") or "").replace("\n", " ") if with_title else ""
+    offset = {"title": 0, "abstract": len(title) + len(FIELD_SEPARATOR) if with_title else 0}
+    doc = nlp.make_doc(f"{title}{FIELD_SEPARATOR}{record['abstract']}" if with_title else record["abstract"])
     spans: list[Span] = []
     for ent in record["entities"]:
         label = SOURCE_TO_KG.get(ent["label"])
-        if ent["field"] != "abstract" or label is None:
+        if label is None or (ent["field"] == "title" and not with_title) or ent["field"] not in offset:
             stats.spans_dropped_label += 1
             continue
-        span = doc.char_span(ent["start"], ent["end"], label=label)
+        start, end = ent["start"] + offset[ent["field"]], ent["end"] + offset[ent["field"]]
+        span = doc.char_span(start, end, label=label)
         if span is None:
             stats.spans_misaligned += 1
-            span = doc.char_span(ent["start"], ent["end"], label=label, alignment_mode="expand")
+            span = doc.char_span(start, end, label=label, alignment_mode="expand")
         if span is not None:
             spans.append(span)
     kept = filter_spans(spans)
@@ -298,6 +335,74 @@ def directory_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def pretraining_texts(limit_words: int = 300) -> list[str]:
+    """Unlabelled text for ``spacy pretrain``: SciREX, SciERC train and the sample, minus evaluation papers.
+
+    SciREX sections are cut into pieces of at most ``limit_words`` words.
+    """
+    held_out = {r["abstract"] for path in EVALUATION_GOLD for r in read_jsonl(path)}
+    texts = []
+    for record in read_jsonl(SCIREX_TRAIN):
+        words = record["abstract"].split(" ")
+        texts.extend(" ".join(words[i : i + limit_words]) for i in range(0, len(words), limit_words))
+    texts.extend(r["abstract"] for r in read_jsonl(SCIERC_TRAIN))
+    sys.path.insert(0, str(REPO))
+    from kg.ingest import read_papers  # the project's own page-dump reader
+
+    texts.extend(
+        f"{p.title}{FIELD_SEPARATOR}{p.abstract}" for p in read_papers(SAMPLE).papers if p.abstract not in held_out
+    )
+    return texts
+
+
+def pretrain_tok2vec(config_path: Path, run_dir: Path, epochs: int, seed: int) -> tuple[Path, float, int]:
+    """Pretrain the tok2vec weights (``spacy pretrain``, character objective).
+
+    Returns
+    -------
+    (path, seconds, words)
+        The weights of the last epoch, wall time and the number of words per epoch.
+    """
+    from spacy.training.pretrain import pretrain
+
+    texts = pretraining_texts()
+    raw = run_dir / "pretrain.jsonl"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    overrides = {"paths.raw_text": str(raw), "pretraining.max_epochs": epochs, "system.seed": seed}
+    config = spacy.util.load_config(config_path, overrides=overrides, interpolate=False)
+    out = run_dir / "pretrain"
+    out.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    pretrain(config, out, silent=False)
+    return out / f"model{epochs - 1}.bin", time.perf_counter() - started, sum(len(t.split()) for t in texts)
+
+
+def kg_gold_spans(records: Iterable[dict[str, Any]]) -> set[ScoredSpan]:
+    """kg-typed gold spans as the NER labels them (``Model`` -> ``Method``), in title+abstract offsets."""
+    spans = set()
+    for r in records:
+        shift = {"title": 0, "abstract": len(r["title"]) + len(FIELD_SEPARATOR)}
+        for e in r["entities"]:
+            spans.add((r["id"], e["start"] + shift[e["field"]], e["end"] + shift[e["field"]], SOURCE_TO_KG[e["label"]]))
+    return spans
+
+
+def score_kg_dev(nlp: Language, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Score ``nlp`` on a kg-typed gold set with the NER's four labels (exact typed micro P/R/F1)."""
+    texts = (f"{r['title']}{FIELD_SEPARATOR}{r['abstract']}" for r in records)
+    predicted = {
+        (r["id"], ent.start_char, ent.end_char, ent.label_)
+        for r, doc in zip(records, nlp.pipe(texts), strict=True)
+        for ent in doc.ents
+    }
+    gold = kg_gold_spans(records)
+    per_label = {
+        label: prf({s for s in predicted if s[3] == label}, {s for s in gold if s[3] == label}) for label in KG_LABELS
+    }
+    return {"overall": prf(predicted, gold), "per_label": per_label}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options; defaults reproduce the shipped model."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -305,38 +410,52 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, default=BASE_CONFIG)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=6000, help="override training.max_steps")
-    parser.add_argument(
-        "--scirex-sentences", type=int, default=5000, help="SciREX sentences to add (-1 all, 0 none)"
-    )
+    parser.add_argument("--scirex-sentences", type=int, default=5000, help="SciREX sentences to add (-1 all, 0 none)")
     parser.add_argument("--scirex-max-tokens", type=int, default=80, help="cap on a SciREX chunk's length")
-    parser.add_argument("--scierc-repeat", type=int, default=1, help="copies of SciERC train (to weight it)")
+    parser.add_argument("--scierc-repeat", type=int, default=2, help="copies of SciERC train (to weight it)")
+    parser.add_argument(
+        "--kg-train", type=Path, nargs="*", default=KG_TRAIN, help="kg-typed annotated papers to train on"
+    )
+    parser.add_argument("--kg-repeat", type=int, default=2, help="copies of the kg-typed papers (to weight them)")
+    parser.add_argument("--pretrain-epochs", type=int, default=0, help="spacy pretrain epochs (0: no pretraining)")
+    parser.add_argument("--init-tok2vec", type=Path, help="pretrained tok2vec weights to start from")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="extra config override")
     parser.add_argument("--no-install", action="store_true", help="do not copy the model into the package")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Build the corpora, train, score on SciERC dev and install the model."""
+    """Build the corpora, (pre)train, score on the dev sets and install the model."""
     args = parse_args(argv)
     run_dir = TRAINING_DIR / args.run
     nlp = spacy.blank("en")
-    scierc_stats, dev_stats, scirex_stats = ConversionStats(), ConversionStats(), ConversionStats()
-    scierc = [annotate(nlp, r, scierc_stats) for r in read_jsonl(SCIERC_TRAIN)]
+    stats = {name: ConversionStats() for name in ("scierc_train", "scirex", "kg_train", "scierc_dev", "kg_dev")}
+    scierc = [annotate(nlp, r, stats["scierc_train"]) for r in read_jsonl(SCIERC_TRAIN)]
+    kg_train = [annotate(nlp, r, stats["kg_train"], with_title=True) for f in args.kg_train for r in read_jsonl(f)]
     dev_records = read_jsonl(SCIERC_DEV)
-    dev_docs = [annotate(nlp, r, dev_stats) for r in dev_records]
-    scirex = scirex_sentences(nlp, args.scirex_sentences, args.scirex_max_tokens, args.seed, scirex_stats)
-    train_docs = scierc * args.scierc_repeat + scirex
+    kg_dev_records = read_jsonl(KG_DEV)
+    dev_docs = [annotate(nlp, r, stats["scierc_dev"]) for r in dev_records]
+    dev_docs += [annotate(nlp, r, stats["kg_dev"], with_title=True) for r in kg_dev_records]
+    scirex = scirex_sentences(nlp, args.scirex_sentences, args.scirex_max_tokens, args.seed, stats["scirex"])
+    train_docs = scierc * args.scierc_repeat + kg_train * args.kg_repeat + scirex
     random.Random(args.seed).shuffle(train_docs)
     write_docbin(train_docs, run_dir / "train.spacy")
     write_docbin(dev_docs, run_dir / "dev.spacy")
-    for name, stats in (("scierc train", scierc_stats), ("scierc dev", dev_stats), ("scirex", scirex_stats)):
-        print(f"{name}: {stats.as_json()}", flush=True)
+    for name, st in stats.items():
+        print(f"{name}: {st.as_json()}", flush=True)
 
     overrides: dict[str, Any] = {
         "paths.train": str(run_dir / "train.spacy"),
         "paths.dev": str(run_dir / "dev.spacy"),
         "system.seed": args.seed,
     }
+    pretraining: dict[str, Any] = {}
+    init_tok2vec = args.init_tok2vec
+    if args.pretrain_epochs and init_tok2vec is None:
+        init_tok2vec, seconds, words = pretrain_tok2vec(args.config, run_dir, args.pretrain_epochs, args.seed)
+        pretraining = {"epochs": args.pretrain_epochs, "words_per_epoch": words, "wall_time_seconds": round(seconds, 1)}
+    if init_tok2vec is not None:
+        overrides["paths.init_tok2vec"] = str(init_tok2vec)
     if args.max_steps is not None:
         overrides["training.max_steps"] = args.max_steps
     overrides.update(parse_overrides(args.set))
@@ -345,31 +464,34 @@ def main(argv: list[str] | None = None) -> None:
     model_dir = run_dir / "model-best"
     best = spacy.load(model_dir)
     dev = score_dev(best, dev_records)
+    kg_dev = score_kg_dev(best, kg_dev_records)
     best_row = max(curve, key=lambda row: row["ents_f"], default={})
+    kg_files = ", ".join(p.name for p in args.kg_train)
     meta = {
-        "labels": list(KG_LABELS),
+        "labels": sorted(best.get_pipe("ner").labels),
         "label_map": {**SOURCE_TO_KG, "OtherScientificTerm": None, "Generic": None},
         "training_data": {
             "description": (
                 f"SciERC train ({SCIERC_TRAIN.name}, 350 abstracts) x{args.scierc_repeat}"
-                + (f" + {scirex_stats.docs} SciREX sentences containing an entity" if scirex else "")
-                + "; SciERC dev (50 abstracts) for model selection only"
+                + (f" + {stats['scirex'].docs} SciREX sentences containing an entity" if scirex else "")
+                + (f" + {len(kg_train)} kg-annotated sample papers ({kg_files}) x{args.kg_repeat}" if kg_train else "")
+                + f"; dev (model selection only): SciERC dev (50 abstracts) + {KG_DEV.name}"
             ),
-            "scierc_train": scierc_stats.as_json(),
-            "scirex": scirex_stats.as_json(),
-            "scierc_dev": dev_stats.as_json(),
+            **{name: st.as_json() for name, st in stats.items()},
         },
+        "pretraining": pretraining or ({"init_tok2vec": str(init_tok2vec)} if init_tok2vec else None),
         "seed": args.seed,
         "steps": int(best.config["training"]["max_steps"]),
         "best_step": best_row.get("step"),
         "wall_time_seconds": round(wall_time, 1),
         "overrides": {k: v for k, v in overrides.items() if not k.startswith("paths.")},
         "dev": {"data": "SciERC dev, exact typed micro over Method/Task/Metric/Material (Dataset->Material)", **dev},
+        "dev_kg": {"data": f"{KG_DEV.name}, exact typed micro over the NER's labels (Model->Method)", **kg_dev},
         "learning_curve": curve,
     }
     (run_dir / "kg_meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({"run": args.run, "wall_time": meta["wall_time_seconds"], "best_step": meta["best_step"]}))
-    print(json.dumps(dev, indent=1))
+    print(json.dumps({"scierc_dev": dev["overall"], "kg_dev": kg_dev["overall"]}, indent=1))
     if not args.no_install:
         install(model_dir, meta)
         print(f"installed {PACKAGE_MODEL} ({directory_size(PACKAGE_MODEL) / 1e6:.1f} MB)")

@@ -149,21 +149,8 @@ class MergedMention:
     long_form: str | None = None
 
 
-def ner_label(label: str) -> str:
-    """kg's label for an NER label: the NER learns each training corpus's span convention as
-    labels of their own (``Method/SciERC``), which all map to kg's (``Method``)."""
-    base = label.split("/", 1)[0]
-    return "Dataset" if base == "Material" else base
-
-
-def ner_source(label: str) -> str:
-    """The mention source for an NER label: ``ner``, or ``ner:SciERC`` for a convention label."""
-    _, _, convention = label.partition("/")
-    return f"ner:{convention}" if convention else "ner"
-
-
 def _is_ner(candidate: Candidate) -> bool:
-    return candidate.source.split(":", 1)[0] == "ner"
+    return candidate.source == "ner"
 
 
 def priority(candidate: Candidate) -> int:
@@ -317,8 +304,8 @@ class Merger:
             Candidate(
                 ent.start_char,
                 ent.end_char,
-                ner_label(ent.label_),
-                ner_source(ent.label_),
+                ent.label_,
+                "ner",
                 self.ner_confidence.get(ent.label_, self.default_ner_confidence),
             )
             for ent in doc.ents

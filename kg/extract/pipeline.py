@@ -114,10 +114,9 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
 
 
 def ner_confidences(path: Path) -> dict[str, float]:
-    """Per-label confidence of the NER, from ``kg_meta.json``: its precision on the dev sets.
+    """Per-label confidence of the NER: its precision on the kg-typed dev set, from ``kg_meta.json``.
 
-    kg's labels take their precision on the kg-typed dev set (``dev_kg``), convention labels
-    (``Method/SciERC``) their precision on SciERC dev (``dev``).
+    Falls back to the SciERC dev precision for models trained without kg-typed dev data.
     """
     meta_file = path / "kg_meta.json"
     if not meta_file.exists():
@@ -125,18 +124,11 @@ def ner_confidences(path: Path) -> dict[str, float]:
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
     if not isinstance(meta, dict):
         return {}
-
-    def precision(section: str) -> dict[str, float]:
+    for section in ("dev_kg", "dev"):
         per_label = (meta.get(section) or {}).get("per_label", {})
-        return {str(k): float(v.get("precision", 0.5)) for k, v in per_label.items() if isinstance(v, dict)}
-
-    kg_dev, scierc_dev = precision("dev_kg") or precision("dev"), precision("dev")
-    confidences = {}
-    for label in meta.get("labels", []):
-        base, _, convention = str(label).partition("/")
-        table = scierc_dev if convention else kg_dev
-        confidences[str(label)] = table.get(base, 0.5)
-    return confidences
+        if per_label:
+            return {str(k): float(v.get("precision", 0.5)) for k, v in per_label.items() if isinstance(v, dict)}
+    return {}
 
 
 @lru_cache(maxsize=4)
