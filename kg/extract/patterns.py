@@ -32,7 +32,7 @@ from spacy.tokens import Doc
 
 from .candidates import add_candidate, doc_text
 
-__all__ = ["RULES", "PatternMatcher", "find_patterns", "head_type", "type_from_context"]
+__all__ = ["RULES", "PatternMatcher", "find_patterns", "head_type", "type_from_context", "type_from_title"]
 
 Hit = tuple[int, int, str, str, float]  # start, end, label, rule, confidence
 
@@ -351,6 +351,36 @@ def type_from_context(text: str) -> str:
     return "Method"
 
 
+def type_from_title(description: str) -> str:
+    """Type a title's "Name: description" contribution by the description's head noun.
+
+    The head is the last word before the first preposition ("A New **Benchmark** for ...",
+    "Fully-Convolutional Speech Synthesis **Model**"); a description that starts with a verb
+    in -ing ("Accelerating LLMs with ...") presents a method, whatever it acts on.
+
+    Examples
+    --------
+    >>> type_from_title("A New Benchmark for Understanding Children's Gaze Behaviour")
+    'Dataset'
+    >>> type_from_title("Fully-Convolutional Non-Autoregressive Speech Synthesis Model")
+    'Model'
+    >>> type_from_title("Accelerating LLMs with Copy-Paste Speculative Decoding")
+    'Method'
+    """
+    words = re.findall(r"[A-Za-z][\w\-]*", description)
+    if not words:
+        return "Method"
+    first = words[0].lower()
+    if first.endswith("ing") and first not in _METHOD_WORDS and len(first) > 5:
+        return "Method"
+    cut = next((i for i, w in enumerate(words) if w.lower() in _STOP), len(words))
+    head = words[cut - 1].lower() if cut else first
+    for table, label in ((_DATASET_WORDS, "Dataset"), (_MODEL_WORDS, "Model"), (_METHOD_WORDS, "Method")):
+        if head in table or head.rstrip("s") in table:
+            return label
+    return type_from_context(" ".join(words[:cut]) or description)
+
+
 def _is_name(token: str) -> bool:
     return bool(_NAMELIKE.match(token)) and token not in _NOT_NAMES and not re.fullmatch(r"[\d.\-]+[A-Za-z]?", token)
 
@@ -421,7 +451,7 @@ def rule_title_prefix(text: str) -> Iterator[Hit]:
         return
     if name in _NOT_NAMES:
         return
-    label = type_from_context(description)
+    label = type_from_title(description)
     yield m.start(1), m.end(1), label, "title_prefix", 0.85
     for later in re.finditer(r"(?<![\w\-])" + re.escape(name) + r"(?![\w\-])", text[end:]):
         yield end + later.start(), end + later.end(), label, "title_prefix", 0.85
