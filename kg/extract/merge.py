@@ -326,7 +326,7 @@ class Merger:
             label = entry.type
         elif (
             label == "Method"
-            and not cand.source.startswith("kg_patterns")  # the rule typed its own contribution
+            and cand.source == "ner"  # the gazetteer and the rules typed their own names
             and looks_like_model(surface, _next_word(text, end))
         ):
             label = "Model"
@@ -340,7 +340,9 @@ class Merger:
         """Give each coined name the type its abstract presents it as (see :mod:`.typer`)."""
         names = [c for c in chosen if c.label in _NAME_TYPES and _NAME_LIKE.search(text[c.start_char : c.end_char])]
         settled = frozenset(
-            text[c.start_char : c.end_char] for c in names if self.gazetteer.lookup(text[c.start_char : c.end_char])
+            text[c.start_char : c.end_char]
+            for c in names
+            if c.source == "kg_gazetteer" or self.gazetteer.lookup(text[c.start_char : c.end_char])
         )
         types = name_types(text, [(c.start_char, c.end_char, c.label) for c in names], keep=settled)
         if not types:

@@ -6,7 +6,8 @@ Dataset. One component rarely sees that: the NER has no Model label, a pattern s
 own cue. This module reads the cue words around every occurrence of a coined name, in three
 places, and lets the occurrences of one name in one abstract vote:
 
-* the apposition after it: "X, a lightweight network", "X is a framework", "X (Y), a benchmark";
+* the apposition after it: "X, a lightweight network", "X is a framework", "X (Y), a benchmark",
+  "Long Name (X), a framework";
 * the head noun right after it: "the X dataset", "our X model", "X-based method" (not: "X-based"
   names the technique X is based on, so it does not vote);
 * the words right before it: "the model X", "benchmarks such as X";
@@ -44,7 +45,7 @@ CUES: dict[str, str] = {
 }
 _WORD = re.compile(r"[A-Za-z][\w\-]*")
 _APPOSITION = re.compile(
-    r"^(?:\s*\([^()]{0,60}\))?\s*(?:,\s*(?:which is\s+|that is\s+)?|\s+is\s+|\s+as\s+)(?:a|an|the|our)\s"
+    r"^\)?(?:\s*\([^()]{0,60}\))?\s*(?:,\s*(?:which is\s+|that is\s+)?|\s+is\s+|\s+as\s+)(?:a|an|the|our)\s"
 )
 _CLAUSE_END = re.compile(r"[.;:!?()]")
 _BENCH_SHAPE = re.compile(r"(?:Bench|bench|BENCH)(?:mark)?(?:[-_ ]?[\w.]+)?$")
