@@ -312,8 +312,8 @@ _COMPOUND_RIGHT = re.compile(r"-([A-Za-z]+)")
 def _inside_compound(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is only part of a longer name.
 
-    "LLM" in "TPI-LLM" or "Dr.LLM", "MoE" in "SE-MoE", "LLM" in "LLM-as-a-judge" are parts of
-    other names; "LLM" in "LLM-based" is a mention of its own.
+    "LLM" in "TPI-LLM" or "Dr.LLM", "MoE" in "SE-MoE", "LLM" in "LLM-as-a-judge", "CNN" in
+    "CNN/DM" are parts of other names; "LLM" in "LLM-based" is a mention of its own.
 
     Examples
     --------
@@ -321,8 +321,10 @@ def _inside_compound(text: str, start: int, end: int) -> bool:
     >>> [_inside_compound(t, s, s + 3) for s in (4, 15, 24, 38)]
     [True, True, False, True]
     """
-    if start >= 2 and text[start - 1] in "-." and text[start - 2].isalnum():
+    if start >= 2 and text[start - 1] in "-./" and text[start - 2].isalnum():
         return True
+    if end + 1 < len(text) and text[end] == "/" and text[end + 1].isalnum():
+        return True  # "CNN" in "CNN/DM" (the CNN/DailyMail dataset)
     right = _COMPOUND_RIGHT.match(text, end)
     return right is not None and right.group(1).lower() not in COMPOUND_SUFFIXES
 
@@ -335,7 +337,8 @@ METRIC_QUALIFIERS = frozenset(
     classification translation prediction reconstruction execution response answer energy power
     peak gpu sampling cache attention detection segmentation retrieval""".split()
 )
-_SETTING_BEFORE = frozenset(["at", "during", "in"])  # "at inference time" is when, not what is measured
+_SETTING_BEFORE = frozenset(["at", "during", "in"])
+_MODIFIED_NOUNS = frozenset("compute computation scaling search training adaptation optimization intervention".split())  # "at inference time" is when, not what is measured
 _NUMBER_FORMAT_BEFORE = frozenset(
     "mixed low high half full single double lower higher reduced bit 4-bit 8-bit 16-bit".split()
 )
@@ -360,6 +363,8 @@ def _metric_span(doc: Doc, start: int, end: int, entry: GazetteerEntry) -> tuple
     previous = doc[first:start].text.strip().lower()
     if previous in _SETTING_BEFORE and surface.lower().endswith("time"):
         return None
+    if after is not None and after.lower_ in _MODIFIED_NOUNS and surface.lower().endswith("time"):
+        return None  # "Inference Time Compute", "inference time scaling": a modifier, not the measure
     if surface.lower() == "precision" and previous in _NUMBER_FORMAT_BEFORE:
         return None
     if surface.islower() and previous in METRIC_QUALIFIERS and previous not in surface.lower().split():
