@@ -337,8 +337,9 @@ METRIC_QUALIFIERS = frozenset(
     classification translation prediction reconstruction execution response answer energy power
     peak gpu sampling cache attention detection segmentation retrieval""".split()
 )
-_SETTING_BEFORE = frozenset(["at", "during", "in"])
-_MODIFIED_NOUNS = frozenset("compute computation scaling search training adaptation optimization intervention".split())  # "at inference time" is when, not what is measured
+_SETTING_BEFORE = frozenset(["at", "during", "in"])  # "at inference time" is when, not what is measured
+# "inference time compute", "Inference Time Scaling": the time word modifies the next noun.
+_MODIFIED_NOUNS = frozenset("compute computation scaling search training adaptation optimization intervention".split())
 _NUMBER_FORMAT_BEFORE = frozenset(
     "mixed low high half full single double lower higher reduced bit 4-bit 8-bit 16-bit".split()
 )
