@@ -68,7 +68,7 @@ def outputs(out: Path) -> dict[str, bytes]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000], help="none: only the Dask run")
     parser.add_argument("--mode", default="full", choices=["full", "broad", "rules"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--update", type=float, default=0.01, help="fraction of new papers for the update")
@@ -95,15 +95,16 @@ def main() -> None:
     for small, large in itertools.pairwise(sizes):
         print(f"time x{results[large] / results[small]:.2f} for x{large // small} abstracts ({large} vs {small})")
 
-    largest = sizes[-1]
-    new = write_corpus(work / "new.jsonl", max(1, int(largest * args.update)), seed=1)
-    seconds, main_mb, tree_mb = timed_build(["--update", str(work / f"build-{largest}"), str(new), *flags])
-    share = seconds / results[largest]
-    print(
-        f"update +{args.update:.0%} ({new.name}) on {largest}: {seconds:.1f} s = {share:.1%} of the full build "
-        f"(peak RSS {main_mb:.0f} MB main, {tree_mb:.0f} MB tree)",
-        flush=True,
-    )
+    if sizes:
+        largest = sizes[-1]
+        new = write_corpus(work / "new.jsonl", max(1, int(largest * args.update)), seed=1)
+        seconds, main_mb, tree_mb = timed_build(["--update", str(work / f"build-{largest}"), str(new), *flags])
+        share = seconds / results[largest]
+        print(
+            f"update +{args.update:.0%} ({new.name}) on {largest}: {seconds:.1f} s = {share:.1%} of the full build "
+            f"(peak RSS {main_mb:.0f} MB main, {tree_mb:.0f} MB tree)",
+            flush=True,
+        )
 
     if not args.skip_dask:
         from distributed import LocalCluster
@@ -112,12 +113,9 @@ def main() -> None:
         corpus = work / f"corpus-{n}.jsonl"
         if not corpus.exists():
             write_corpus(corpus, n, seed=0)
-        local_out, dask_out = work / f"build-{n}", work / f"dask-{n}"
-        if n in results and n != largest:  # built above with --workers; reuse it
-            local_s = results[n]
-        else:
-            local_out = work / f"workers-{n}"
-            local_s, _, _ = timed_build([str(corpus), "-o", str(local_out), *flags])
+        # Back to back, not reusing a build above: load and the extractor must be the same for both.
+        local_out, dask_out = work / f"workers-{n}", work / f"dask-{n}"
+        local_s, _, _ = timed_build([str(corpus), "-o", str(local_out), *flags])
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
             dask_s, main_mb, tree_mb = timed_build(
                 [str(corpus), "-o", str(dask_out), "--mode", args.mode, "--dask", cluster.scheduler_address]
