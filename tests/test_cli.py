@@ -29,8 +29,16 @@ def test_sample_build_counts(sample_build: Path) -> None:
         assert report["mentions"][etype] > 0, etype
     assert "420 papers" in (sample_build / "build-stdout.txt").read_text()
     assert (sample_build / "rejects.jsonl").read_text() == ""
-    for name in ("graph.ttl", "graph.nt", "graph.jsonld", "graph.graphml", "graph.html", "graph.json",
-                 "entities.csv", "mentions.jsonl"):
+    for name in (
+        "graph.ttl",
+        "graph.nt",
+        "graph.jsonld",
+        "graph.graphml",
+        "graph.html",
+        "graph.json",
+        "entities.csv",
+        "mentions.jsonl",
+    ):
         assert (sample_build / name).stat().st_size > 0, name
 
 
@@ -86,7 +94,7 @@ def test_extract_writes_one_record_per_input_in_order(tmp_path: Path, runner: Cl
     assert records[1]["entities"] == []
     for r, row in zip(records, rows, strict=True):
         for e in r["entities"]:
-            assert row[e["field"]][e["start"]:e["end"]] == e["text"]
+            assert row[e["field"]][e["start"] : e["end"]] == e["text"]
     labels = {(e["text"], e["label"]) for e in records[0]["entities"]}
     assert {("BERT", "Model"), ("GLUE", "Dataset"), ("accuracy", "Metric")} <= labels
     assert ("Llama-2 7B", "Model") in {(e["text"], e["label"]) for e in records[2]["entities"]}
@@ -94,9 +102,20 @@ def test_extract_writes_one_record_per_input_in_order(tmp_path: Path, runner: Cl
 
 def test_eval_prints_scores(tmp_path: Path, runner: CliRunner) -> None:
     gold = tmp_path / "gold.jsonl"
-    gold.write_text(json.dumps({"id": "a", "title": "", "abstract": "We fine-tune BERT on GLUE .", "entities": [
-        {"field": "abstract", "start": 13, "end": 17, "text": "BERT", "label": "Method"},
-        {"field": "abstract", "start": 21, "end": 25, "text": "GLUE", "label": "Material"}]}) + "\n")
+    gold.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "title": "",
+                "abstract": "We fine-tune BERT on GLUE .",
+                "entities": [
+                    {"field": "abstract", "start": 13, "end": 17, "text": "BERT", "label": "Method"},
+                    {"field": "abstract", "start": 21, "end": 25, "text": "GLUE", "label": "Material"},
+                ],
+            }
+        )
+        + "\n"
+    )
     result = runner.invoke(main, ["eval", str(gold), "--mode", "rules", "--labels", "Method,Material", "--json"])
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output)["exact_typed"]["ALL"]

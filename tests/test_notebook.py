@@ -15,13 +15,16 @@ def test_tour_notebook_executes(sample_build: Path) -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     os.environ["KG_OUTDIR"] = str(sample_build)
     try:
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+        NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+        ).execute()
     finally:
         os.environ.pop("KG_OUTDIR", None)
     outputs = "".join(
         o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
-        for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
     )
     assert "large language models" in outputs
     assert "KITTI" in outputs  # a dataset of monocular depth estimation
