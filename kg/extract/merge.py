@@ -26,8 +26,8 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -450,8 +450,7 @@ def _propagate(chosen: list[Candidate], text: str) -> list[Candidate]:
         if surface in seen or len(surface) < 3:
             continue
         seen.add(surface)
-        for m in _occurrences(surface).finditer(text):
-            s, e = m.span()
+        for s, e in _occurrences(text, surface):
             i = bisect.bisect_left(taken, (s, e))
             neighbours = taken[max(0, i - 1) : i + 1]
             if any(ts < e and s < te for ts, te in neighbours):
@@ -461,9 +460,21 @@ def _propagate(chosen: list[Candidate], text: str) -> list[Candidate]:
     return sorted(chosen + extra, key=lambda c: (c.start_char, c.end_char)) if extra else chosen
 
 
-@lru_cache(maxsize=8192)
-def _occurrences(surface: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w\-])" + re.escape(surface) + r"(?![\w\-])")
+def _occurrences(text: str, surface: str) -> Iterator[tuple[int, int]]:
+    """Word-bounded occurrences of ``surface`` (no letter, digit, ``_`` or ``-`` either side).
+
+    ``str.find`` rather than a regex per surface: surfaces are many and compiling dominated.
+    """
+    i = text.find(surface)
+    while i >= 0:
+        e = i + len(surface)
+        if (i == 0 or not _joins(text[i - 1])) and (e == len(text) or not _joins(text[e])):
+            yield i, e
+        i = text.find(surface, i + 1)
+
+
+def _joins(char: str) -> bool:
+    return char.isalnum() or char in "_-"
 
 
 def _long_forms(doc: Doc, text: str) -> dict[str, str]:
