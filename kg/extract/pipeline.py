@@ -174,6 +174,7 @@ def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
     abstract_start = title_len + len(FIELD_SEPARATOR)
     mentions: list[Mention] = []
     text_of_doc = _candidates.doc_text(doc)
+    sentence_texts: dict[tuple[int, int], str] = {}
     for m in _merge.get_mentions(doc):
         if m.end_char <= title_len:
             field: Literal["title", "abstract"] = "title"
@@ -185,8 +186,10 @@ def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
             text = paper.abstract[start:end]
         else:
             continue  # spans the separator: not a mention of either field
-        s_start, s_end = _sentences.sentence_of(doc, m.start_char, m.end_char)
-        sent_text = text_of_doc[s_start:s_end].strip()
+        bounds = _sentences.sentence_of(doc, m.start_char, m.end_char)
+        sent_text = sentence_texts.get(bounds)
+        if sent_text is None:  # one string per sentence, shared by its mentions (and by pickle)
+            sent_text = sentence_texts[bounds] = text_of_doc[bounds[0] : bounds[1]].strip()
         mentions.append(
             Mention(
                 paper_id=paper.id,
