@@ -332,9 +332,12 @@ def _assign_ids(groups: dict[str, _Group]) -> dict[str, str]:
     for key in sorted(groups):
         group = groups[key]
         base = f"{_decide_type(group)}:{slugify(_label(group))}"
-        candidate, n = base, 2
+        candidate = base
+        # Two entities with one label (an abbreviation with two senses, "LVMs"): the later one
+        # gets a suffix from its group key. Slugs never hold "--", so the id cannot be mistaken
+        # for another name ("llama-4" would read as Llama 4).
         while candidate in used:
-            candidate, n = f"{base}-{n}", n + 1
+            candidate = f"{base}--{hash_text(key + candidate) % 16**6:06x}"
         used.add(candidate)
         ids[key] = candidate
     return ids

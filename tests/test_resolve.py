@@ -49,6 +49,11 @@ def test_ambiguous_short_form_stays_apart_and_is_reported() -> None:
     assert len(set(ids)) == 3
     assert res.ambiguities[0].short_form == "SQL"
     assert set(res.ambiguities[0].long_forms) == {"Structured Query Language", "Sparse Quantized Layers"}
+    # Entities that share a label get distinct ids that cannot read as a version ("sql-2")
+    assert len({e.id for e in res.entities}) == 3
+    assert [e.id for e in res.entities if e.id != "Method:sql"] == [
+        e.id for e in res.entities if e.id.startswith("Method:sql--")
+    ]
 
 
 def test_sized_models_link_to_one_family() -> None:
