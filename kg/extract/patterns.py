@@ -290,6 +290,17 @@ _STOP = frozenset(
 )
 
 
+def word_type(word: str) -> str | None:
+    """The type a cue word presents: "benchmark" -> Dataset, "network" -> Model, "framework" -> Method."""
+    if word in _DATASET_WORDS:
+        return "Dataset"
+    if word in _MODEL_WORDS:
+        return "Model"
+    if word in _METHOD_WORDS:
+        return "Method"
+    return None
+
+
 def head_type(text: str) -> str | None:
     """Type a noun phrase by its head (last) word.
 
@@ -342,11 +353,10 @@ def type_from_context(text: str) -> str:
     'Method'
     """
     for word in re.findall(r"[A-Za-z][\w\-]*", text.lower()):
-        if word in _DATASET_WORDS:
-            return "Dataset"
-        if word in _MODEL_WORDS:
-            return "Model"
-        if word in _METHOD_WORDS or word in _STOP:
+        label = word_type(word)
+        if label is not None:
+            return label
+        if word in _STOP:
             return "Method"
     return "Method"
 
@@ -375,9 +385,9 @@ def type_from_title(description: str) -> str:
         return "Method"
     cut = next((i for i, w in enumerate(words) if w.lower() in _STOP), len(words))
     head = words[cut - 1].lower() if cut else first
-    for table, label in ((_DATASET_WORDS, "Dataset"), (_MODEL_WORDS, "Model"), (_METHOD_WORDS, "Method")):
-        if head in table or head.rstrip("s") in table:
-            return label
+    label = word_type(head) or word_type(head.rstrip("s"))
+    if label is not None:
+        return label
     return type_from_context(" ".join(words[:cut]) or description)
 
 
@@ -484,14 +494,8 @@ def rule_named(text: str) -> Iterator[Hit]:
 
 
 def _type_from_before(before: str) -> str | None:
-    for word in reversed(re.findall(r"[a-z][\w\-]*", before.lower())):
-        if word in _DATASET_WORDS:
-            return "Dataset"
-        if word in _MODEL_WORDS:
-            return "Model"
-        if word in _METHOD_WORDS:
-            return "Method"
-    return None
+    words = reversed(re.findall(r"[a-z][\w\-]*", before.lower()))
+    return next((label for label in map(word_type, words) if label is not None), None)
 
 
 # Keywords and heads are searched without a leading lookbehind or \\b (Python's ``re`` would
@@ -643,14 +647,8 @@ def rule_name_shape(text: str) -> Iterator[Hit]:
 
 def _cue_after(after: str) -> str | None:
     """The type word among the first four words after a name ("X model", "X, a benchmark")."""
-    for word in re.findall(r"[A-Za-z][\w\-]*", after.lower())[:4]:
-        if word in _DATASET_WORDS:
-            return "Dataset"
-        if word in _MODEL_WORDS:
-            return "Model"
-        if word in _METHOD_WORDS:
-            return "Method"
-    return None
+    words = re.findall(r"[A-Za-z][\w\-]*", after.lower())[:4]
+    return next((label for label in map(word_type, words) if label is not None), None)
 
 
 #: The rules, in the order they run.
