@@ -5,7 +5,8 @@ and the entity names in them (every name the shipped gazetteer knows) are
 replaced by names drawn from a Zipf distribution over a vocabulary that grows
 with the corpus: a few head entities ("LLM", "accuracy") appear everywhere, a
 long tail of synthetic names ("Vexa-7B", "OrbBench-412") appears in a few papers
-each, as in a real field. Titles follow the sample's "Name: description" shape.
+each, as in a real field. Titles follow the sample's "Name: description" shape, with a
+coined name of the paper's own, so no two titles are the same.
 
 Usage::
 
@@ -101,6 +102,16 @@ class _ZipfVocabulary:
         return self.names[lo]
 
 
+def _paper_name(i: int, rng: random.Random) -> str:
+    """A coined name unique to paper ``i`` ("Vexli", "NoqTorNet"): its syllables spell ``i``."""
+    digits = []
+    n = i + len(_SYLLABLES) ** 2  # at least three syllables
+    while n:
+        n, d = divmod(n, len(_SYLLABLES))
+        digits.append(_SYLLABLES[d])
+    return "".join(digits).capitalize() + rng.choice(["", "Net", "Former", "-R1", "GPT", "Depth", "Bench"])
+
+
 def generate(source: CorpusSource, n: int, *, seed: int = 0, skew: float = 1.1) -> Iterator[dict[str, str]]:
     """Yield ``n`` synthetic papers as ``{"id", "title", "abstract"}`` dicts.
 
@@ -122,8 +133,9 @@ def generate(source: CorpusSource, n: int, *, seed: int = 0, skew: float = 1.1) 
         picked = rng.sample(source.sentences, k=min(len(source.sentences), rng.randint(4, 8)))
         abstract = " ".join(picked)
         abstract = source.name_pattern.sub(lambda m: vocabularies[type_of.get(m[1], "Method")].sample(rng), abstract)
-        name = vocabularies["Model" if rng.random() < 0.5 else "Method"].sample(rng)
-        title = f"{name}: {rng.choice(source.title_tails)}"
+        # Each paper names its own contribution, so every title is distinct (as in a real
+        # listing): a corpus of n abstracts is n papers, not n minus the duplicate titles.
+        title = f"{_paper_name(i, rng)}: {rng.choice(source.title_tails)}"
         yield {"id": f"synthetic-{seed}-{i:08d}", "title": title, "abstract": abstract}
 
 
