@@ -69,7 +69,7 @@ def outputs(out: Path) -> dict[str, bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000], help="none: only the Dask run")
-    parser.add_argument("--mode", default="full", choices=["full", "broad", "rules"])
+    parser.add_argument("--mode", default="full", choices=["full", "names", "rules"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--update", type=float, default=0.01, help="fraction of new papers for the update")
     parser.add_argument("--dask-size", type=int, default=10_000)
