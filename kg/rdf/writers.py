@@ -35,6 +35,8 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _FLUSH_EVERY = 8192
 _BARE, _ID, _VALUE, _TYPE = range(4)  # how JSON-LD writes a value
+# One encoder for every node object: json.dumps with options builds a new encoder per call.
+_NODE_ENCODER = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def escape_string(text: str) -> str:
@@ -234,7 +236,7 @@ class JsonLdWriter(_Buffered):
                 held.append(value)
             else:
                 node[key] = [held, value]
-        self.parts.append(("" if self.first else ",\n") + json.dumps(node, ensure_ascii=False))
+        self.parts.append(("" if self.first else ",\n") + _NODE_ENCODER(node))
         self.first = False
         self._maybe_flush()
 
