@@ -152,3 +152,44 @@ def test_streamed_graphml_reads_back_as_networkx_would_have_written_it(sample_bu
     ours, theirs = nx.read_graphml(tmp_path / "ours.graphml"), nx.read_graphml(tmp_path / "networkx.graphml")
     assert nx.utils.graphs_equal(ours, theirs)
     assert ours.number_of_nodes() == g.number_of_nodes() and ours.number_of_edges() == g.number_of_edges()
+
+
+def _topics() -> nx.DiGraph:
+    """Three topics of seven papers; each topic entity is in four of its topic's papers; one hub in all."""
+    g = nx.DiGraph()
+    g.add_node("E:hub", kind="Entity", type="Metric", label="accuracy", paper_count=21)
+    for topic in ("depth", "speech", "vision"):
+        papers = [f"{topic}-{i}" for i in range(7)]
+        g.add_nodes_from(papers, kind="Paper")
+        for k in range(7):
+            entity = f"E:{topic}-{k}"
+            g.add_node(entity, kind="Entity", type="Method", label=f"{topic} method {k}", paper_count=4)
+            for i in range(k, k + 4):
+                g.add_edge(papers[i % 7], entity, relation="usesMethod")
+        for p in papers:
+            g.add_edge(p, "E:hub", relation="reportsMetric")
+    return g
+
+
+def test_communities_split_papers_by_the_entities_they_share() -> None:
+    g = _topics()
+    found = kgg.communities(g)
+    by_topic = {c.papers[0].split("-")[0]: c for c in found}
+    assert sorted(by_topic) == ["depth", "speech", "vision"]
+    for topic, community in by_topic.items():
+        assert {p.split("-")[0] for p in community.papers} == {topic}
+        assert {e.split(":")[1].split("-")[0] for e in community.entities} == {topic}
+    assert sorted(len(c.papers) for c in found) == [7, 7, 7]
+    assert all("E:hub" not in c.entities for c in found)  # in every paper: left out
+    assert by_topic["depth"].label == "depth method 0 / depth method 1 / depth method 2"  # ties in paper count: by id
+    assert [c.id for c in found] == list(range(len(found)))
+
+
+def test_communities_are_seeded_and_agree_with_networkx_louvain() -> None:
+    g = _topics()
+    assert kgg.communities(g) == kgg.communities(g)
+    u = nx.Graph((p, e) for p, e in g.edges if e != "E:hub")
+    expected = sorted(sorted(part) for part in nx.community.louvain_communities(u, seed=1))
+    got = sorted(sorted(c.papers + c.entities) for c in kgg.communities(g, seed=7))
+    assert got == expected
+    assert kgg.communities(nx.DiGraph()) == []
