@@ -189,6 +189,29 @@ class _Group:
     is_family: bool = False
 
 
+def _names_entry(surface: str, label: str, entry_type: str) -> bool:
+    """Whether an extracted surface that matches a case-sensitive gazetteer entry only up to case names it.
+
+    Name-shaped surfaces do ("Deepseek-R1", "NuScenes", "O1", "LLAMA": a digit or
+    a capital after the first letter); a capitalised word does when its mention's
+    type agrees with the entry's ("Llama" found as a Method, as the NER calls
+    models, is the Llama model); a lower-case word never does ("math" the task is
+    not MATH the dataset).
+
+    Examples
+    --------
+    >>> _names_entry("NuScenes", "Dataset", "Dataset"), _names_entry("math", "Task", "Dataset")
+    (True, False)
+    >>> _names_entry("Llama", "Method", "Model"), _names_entry("Math", "Task", "Dataset")
+    (True, False)
+    """
+    if any(c.isdigit() for c in surface) or any(c.isupper() for c in surface[1:]):
+        return True
+    if not surface[:1].isupper():
+        return False
+    return label == entry_type or (entry_type == "Model" and label == "Method")
+
+
 class _Resolver:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
@@ -197,6 +220,10 @@ class _Resolver:
     def group_for(self, surface: str, label: str) -> _Group:
         """Find or create the group a surface form (of a given type) belongs to."""
         entry = self.gazetteer.lookup(surface)
+        if entry is None:
+            entry = self.gazetteer.lookup_any_case(surface)
+            if entry is not None and not _names_entry(surface, label, entry.type):
+                entry = None
         if entry is not None:
             return self._group(f"gaz:{normalise_key(entry.canonical)}", entry.canonical, entry.type)
         if label == "Model":

@@ -95,3 +95,22 @@ def test_resolution_is_deterministic_regardless_of_input_order() -> None:
     a = resolve(ms)
     b = resolve(list(reversed(ms)))
     assert [e.id for e in a.entities] == [e.id for e in b.entities]
+
+
+def test_extracted_names_meet_case_sensitive_gazetteer_entries_in_any_case() -> None:
+    ms = [
+        m("p1", "DeepSeek-R1", "Model"),
+        m("p2", "Deepseek-R1", "Method"),  # the NER's casing; digits make it a name
+        m("p3", "NuScenes", "Dataset"),
+        m("p4", "nuScenes", "Dataset"),
+        m("p5", "Llama", "Method"),  # capitalised, and the NER calls models Methods
+        m("p6", "LLaMA", "Model"),
+        m("p7", "MATH", "Dataset"),
+        m("p8", "math", "Task"),  # a lower-case word is not the MATH dataset
+    ]
+    ids = by_text(ms)
+    assert ids["p1/DeepSeek-R1"] == ids["p2/Deepseek-R1"] == "Model:deepseek-r1"
+    assert ids["p3/NuScenes"] == ids["p4/nuScenes"]
+    assert ids["p5/Llama"] == ids["p6/LLaMA"]
+    assert ids["p7/MATH"] != ids["p8/math"]
+    assert ids["p8/math"].startswith("Task:")

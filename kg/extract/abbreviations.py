@@ -71,15 +71,43 @@ def is_short_form(text: str) -> bool:
     return not re.search(r"[=,;:<>]|\bet al\b|^(?:e\.g|i\.e|cf|Fig|Table|Eq|Sec)\b", text)
 
 
+def _initials_start(short: str, long: str) -> int | None:
+    """Start of the last words of ``long`` whose initials spell ``short`` (a plural "s" aside), or ``None``."""
+    letters = [c.lower() for c in short if c.isalnum()]
+    if len(letters) > 2 and short.endswith("s") and short[:-1].isupper():
+        letters.pop()  # "LLMs"
+    words = list(re.finditer(r"[^\s-]+", long))
+    if len(letters) < 2 or len(words) < len(letters):
+        return None
+    tail = words[len(words) - len(letters) :]
+    if [w.group()[0].lower() for w in tail] != letters:
+        return None
+    return tail[0].start()
+
+
 def best_long_form(short: str, long: str) -> int | None:
-    """Start index in ``long`` of the shortest long form matching ``short``, or ``None``.
+    """Start index in ``long`` of the long form matching ``short``, or ``None``.
+
+    When the initials of the last words spell the short form, those words are
+    the long form; otherwise Schwartz and Hearst's shortest match, whose
+    letters may come from inside words ("Proximal Policy Optimization (PPO)"
+    would be "Policy Optimization": the second P is in "Optimization").
 
     Examples
     --------
     >>> text = "adapting Large Language Models"
     >>> text[best_long_form("LLMs", text):]
     'Large Language Models'
+    >>> text = "with Proximal Policy Optimization"
+    >>> text[best_long_form("PPO", text):]
+    'Proximal Policy Optimization'
+    >>> text = "a Contextually Aware Thresholding for Sparsity"
+    >>> text[best_long_form("CATS", text):]
+    'Contextually Aware Thresholding for Sparsity'
     """
+    by_initials = _initials_start(short, long)
+    if by_initials is not None:
+        return by_initials
     s, i = len(short) - 1, len(long) - 1
     while s >= 0:
         ch = short[s].lower()

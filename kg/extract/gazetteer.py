@@ -186,11 +186,13 @@ class Gazetteer:
         self._exact: dict[str, GazetteerEntry] = {}
         self._folded: dict[str, GazetteerEntry] = {}
         self._seen: dict[str, GazetteerEntry | None] = {}
+        self._any_case: dict[str, GazetteerEntry] = {}  # every entry, case folded (for resolution only)
         for entry in self.entries:
             for surface in entry.surfaces:
                 self._exact.setdefault(lookup_key(surface, False), entry)
                 if not entry.case_sensitive:
                     self._folded.setdefault(lookup_key(surface, True), entry)
+                self._any_case.setdefault(lookup_key(surface, True), entry)
 
     def lookup(self, surface: str) -> GazetteerEntry | None:
         """The entry naming ``surface`` (or its singular), or ``None``."""
@@ -200,6 +202,28 @@ class Gazetteer:
         if len(self._seen) < 100_000:  # surfaces repeat across papers; the bound keeps memory flat
             self._seen[surface] = entry
         return entry
+
+    def lookup_any_case(self, surface: str) -> GazetteerEntry | None:
+        """Like :meth:`lookup`, but case-sensitive entries match in any case too.
+
+        For resolving surfaces that were already extracted ("Deepseek-R1",
+        "NuScenes"), never for finding mentions in text: the case guard is what
+        keeps "places" from being the Places dataset.
+
+        Examples
+        --------
+        >>> Gazetteer().lookup_any_case("Deepseek-R1").canonical
+        'DeepSeek-R1'
+        """
+        entry = self.lookup(surface)
+        if entry is not None:
+            return entry
+        for form in (surface, _singular(surface)):
+            if form:
+                hit = self._any_case.get(lookup_key(form, True))
+                if hit is not None:
+                    return hit
+        return None
 
     def _lookup(self, surface: str) -> GazetteerEntry | None:
         for form in (surface, _singular(surface)):

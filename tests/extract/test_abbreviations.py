@@ -22,6 +22,14 @@ from .conftest import mentions_of
         ("We fine-tune with low-rank adaptation (LoRA) only.", "low-rank adaptation", "LoRA"),
         ("the KV (key-value) cache grows with length", "key-value", "KV"),
         ("It uses Monte Carlo Tree Search (MCTS) at test time.", "Monte Carlo Tree Search", "MCTS"),
+        # a letter of the short form also inside a word: the initials decide, not the shortest match
+        ("RLHF, with Proximal Policy Optimization (PPO) as the default.", "Proximal Policy Optimization", "PPO"),
+        ("We train a multi-head attention (MHA) layer.", "multi-head attention", "MHA"),
+        (
+            "We propose Gradient-Preserving clipping Policy Optimization (GPPO) here.",
+            "Gradient-Preserving clipping Policy Optimization",
+            "GPPO",
+        ),
     ],
 )
 def test_finds_pairs(text: str, long_form: str, short_form: str) -> None:
