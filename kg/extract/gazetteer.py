@@ -169,6 +169,12 @@ def _singular(surface: str) -> str | None:
     return None
 
 
+def _forms(surface: str) -> list[str]:
+    """The forms a lookup tries: the surface, then its singular."""
+    singular = _singular(surface)
+    return [surface, singular] if singular else [surface]
+
+
 class Gazetteer:
     """Look up surface forms in the curated vocabulary.
 
@@ -204,31 +210,26 @@ class Gazetteer:
         return entry
 
     def lookup_any_case(self, surface: str) -> GazetteerEntry | None:
-        """Like :meth:`lookup`, but case-sensitive entries match in any case too.
+        """The entry ``surface`` names when case is ignored for every entry, case-sensitive ones too.
 
-        For resolving surfaces that were already extracted ("Deepseek-R1",
-        "NuScenes"), never for finding mentions in text: the case guard is what
-        keeps "places" from being the Places dataset.
+        The fallback after :meth:`lookup` misses, for resolving surfaces that
+        were already extracted ("Deepseek-R1", "NuScenes"), never for finding
+        mentions in text: the case guard is what keeps "places" from being the
+        Places dataset.
 
         Examples
         --------
         >>> Gazetteer().lookup_any_case("Deepseek-R1").canonical
         'DeepSeek-R1'
         """
-        entry = self.lookup(surface)
-        if entry is not None:
-            return entry
-        for form in (surface, _singular(surface)):
-            if form:
-                hit = self._any_case.get(lookup_key(form, True))
-                if hit is not None:
-                    return hit
+        for form in _forms(surface):
+            hit = self._any_case.get(lookup_key(form, True))
+            if hit is not None:
+                return hit
         return None
 
     def _lookup(self, surface: str) -> GazetteerEntry | None:
-        for form in (surface, _singular(surface)):
-            if not form:
-                continue
+        for form in _forms(surface):
             hit = self._exact.get(lookup_key(form, False)) or self._folded.get(lookup_key(form, True))
             if hit is not None:
                 return hit
