@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,3 +99,29 @@ def test_missing_dask_is_a_clear_error(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 1
     assert done.stderr.strip() == "kg: error: --dask needs Dask distributed: pip install 'kg[dask]'"
+
+
+def _worker_malloc_env() -> tuple[str | None, bool]:
+
+    from kg.distributed import restore_malloc_thresholds
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), restore_malloc_thresholds()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_workers_get_glibcs_adaptive_malloc_ceilings_back(cluster: distributed.LocalCluster) -> None:
+    # Dask's nanny fixes MALLOC_TRIM_THRESHOLD_, which costs spaCy ~25% CPU; the worker side undoes it.
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        seen = client.run(_worker_malloc_env)
+    assert seen and all(value == ("65536", True) for value in seen.values()), seen
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_malloc_thresholds_are_left_alone_without_a_fixed_trim_threshold() -> None:
+    code = "from kg.distributed import restore_malloc_thresholds as r; print(r())"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    plain = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    fixed = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "MALLOC_TRIM_THRESHOLD_": "65536"}, capture_output=True, text=True
+    )
+    assert (plain.stdout.strip(), fixed.stdout.strip()) == ("False", "True")
