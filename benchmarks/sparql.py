@@ -29,8 +29,13 @@ from kg.records import Mention
 NAMED = ["GSM8K", "FlashAttention", "large language models", "Llama 2", "MMLU", "accuracy", "latency"]
 FLASH = "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
 TYPES = ["Method", "Model", "Dataset", "Metric", "Task"]
-RELATION = {"Method": "usesMethod", "Model": "usesModel", "Dataset": "usesDataset", "Metric": "reportsMetric",
-            "Task": "addressesTask"}
+RELATION = {
+    "Method": "usesMethod",
+    "Model": "usesModel",
+    "Dataset": "usesDataset",
+    "Metric": "reportsMetric",
+    "Task": "addressesTask",
+}
 
 
 def synthetic_graph(n_papers: int, seed: int = 0) -> nx.DiGraph:
@@ -39,7 +44,8 @@ def synthetic_graph(n_papers: int, seed: int = 0) -> nx.DiGraph:
     n_entities = max(200, n_papers // 3)
     names = NAMED + [f"entity-{i}" for i in range(n_entities - len(NAMED))]
     types = ["Dataset", "Method", "Method", "Model", "Dataset", "Metric", "Metric"] + [
-        TYPES[i % 5] for i in range(n_entities - len(NAMED))]
+        TYPES[i % 5] for i in range(n_entities - len(NAMED))
+    ]
     weights = [1.0 / (r + 1) ** 1.05 for r in range(n_entities)]
     ids = [f"{t}:{n.replace(' ', '-').lower()}" for t, n in zip(types, names, strict=True)]
     for eid, t, name in zip(ids, types, names, strict=True):
@@ -50,16 +56,25 @@ def synthetic_graph(n_papers: int, seed: int = 0) -> nx.DiGraph:
     for i in range(n_papers):
         pid = f"p{i:07d}"
         title = FLASH if i == 0 else f"Synthetic paper {i} on {rng.choice(names)}"
-        g.add_node(pid, kind="Paper", label=title, title=title, abstract="An abstract. " * 20, year=2024,
-                   authors=("A. Author",), community=i % 20)
+        g.add_node(
+            pid,
+            kind="Paper",
+            label=title,
+            title=title,
+            abstract="An abstract. " * 20,
+            year=2024,
+            authors=("A. Author",),
+            community=i % 20,
+        )
         chosen = set(rng.choices(ids, weights, k=6))
         if i < 50:
             chosen |= {"Method:flashattention", "Dataset:gsm8k"}
         paper_entities[pid] = sorted(chosen)
         for eid in chosen:
             m = Mention(pid, "abstract", 3, 12, "something", g.nodes[eid]["type"], 0.9, "ner", "A sentence.")
-            g.add_edge(pid, eid, relation=RELATION[g.nodes[eid]["type"]], mention_count=1, confidence=0.9,
-                       mentions=(m,))
+            g.add_edge(
+                pid, eid, relation=RELATION[g.nodes[eid]["type"]], mention_count=1, confidence=0.9, mentions=(m,)
+            )
             g.nodes[eid]["paper_count"] += 1
             g.nodes[eid]["mention_count"] += 1
     for link in project_papers(paper_entities, k=5):
@@ -142,8 +157,10 @@ def main() -> None:
                 cells += f"{seconds * 1000:14.1f}"
             print(f"{q.stem:36s}{cells}{rows:>8d}")
         direct, http = endpoint_overhead(nt, queries[1])
-        print(f"\nendpoint: {queries[1].stem} median {direct * 1000:.1f} ms direct, {http * 1000:.1f} ms over HTTP "
-              f"(overhead {1000 * (http - direct):.1f} ms)")
+        print(
+            f"\nendpoint: {queries[1].stem} median {direct * 1000:.1f} ms direct, {http * 1000:.1f} ms over HTTP "
+            f"(overhead {1000 * (http - direct):.1f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,13 @@ from _common import ROOT  # noqa: F401  (puts the repo on sys.path)
 from kg.viz import render_html
 
 TYPES = ["Method", "Model", "Dataset", "Metric", "Task"]
-RELATION = {"Method": "usesMethod", "Model": "usesModel", "Dataset": "usesDataset", "Metric": "reportsMetric",
-            "Task": "addressesTask"}
+RELATION = {
+    "Method": "usesMethod",
+    "Model": "usesModel",
+    "Dataset": "usesDataset",
+    "Metric": "reportsMetric",
+    "Task": "addressesTask",
+}
 
 
 def synthetic(n_nodes: int, seed: int = 0) -> nx.DiGraph:
@@ -32,8 +37,9 @@ def synthetic(n_nodes: int, seed: int = 0) -> nx.DiGraph:
     for i in range(n_entities):
         t = TYPES[i % 5]
         eid = f"{t}:e{i}"
-        g.add_node(eid, kind="Entity", type=t, label=f"{t} {i}", aliases=(f"alias {i}",), mention_count=1,
-                   paper_count=0)
+        g.add_node(
+            eid, kind="Entity", type=t, label=f"{t} {i}", aliases=(f"alias {i}",), mention_count=1, paper_count=0
+        )
         entities.append(eid)
     weights = [1.0 / (r + 1) for r in range(n_entities)]
     for i in range(n_nodes - n_entities):
@@ -55,9 +61,18 @@ def main() -> None:
 
     print(f"{'nodes':>8}{'shown':>7}{'generate s':>12}{'size MB':>9}{'interactive s':>15}")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         for n in args.sizes:
             g = synthetic(n)
             out = Path(tmp) / f"g{n}.html"

@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"{mode:<6} {name:<22} P {overall.precision:.3f}  R {overall.recall:.3f}  F1 {overall.f1:.3f}  "
                 + "  ".join(f"{k} {v.precision:.2f}/{v.recall:.2f}" for k, v in report.exact.items() if k != "ALL"),
+                file=sys.stderr if args.json else sys.stdout,  # --json: stdout is only the JSON
                 flush=True,
             )
     if args.json:

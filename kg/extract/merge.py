@@ -210,7 +210,9 @@ _NEVER_ENTITIES = frozenset(
     |computational complexity|computational overhead|computational resources|inference cost
     |inference costs|inference efficiency|training cost|training costs|real-world applications
     |real-world scenarios|downstream tasks|gpu|gpus|cpu|cpus|tpu|tpus|hardware|end-to-end|1-d|2-d
-    |3-d|state-of-the-art|sota|parameters|scalability|generalization|interpretability""".split("|")
+    |3-d|state-of-the-art|sota|parameters|scalability|generalization|interpretability
+    |openai|google|deepmind|google deepmind|microsoft|meta|meta ai|nvidia|anthropic|alibaba|baidu
+    |tencent|bytedance|huawei|ibm|intel|amd""".split("|")
 )
 
 
@@ -322,6 +324,10 @@ class Merger:
         surface = text[start:end]
         label = cand.label
         entry = self.gazetteer.lookup(surface)
+        if label == "Metric" and cand.source == "ner" and entry is None:
+            # A measure is named by its head: "feed-forward convolutional networks" is no Metric.
+            head = head_type(surface)  # (the head of "success rate of retrieval" is not "retrieval")
+            label = head if head in ("Method", "Model") and " of " not in surface else label
         if entry is not None and cand.source != "kg_gazetteer":
             label = entry.type
         elif (
@@ -376,6 +382,8 @@ class Merger:
             label = votes.most_common(1)[0][0] if votes else None
             if label is None:
                 continue
+            if label == "Dataset" and head != "Dataset" and not _NAME_LIKE.search(text[long_s:long_e]):
+                continue  # a lower-case long form names no dataset: "system-on-chip (SoC)"
             for s, e in sorted(set(spans)):
                 if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))

@@ -85,6 +85,13 @@ _NOT_NAMES = frozenset(
         "COVID-19",
         "GitHub",
         "HuggingFace",
+        # organisations that release models are not models ("OpenAI's o1")
+        "OpenAI",
+        "DeepMind",
+        "ByteDance",
+        "EleutherAI",
+        "MosaicML",
+        "StabilityAI",
         "Code",
         "Website",
         "Project",
@@ -404,7 +411,8 @@ def _title_end(text: str) -> int:
 
 _SIZE_NAME = re.compile(
     rf"(?<![\w-])({_NAME}?[A-Za-z][\w.]*(?:[- ](?:\d+(?:\.\d+)?|[A-Z][\w.]*))?)[- ](\d+(?:\.\d+)?[BM])"
-    r"(?:-(?:Instruct|Chat|Base|it|Coder|Math|VL))?(?![\w])"
+    # not before a lower-case compound word: "70B-scale LLMs", "7B-parameter models" name no model
+    r"(?:-(?:Instruct|Chat|Base|it|Coder|Math|VL|v\d+(?:\.\d+)*))?(?![\w]|-[a-z])"
 )
 
 

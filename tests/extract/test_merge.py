@@ -8,7 +8,7 @@ import pytest
 from spacy.language import Language
 
 from kg.extract.candidates import Candidate
-from kg.extract.merge import _select, clean_span, looks_like_model, priority
+from kg.extract.merge import Merger, _select, clean_span, looks_like_model, priority
 
 from .conftest import found, mentions_of
 
@@ -88,3 +88,47 @@ def test_mentions_do_not_overlap_and_match_their_text(rules_nlp: Language) -> No
 def test_vague_references_are_not_mentions(rules_nlp: Language) -> None:
     texts = {t for t, _ in found(rules_nlp, "Our method beats existing methods. This framework is a novel approach.")}
     assert not texts & {"Our method", "method", "existing methods", "This framework", "a novel approach"}
+
+
+@pytest.mark.parametrize(
+    ("surface", "label"),
+    [
+        ("feed-forward convolutional networks", "Method"),  # a network is no measure
+        ("top-1 accuracy", "Metric"),
+        ("success rate of retrieval", "Metric"),  # the head of "X of Y" is X
+        ("memory footprint", "Metric"),
+    ],
+)
+def test_ner_metrics_are_typed_by_their_head(surface: str, label: str) -> None:
+    text = f"We report {surface} here."
+    start = text.index(surface)
+    refined = Merger({}, 0.7, ner_names_only=False)._refine(
+        text, Candidate(start, start + len(surface), "Metric", "ner", 0.7)
+    )
+    assert refined is not None and (text[refined.start_char : refined.end_char], refined.label) == (surface, label)
+
+
+@pytest.mark.parametrize("name", ["OpenAI", "Google DeepMind", "NVIDIA"])
+def test_organisations_are_not_entities(name: str) -> None:
+    text = f"Models such as {name} and others."
+    start = text.index(name)
+    assert Merger({}, 0.7)._refine(text, Candidate(start, start + len(name), "Model", "ner", 0.7)) is None
+
+
+def test_a_lower_case_long_form_names_no_dataset(rules_nlp: Language) -> None:
+    # A Dataset vote for the short form alone ("SoC" from the NER) does not make the pair a dataset ...
+    text = "We build a system-on-chip (SoC) for inference. The SoC runs fast."
+    doc = rules_nlp(text)
+    short = text.index("SoC")
+    merger = Merger({}, 0.7)
+    votes = [Candidate(short, short + 3, "Dataset", "ner", 0.7)]
+    assert merger._abbreviation_candidates(doc, text, votes) == []
+    # ... while a named long form still does.
+    text = "We evaluate on Common Objects in Context (COCO) and report results on COCO."
+    doc = rules_nlp(text)
+    short = text.index("COCO")
+    extra = merger._abbreviation_candidates(doc, text, [Candidate(short, short + 4, "Dataset", "ner", 0.7)])
+    assert {(text[c.start_char : c.end_char], c.label) for c in extra} == {
+        ("Common Objects in Context", "Dataset"),
+        ("COCO", "Dataset"),
+    }

@@ -15,6 +15,12 @@ CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
         {"7B", "8 GPUs"},
     ),
     (
+        "model_size",
+        "TPI-LLM: Serving 70B-scale LLMs on edge devices with 7B-parameter models, and Mistral-7B-v0.1.",
+        {("Mistral-7B-v0.1", "Model")},
+        {"Serving 70B", "Serving 70B-scale", "LLMs", "7B"},
+    ),
+    (
         "title_prefix",
         "CATS: Contextually-Aware Thresholding for Sparsity in Large Language Models\n\nWe show that CATS works.",
         {("CATS", "Method")},
@@ -72,6 +78,12 @@ CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
         {"GPU", "3D"},
     ),
     ("name_shape", "We run it on an H100 with FP16 and 3DGS.", set(), {"H100", "FP16", "3DGS"}),  # no type cue
+    (
+        "name_shape",
+        "Long-thought reasoning LLMs, such as OpenAI's O1 and DeepSeek-R1, think at length.",
+        {("DeepSeek-R1", "Model")},
+        {"OpenAI"},  # the maker is not the model
+    ),
 ]
 
 
