@@ -15,7 +15,8 @@ Matching rules, chosen to keep common words from becoming entities:
   Dataset; "model", "LLM" for a Model; "score", "metric" for a Metric);
 * among overlapping hits the longest wins; a Model hit swallows a following size
   ("Llama-2 7B", "Llama2-7B", "Qwen2.5-72B-Instruct");
-* a name inside a longer hyphenated or dotted name is no hit ("LLM" in "TPI-LLM", "Dr.LLM");
+* a name inside a longer hyphenated or dotted name is no hit ("LLM" in "TPI-LLM", "Dr.LLM"),
+  nor one whose final digit is glued to more letters ("FastSpeech 2" in "FastSpeech 2s");
 * a Metric hit follows kg's span rules for measures (see :func:`_metric_span`): not inside a
   hyphenated compound, not a setting ("at inference time"), with a defining qualifier
   ("inference latency");
@@ -164,7 +165,8 @@ def lookup_key(surface: str, fold_case: bool) -> str:
 
 
 def _singular(surface: str) -> str | None:
-    if len(surface) > 3 and surface.endswith("s") and not surface.endswith("ss"):
+    """The form without a plural s: "LLMs" -> "LLM"; none for "FastSpeech 2s" (a name of its own)."""
+    if len(surface) > 3 and surface.endswith("s") and not surface.endswith("ss") and not surface[-2].isdigit():
         return surface[:-1]
     return None
 
@@ -345,11 +347,15 @@ def _inside_compound(text: str, start: int, end: int) -> bool:
     >>> t = "TPI-LLM and Dr.LLM beat LLM-based and LLM-as-a-judge baselines"
     >>> [_inside_compound(t, s, s + 3) for s in (4, 15, 24, 38)]
     [True, True, False, True]
+    >>> _inside_compound("FastSpeech 2s is fast", 0, 12), _inside_compound("FastSpeech 2 is fast", 0, 12)
+    (True, False)
     """
     if start >= 2 and text[start - 1] in "-./" and text[start - 2].isalnum():
         return True
     if end + 1 < len(text) and text[end] == "/" and text[end + 1].isalnum():
         return True  # "CNN" in "CNN/DM" (the CNN/DailyMail dataset)
+    if end < len(text) and text[end - 1].isdigit() and text[end].isalpha():
+        return True  # "FastSpeech 2" in "FastSpeech 2s", "GPT-4" in "GPT-4x": another name
     right = _COMPOUND_RIGHT.match(text, end)
     return right is not None and right.group(1).lower() not in COMPOUND_SUFFIXES
 

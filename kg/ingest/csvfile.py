@@ -28,7 +28,10 @@ _COLUMNS = {
 
 
 def _header_names(line: str, delimiter: str) -> set[str]:
-    cells = next(csv.reader([line], delimiter=delimiter), [])
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # e.g. a lone carriage return inside the line: no header of this delimiter
+        return set()
     return {c.strip().lower().lstrip("\ufeff") for c in cells}
 
 
@@ -64,8 +67,10 @@ def read_csv(path: Path) -> Iterator[Paper | Reject]:
     reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
     try:
         header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
-    except (StopIteration, csv.Error):
+    except StopIteration:
         return
+    except csv.Error as err:
+        raise InputError(f"{path}: the CSV header line cannot be parsed ({err}); fix or re-save the file") from err
     index = {field: next((header.index(c) for c in names if c in header), None) for field, names in _COLUMNS.items()}
     missing = [f for f in ("title", "abstract") if index[f] is None]
     if missing:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kg.cli import main
@@ -85,6 +85,8 @@ def test_paper_id_is_safe_and_deterministic(title: str, arxiv: str | None, doi: 
 
 @settings(max_examples=40, deadline=None)
 @given(text=st.text(max_size=400), fmt=st.sampled_from(sorted(FORMATS)))
+@example(text="\r0", fmt="csv")  # a lone CR in the header once crashed the delimiter guess
+@example(text="title,abstract\r\nA\rB,x\n", fmt="csv")
 def test_readers_never_crash(tmp_path_factory: pytest.TempPathFactory, text: str, fmt: str) -> None:
     f = tmp_path_factory.mktemp("fuzz") / "input"
     f.write_text(text, encoding="utf-8", errors="surrogatepass")
