@@ -69,7 +69,9 @@ class BuildOptions:
     html : bool
         Write ``graph.html``.
     workers : int
-        Extraction processes (``nlp.pipe(n_process=...)``).
+        Local processes: extraction runs in this many (forked, with the pipeline
+        loaded), and with 2 or more the RDF files are written by a process of their
+        own alongside the other outputs. With ``dask`` only the latter applies.
     batch_size : int
         Docs per ``nlp.pipe`` batch (and papers per Dask task).
     progress : bool
@@ -232,6 +234,7 @@ def build(
                 html=options.html,
                 manifest=manifest,
                 progress=options.progress,
+                jobs=options.workers,
             )
     log.info("build finished in %.1f s", time.perf_counter() - started)
     return BuildResult(KnowledgeGraph(g), report, out, files)

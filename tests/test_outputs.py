@@ -58,3 +58,32 @@ def test_unwritable_output_directory_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     result = CliRunner().invoke(main, [*BUILD, str(blocker / "out")])
     assert result.exit_code == 1 and result.output.startswith(f"kg: error: cannot write to {blocker / 'out'}")
+
+
+def test_rdf_written_by_a_child_process_is_the_same_bytes(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    inputs = [str(p) for p in SAMPLE[:2]]
+    assert CliRunner().invoke(main, ["-q", "build", *inputs, "--mode", "rules", "-o", str(one)]).exit_code == 0
+    result = CliRunner().invoke(main, ["-q", "build", *inputs, "--mode", "rules", "-w", "2", "-o", str(two)])
+    assert result.exit_code == 0, result.output
+    files = visible(one)
+    assert {"graph.nt", "graph.ttl", "graph.jsonld", "graph.json"} <= set(files)
+    assert visible(two) == files
+
+
+def test_an_error_in_the_rdf_child_fails_the_build_like_one_in_process(tmp_path: Path) -> None:
+    from kg.build import BuildOptions, build
+    from kg.errors import ExportError
+
+    messages = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        options = BuildOptions(mode="rules", workers=workers, base_iri="ftp://x/", progress=False, html=False)
+        try:
+            build(SAMPLE[:1], out, options=options)
+        except ExportError as err:
+            messages.append(str(err))
+        assert not visible(out), "a failed build leaves no outputs"
+        assert not list(out.glob(".staging-*"))
+    assert len(messages) == 2 and messages[0] == messages[1]
+    assert "must be an absolute http(s) IRI" in messages[0]

@@ -38,7 +38,13 @@ __all__ = ["build_command", "stats_command"]
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF resources.")
 @click.option("--no-provenance", is_flag=True, help="Leave mention-level provenance out of the RDF.")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
-@click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
+@click.option(
+    "-w",
+    "--workers",
+    default=1,
+    show_default=True,
+    help="Local processes: for extraction, and with 2+ the RDF export runs beside the other outputs.",
+)
 @click.option(
     "--dask",
     "dask_address",
