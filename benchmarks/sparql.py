@@ -22,20 +22,14 @@ from pathlib import Path
 import networkx as nx
 from _common import ROOT, measure
 
-from kg.graph import project_papers
+from kg.graph import RELATION_BY_TYPE, project_papers
 from kg.rdf.export import write_ntriples
-from kg.records import Mention
+from kg.records import ENTITY_TYPES, Mention
 
 NAMED = ["GSM8K", "FlashAttention", "large language models", "Llama 2", "MMLU", "accuracy", "latency"]
 FLASH = "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
-TYPES = ["Method", "Model", "Dataset", "Metric", "Task"]
-RELATION = {
-    "Method": "usesMethod",
-    "Model": "usesModel",
-    "Dataset": "usesDataset",
-    "Metric": "reportsMetric",
-    "Task": "addressesTask",
-}
+TYPES = list(ENTITY_TYPES)
+RELATION = RELATION_BY_TYPE
 
 
 def synthetic_graph(n_papers: int, seed: int = 0) -> nx.DiGraph:

@@ -17,16 +17,12 @@ from pathlib import Path
 import networkx as nx
 from _common import ROOT  # noqa: F401  (puts the repo on sys.path)
 
+from kg.graph import RELATION_BY_TYPE
+from kg.records import ENTITY_TYPES
 from kg.viz import render_html
 
-TYPES = ["Method", "Model", "Dataset", "Metric", "Task"]
-RELATION = {
-    "Method": "usesMethod",
-    "Model": "usesModel",
-    "Dataset": "usesDataset",
-    "Metric": "reportsMetric",
-    "Task": "addressesTask",
-}
+TYPES = list(ENTITY_TYPES)
+RELATION = RELATION_BY_TYPE
 
 
 def synthetic(n_nodes: int, seed: int = 0) -> nx.DiGraph:
