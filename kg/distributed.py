@@ -27,9 +27,7 @@ Dask is optional: ``pip install 'kg[dask]'``.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -38,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from kg.cache import mention_row
 from kg.errors import ExtractError
 from kg.extract.pipeline import Mode, build_pipeline, extract_papers, extractor_version
+from kg.io import glibc
 from kg.records import Paper
 
 if TYPE_CHECKING:
@@ -80,15 +79,11 @@ def restore_malloc_thresholds() -> bool:
         ``MALLOC_TRIM_THRESHOLD_`` is set in the environment (otherwise glibc
         already adapts and nothing is done).
     """
-    if not sys.platform.startswith("linux") or "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+    libc = glibc()
+    if libc is None or "MALLOC_TRIM_THRESHOLD_" not in os.environ:
         return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl or another libc: nothing to restore
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_MAX)
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_MAX)
     )
 
 

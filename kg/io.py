@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "glibc"]
+
+
+@lru_cache(maxsize=1)
+def glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc on Linux (for ``mallopt``, ``prctl``), else ``None``."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # musl or another libc
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "prctl") else None
 
 
 @contextlib.contextmanager

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import ctypes
 import errno
 import fcntl
 import gc
@@ -37,7 +36,6 @@ import multiprocessing as mp
 import os
 import shutil
 import signal
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -50,7 +48,7 @@ from kg import graph as kgg
 from kg.cache import CACHE_DIR
 from kg.errors import ExportError
 from kg.ingest import IngestResult
-from kg.io import atomic_write
+from kg.io import atomic_write, glibc
 from kg.records import Mention, Paper
 from kg.resolve import Resolution
 
@@ -261,9 +259,9 @@ def _write_rdf_child(g: nx.DiGraph, targets: dict[str, Path], options: dict[str,
     """Body of the RDF child: write, report progress every few thousand items, send ``None`` or the error."""
     from kg.rdf.writers import write_rdf
 
-    if sys.platform.startswith("linux"):  # die with the parent rather than write on alone
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    libc = glibc()
+    if libc is not None:  # die with the parent rather than write on alone
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     walked = 0
 
     def report(n: int) -> None:
