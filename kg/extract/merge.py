@@ -35,7 +35,7 @@ from spacy.tokens import Doc
 from .abbreviations import short_form_occurrences
 from .candidates import Candidate, doc_text, get_candidates
 from .gazetteer import Gazetteer
-from .patterns import head_type
+from .patterns import ORGANISATIONS, head_type
 from .typer import name_types
 
 __all__ = ["MERGED_KEY", "MergedMention", "Merger", "get_mentions"]
@@ -210,10 +210,8 @@ _NEVER_ENTITIES = frozenset(
     |computational complexity|computational overhead|computational resources|inference cost
     |inference costs|inference efficiency|training cost|training costs|real-world applications
     |real-world scenarios|downstream tasks|gpu|gpus|cpu|cpus|tpu|tpus|hardware|end-to-end|1-d|2-d
-    |3-d|state-of-the-art|sota|parameters|scalability|generalization|interpretability
-    |openai|google|deepmind|google deepmind|microsoft|meta|meta ai|nvidia|anthropic|alibaba|baidu
-    |tencent|bytedance|huawei|ibm|intel|amd""".split("|")
-)
+    |3-d|state-of-the-art|sota|parameters|scalability|generalization|interpretability""".split("|")
+) | {name.lower() for name in ORGANISATIONS}
 
 
 def _too_generic(surface: str) -> bool:

@@ -32,7 +32,15 @@ from spacy.tokens import Doc
 
 from .candidates import add_candidate, doc_text
 
-__all__ = ["RULES", "PatternMatcher", "find_patterns", "head_type", "type_from_context", "type_from_title"]
+__all__ = [
+    "ORGANISATIONS",
+    "RULES",
+    "PatternMatcher",
+    "find_patterns",
+    "head_type",
+    "type_from_context",
+    "type_from_title",
+]
 
 Hit = tuple[int, int, str, str, float]  # start, end, label, rule, confidence
 
@@ -85,13 +93,6 @@ _NOT_NAMES = frozenset(
         "COVID-19",
         "GitHub",
         "HuggingFace",
-        # organisations that release models are not models ("OpenAI's o1")
-        "OpenAI",
-        "DeepMind",
-        "ByteDance",
-        "EleutherAI",
-        "MosaicML",
-        "StabilityAI",
         "Code",
         "Website",
         "Project",
@@ -104,6 +105,32 @@ _NOT_NAMES = frozenset(
         "Moreover",
     ]
 )
+#: Organisations that release models, datasets and methods; never entities themselves ("OpenAI's o1").
+ORGANISATIONS = frozenset(
+    [
+        "OpenAI",
+        "DeepMind",
+        "Google",
+        "Google DeepMind",
+        "Microsoft",
+        "Meta",
+        "Meta AI",
+        "NVIDIA",
+        "Anthropic",
+        "Alibaba",
+        "Baidu",
+        "Tencent",
+        "ByteDance",
+        "Huawei",
+        "IBM",
+        "Intel",
+        "AMD",
+        "EleutherAI",
+        "MosaicML",
+        "StabilityAI",
+    ]
+)
+_NOT_NAMES = _NOT_NAMES | ORGANISATIONS
 _DATASET_WORDS = frozenset(["dataset", "datasets", "benchmark", "benchmarks", "corpus", "corpora", "suite", "testbed"])
 _MODEL_WORDS = frozenset(
     [
