@@ -22,7 +22,6 @@ import logging
 import os
 import sys
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import IO, Any
 
@@ -59,15 +58,11 @@ def content_key(paper: Paper, version: str) -> str:
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every row (json.dumps makes one a call)
-_ROW_FIELDS = tuple(f.name for f in fields(Mention) if f.name != "paper_id")
 
 
 def mention_row(mention: Mention) -> dict[str, Any]:
-    """A mention as a cache row: every field but ``paper_id`` (the cache is keyed by content).
-
-    Mention's fields are all scalars, so no deep copy (``dataclasses.asdict``) is needed.
-    """
-    return {name: getattr(mention, name) for name in _ROW_FIELDS}
+    """A mention as a cache row: every field but ``paper_id`` (the cache is keyed by content)."""
+    return mention.as_dict(paper_id=False)
 
 
 def row_mentions(rows: Sequence[Mapping[str, Any]], paper_id: str) -> list[Mention]:

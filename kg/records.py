@@ -6,8 +6,8 @@ produced, they build new records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 __all__ = [
     "ENTITY_TYPES",
@@ -97,6 +97,23 @@ class Mention:
     sentence: str = ""
     long_form: str | None = None
 
+    def as_dict(self, *, paper_id: bool = True) -> dict[str, Any]:
+        """Every field by name (its values are all scalars: no deep copy as in ``dataclasses.asdict``).
+
+        Parameters
+        ----------
+        paper_id : bool
+            Include ``paper_id`` (the extraction cache leaves it out: it is keyed by content).
+
+        Examples
+        --------
+        >>> m = Mention("p1", "title", 0, 4, "BERT", "Model")
+        >>> sorted(m.as_dict(paper_id=False)) == sorted(set(m.as_dict()) - {"paper_id"})
+        True
+        """
+        names = _MENTION_FIELDS if paper_id else _MENTION_FIELDS_BUT_PAPER
+        return {name: getattr(self, name) for name in names}
+
     def to_gold(self) -> dict[str, object]:
         """This mention as an entry of the gold JSONL format (``kg eval``, ``mentions.jsonl``)."""
         return {
@@ -108,6 +125,10 @@ class Mention:
             "confidence": self.confidence,
             "source": self.source,
         }
+
+
+_MENTION_FIELDS = tuple(f.name for f in fields(Mention))
+_MENTION_FIELDS_BUT_PAPER = tuple(name for name in _MENTION_FIELDS if name != "paper_id")
 
 
 @dataclass(frozen=True, slots=True)

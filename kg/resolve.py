@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kg.extract.abbreviations import is_plural_acronym
 from kg.extract.gazetteer import Gazetteer
 from kg.records import ENTITY_TYPES, Entity, Mention
 
@@ -122,7 +123,7 @@ def normalise_key(text: str) -> str:
     if words:
         last = words[-1]
         # "LLMs", "CNNs": an upper-case acronym with a plural s.
-        if len(last) > 2 and last.endswith("s") and last[:-1].isupper():
+        if is_plural_acronym(last):
             words[-1] = last[:-1]
         else:
             words[-1] = _singular(last)

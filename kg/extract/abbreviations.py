@@ -34,6 +34,7 @@ __all__ = [
     "best_long_form",
     "find_abbreviations",
     "get_abbreviations",
+    "is_plural_acronym",
     "short_form_occurrences",
 ]
 
@@ -71,10 +72,21 @@ def is_short_form(text: str) -> bool:
     return not re.search(r"[=,;:<>]|\bet al\b|^(?:e\.g|i\.e|cf|Fig|Table|Eq|Sec)\b", text)
 
 
+def is_plural_acronym(word: str) -> bool:
+    """Whether ``word`` is an upper-case acronym with a plural s ("LLMs", "CNNs"; not "Ms").
+
+    Examples
+    --------
+    >>> [is_plural_acronym(w) for w in ("LLMs", "CNNs", "Ms", "Models", "LLM")]
+    [True, True, False, False, False]
+    """
+    return len(word) > 2 and word.endswith("s") and word[:-1].isupper()
+
+
 def _initials_start(short: str, long: str) -> int | None:
     """Start of the last words of ``long`` whose initials spell ``short`` (a plural "s" aside), or ``None``."""
     letters = [c.lower() for c in short if c.isalnum()]
-    if len(letters) > 2 and short.endswith("s") and short[:-1].isupper():
+    if len(letters) > 2 and is_plural_acronym(short):
         letters.pop()  # "LLMs"
     words = list(re.finditer(r"[^\s-]+", long))
     if len(letters) < 2 or len(words) < len(letters):
