@@ -38,6 +38,7 @@ from kg.cache import CACHE_DIR, ExtractionCache, content_key, mention_row, row_m
 from kg.errors import ExportError
 from kg.extract.pipeline import Mode, build_pipeline, extract_papers, extractor_version
 from kg.ingest import IngestResult, read_papers
+from kg.io import held_objects
 from kg.knowledge import KnowledgeGraph
 from kg.outputs import OUTPUT_FILES, locked_output_dir, write_outputs
 from kg.records import ENTITY_TYPES, Mention, Paper
@@ -205,12 +206,16 @@ def build(
     with ExitStack() as stack:
         if out is not None:
             stack.enter_context(locked_output_dir(out))
+        stage_done = stack.enter_context(held_objects())
         ingest = read_papers(input_paths, format=format, progress=options.progress)
+        stage_done()
         mentions = [
             m for _, ms in extract_with_cache(ingest.papers, options, out / CACHE_DIR if out else None) for m in ms
         ]
+        stage_done()
         with _timed("resolve"):
             resolution = resolve(mentions)
+        stage_done()
         with (
             _timed("graph (links, communities)"),
             tqdm(total=len(ingest.papers), desc="link papers", disable=not options.progress, delay=1) as bar,
@@ -218,6 +223,7 @@ def build(
             g = kgg.build_graph(
                 ingest.papers, mentions, resolution, k=options.k, max_df=options.max_df, progress=bar.update
             )
+        stage_done()
         report = build_report(ingest, mentions, resolution, g, options)
         files: tuple[str, ...] = ()
         if out is not None:

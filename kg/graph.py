@@ -21,7 +21,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -171,9 +171,13 @@ def project_papers(
             neighbours = block.indices[lo:hi]
             scores = np.round(block.data[lo:hi], 9)
             keep = (neighbours != i) & (scores > 0)
+            # The paper's linking entities, most informative first; each link's shared
+            # entities are those of the target, in this order.
+            ranked = sorted((e for e in sets[papers[i]] if e in col), key=lambda e: (-idf[e], e))
             for j, score in _top_k(neighbours[keep], scores[keep], k):
-                shared = sorted(sets[papers[i]] & sets[papers[j]] & col.keys(), key=lambda e: (-idf[e], e))
-                links.append(PaperLink(papers[i], papers[j], round(score, 6), tuple(shared)))
+                target = sets[papers[j]]
+                shared = tuple(e for e in ranked if e in target)
+                links.append(PaperLink(papers[i], papers[j], round(score, 6), shared))
     return links
 
 
@@ -255,29 +259,36 @@ def build_graph(
     by_edge: dict[tuple[str, str], list[Mention]] = defaultdict(list)
     for m, eid in zip(mentions, resolution.mention_entity, strict=True):
         by_edge[(m.paper_id, eid)].append(m)
+    paper_ids = {p.id for p in papers}
+    edges = []
     for (pid, eid), ms in sorted(by_edge.items()):
-        if pid not in g:
+        if pid not in paper_ids:
             continue
-        ms.sort(key=lambda m: (m.field != "title", m.start, m.end))
-        g.add_edge(
-            pid,
-            eid,
-            relation=RELATION_BY_TYPE[entities[eid].type],
-            mention_count=len(ms),
-            confidence=max(m.confidence for m in ms),
-            mentions=tuple(ms),
-        )
+        if len(ms) > 1:  # most edges have one mention: nothing to sort, no max to take
+            ms.sort(key=lambda m: (m.field != "title", m.start, m.end))
+        attrs = {
+            "relation": RELATION_BY_TYPE[entities[eid].type],
+            "mention_count": len(ms),
+            "confidence": max(m.confidence for m in ms) if len(ms) > 1 else ms[0].confidence,
+            "mentions": tuple(ms),
+        }
+        edges.append((pid, eid, attrs))
+    g.add_edges_from(edges)  # one call: add_edge per edge costs twice as much
+    del edges
+    node_data = _node_data(g)
     paper_entities = {
-        p: [e for e in g.successors(p) if g.nodes[e]["kind"] == "Entity"]
-        for p, d in g.nodes(data=True)
+        p: [e for e in g.succ[p] if node_data[e]["kind"] == "Entity"]
+        for p, d in node_data.items()
         if d["kind"] == "Paper"
     }
-    for link in project_papers(paper_entities, k=k, max_df=max_df, progress=progress):
-        g.add_edge(link.source, link.target, relation="relatedPaper", weight=link.weight, shared=link.shared)
+    g.add_edges_from(
+        (link.source, link.target, {"relation": "relatedPaper", "weight": link.weight, "shared": link.shared})
+        for link in project_papers(paper_entities, k=k, max_df=max_df, progress=progress)
+    )
     found = communities(g, seed=seed, max_df=max_df)
     for community in found:
         for node in (*community.papers, *community.entities):
-            g.nodes[node]["community"] = community.id
+            node_data[node]["community"] = community.id
     g.graph["community_labels"] = {c.id: c.label for c in found}
     return g
 
@@ -294,8 +305,18 @@ def entity_nodes(g: nx.DiGraph, type: str | None = None) -> list[str]:
     )
 
 
+def _node_data(g: nx.DiGraph) -> dict[str, dict[str, Any]]:
+    """Node id -> attribute dict of ``g``: networkx's own ``G._node``.
+
+    ``g.nodes[n]`` goes through a view's ``__getitem__`` on every call, which is
+    most of the time of the loops below over millions of (paper, entity) pairs.
+    """
+    return g._node
+
+
 def _entities_of(g: nx.DiGraph, paper: str) -> set[str]:
-    return {e for e in g.successors(paper) if g.nodes[e].get("kind") == "Entity"}
+    node = _node_data(g)
+    return {e for e in g.succ[paper] if node[e].get("kind") == "Entity"}
 
 
 def papers_with(g: nx.DiGraph, *entities: str) -> list[str]:
@@ -336,16 +357,41 @@ def related_papers(g: nx.DiGraph, paper: str, k: int = 10) -> list[tuple[str, fl
     return sorted(out, key=lambda x: (-x[1], x[0]))[:k]
 
 
-def co_occurring(g: nx.DiGraph, entity: str, type: str | None = None) -> list[tuple[str, int]]:
-    """Entities appearing in the same papers as ``entity``, with the number of shared papers."""
+def co_occurring(
+    g: nx.DiGraph, entity: str, type: str | None = None, *, memo: dict[str, tuple[str, ...]] | None = None
+) -> list[tuple[str, int]]:
+    """Entities appearing in the same papers as ``entity``, with the number of shared papers.
+
+    Parameters
+    ----------
+    g : networkx.DiGraph
+    entity : str
+        Entity id.
+    type : str, optional
+        Only entities of this type.
+    memo : dict, optional
+        Remembers each paper's entities across calls: pass the same dict to many
+        calls over one unchanged graph (the HTML page asks for 100 entities, whose
+        papers overlap).
+
+    Returns
+    -------
+    list of (entity id, shared papers)
+        Most shared papers first, then by id.
+    """
+    node = _node_data(g)
+    memo = {} if memo is None else memo
     counts: Counter[str] = Counter()
-    for p in g.predecessors(entity):
-        if g.nodes[p].get("kind") != "Paper":
+    for p in g.pred[entity]:
+        if node[p].get("kind") != "Paper":
             continue
-        for e in _entities_of(g, p):
-            if e != entity and (type is None or g.nodes[e].get("type") == type):
-                counts[e] += 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ents = memo.get(p)
+        if ents is None:
+            ents = memo[p] = tuple(e for e in g.succ[p] if node[e].get("kind") == "Entity")
+        counts.update(ents)
+    counts.pop(entity, None)
+    found = counts.items() if type is None else ((e, n) for e, n in counts.items() if node[e].get("type") == type)
+    return sorted(found, key=lambda kv: (-kv[1], kv[0]))
 
 
 def path(g: nx.DiGraph, a: str, b: str) -> list[str]:
@@ -389,6 +435,7 @@ def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[C
     ``random.Random(seed)``, so the same graph gives the same communities.
     """
     papers = paper_nodes(g)
+    node = _node_data(g)
     n = max(len(papers), 1)
     index = {p: i for i, p in enumerate(papers)}
     names = list(papers)
@@ -396,7 +443,7 @@ def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[C
     weights: list[float] = []
     for i, p in enumerate(papers):
         for e in sorted(_entities_of(g, p)):  # a set: its order changes with the hash seed; Louvain's must not
-            df = g.nodes[e].get("paper_count", 1)
+            df = node[e].get("paper_count", 1)
             if df <= max(2, max_df * n):
                 j = index.get(e)
                 if j is None:
@@ -410,10 +457,10 @@ def communities(g: nx.DiGraph, *, seed: int = 42, max_df: float = 0.2) -> list[C
     parts = sorted((sorted(part) for part in parts), key=lambda part: (-len(part), part[0]))
     result: list[Community] = []
     for part in parts:
-        ps = tuple(x for x in part if g.nodes[x].get("kind") == "Paper")
-        es = tuple(x for x in part if g.nodes[x].get("kind") == "Entity")
+        ps = tuple(x for x in part if node[x].get("kind") == "Paper")
+        es = tuple(x for x in part if node[x].get("kind") == "Entity")
         if not es:
             continue
-        top = sorted(es, key=lambda e: (-g.nodes[e].get("paper_count", 0), e))[:3]
-        result.append(Community(len(result), " / ".join(g.nodes[e]["label"] for e in top), ps, es))
+        top = sorted(es, key=lambda e: (-node[e].get("paper_count", 0), e))[:3]
+        result.append(Community(len(result), " / ".join(node[e]["label"] for e in top), ps, es))
     return result

@@ -87,10 +87,26 @@ def write_graph(g: nx.DiGraph, path: str | Path, *, progress: Progress | None = 
     with atomic_write(Path(path)) as fh:
         fh.write('{"edges":[')
         edges = sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))
-        _write_joined(fh, (dumps(_edge_json(u, v, d)) for u, v, d in edges), progress)
+        _write_joined(fh, (dumps(_edge_record(u, v, d)) for u, v, d in edges), progress)
         fh.write(f'],"format":{dumps(whole["format"])},"graph":{dumps(whole["graph"])},"nodes":[')
-        _write_joined(fh, (dumps(_node_json(n, d)) for n, d in sorted(g.nodes(data=True))), progress)
+        _write_joined(fh, (dumps(_node_record(n, d)) for n, d in sorted(g.nodes(data=True))), progress)
         fh.write(f'],"version":{dumps(whole["version"])}}}')
+
+
+# The records write_graph encodes: the encoder writes tuples as lists itself, so
+# only mentions need converting (the same JSON as _node_json/_edge_json give).
+def _node_record(n: str, d: Mapping[str, Any]) -> dict[str, Any]:
+    if any(isinstance(v, Mention) for v in d.values()):
+        return _node_json(n, d)
+    return {"id": n, **d}
+
+
+def _edge_record(u: str, v: str, d: Mapping[str, Any]) -> dict[str, Any]:
+    record = {"source": u, "target": v, **d}
+    mentions = record.get("mentions")
+    if mentions is not None:
+        record["mentions"] = [_jsonable(m) for m in mentions]
+    return record
 
 
 def read_graph(path: str | Path) -> nx.DiGraph:
@@ -164,7 +180,8 @@ def _graphml_type(value: Any) -> str:
 def _graphml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return escape(str(value))
+    text = str(value)
+    return escape(text) if "&" in text or "<" in text or ">" in text else text
 
 
 def _graphml_keys(items: Iterator[Mapping[str, Any]], scope: str, keys: dict[tuple[str, str], tuple[str, str]]) -> None:
@@ -185,10 +202,10 @@ def write_graphml(g: nx.DiGraph, path: str | Path, *, progress: Progress | None 
     _graphml_keys((d for _, d in g.nodes(data=True)), "node", keys)
     _graphml_keys((d for _, _, d in g.edges(data=True)), "edge", keys)
 
+    opening = {scope_name: f'\n      <data key="{key_id}">' for scope_name, (key_id, _) in keys.items()}
+
     def data(scope: str, d: Mapping[str, Any]) -> str:
-        return "".join(
-            f'\n      <data key="{keys[(scope, k)][0]}">{_graphml_value(v)}</data>' for k, v in _flat_attrs(d).items()
-        )
+        return "".join(f"{opening[(scope, k)]}{_graphml_value(v)}</data>" for k, v in _flat_attrs(d).items())
 
     with atomic_write(Path(path)) as fh:
         fh.write(_GRAPHML_HEADER)

@@ -217,6 +217,7 @@ class _RdfChild:
         self.receive, send = ctx.Pipe(duplex=False)
         # Objects that exist now are left out of the child's garbage collections, which would
         # otherwise write to (and so copy) every page of the inherited graph.
+        frozen_before = gc.get_freeze_count()
         gc.freeze()
         try:
             self.process = ctx.Process(
@@ -224,7 +225,8 @@ class _RdfChild:
             )
             self.process.start()
         finally:
-            gc.unfreeze()
+            if not frozen_before:  # else whoever froze them unfreezes (kg.io.held_objects)
+                gc.unfreeze()
         send.close()
 
     def wait(self, progress: Callable[[int], object]) -> None:

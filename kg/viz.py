@@ -145,7 +145,7 @@ def _abstract_preview(g: nx.DiGraph, paper: str, limit: int = 300) -> dict[str, 
     return {"text": cut + ("…" if len(text) > limit else ""), "highlights": highlights}
 
 
-def _node_info(g: nx.DiGraph, node: str) -> dict[str, Any]:
+def _node_info(g: nx.DiGraph, node: str, memo: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     d = g.nodes[node]
     if d.get("kind") == "Paper":
         related = [g.nodes[q]["label"] for q, _, _ in kgg.related_papers(g, node, 5)]
@@ -157,7 +157,7 @@ def _node_info(g: nx.DiGraph, node: str) -> dict[str, Any]:
             "abstract": _abstract_preview(g, node),
             "related": related,
         }
-    co = [f"{g.nodes[e]['label']} ({n})" for e, n in kgg.co_occurring(g, node)[:6]]
+    co = [f"{g.nodes[e]['label']} ({n})" for e, n in kgg.co_occurring(g, node, memo=memo)[:6]]
     return {
         "kind": d.get("type"),
         "label": d.get("label", node),
@@ -259,10 +259,11 @@ def render_html(
                 width=1 + min(float(d.get("weight", 0)), 10) / 4 if relation == "relatedPaper" else 1,
             )
     vis_nodes, vis_edges, _, _, _, _ = net.get_network_data()
+    memo: dict[str, tuple[str, ...]] = {}  # each paper's entities, shared by the entities' summaries
     for node in vis_nodes:
         if node["kgType"] == "Paper":
             node["label"] = ""  # pyvis puts the id in place of an empty label
-        node["info"] = _node_info(g, node["id"])
+        node["info"] = _node_info(g, node["id"], memo)
         node["aliases"] = list(g.nodes[node["id"]].get("aliases", ()))
         node.pop("title", None)
     for edge in vis_edges:

@@ -84,6 +84,10 @@ class _Minter:
     def __call__(self, kind: str, local_id: str) -> str:
         return f"{self.base}{kind}/{encode_segment(local_id)}"
 
+    def hashed(self, kind: str, *parts: object) -> str:
+        """The IRI of a resource named by the :func:`stable_hash` of ``parts`` (hex: nothing to encode)."""
+        return f"{self.base}{kind}/{stable_hash(*parts)}"
+
     def node(self, kind: str, node_id: str) -> str:
         key = (kind, node_id)
         iri = self.nodes.get(key)
@@ -150,17 +154,24 @@ def _out_links(g: nx.DiGraph, u: str, mint: _Minter) -> list[Pair]:
             pairs.append((_K["variantOf"], mint.node("entity", v), IRI))
         elif relation == "relatedPaper":
             pairs.append((_K["relatedPaper"], mint.node("paper", v), IRI))
-            pairs.append((_K["link"], mint("link", stable_hash(u, v)), IRI))
+            pairs.append((_K["link"], mint.hashed("link", u, v), IRI))
     return pairs
+
+
+# The statements every annotation has, built once (most of a build's statements are annotations).
+_ANNOTATION_HEAD: tuple[Pair, Pair] = ((_T["a"], _T["Annotation"], IRI), (_T["motivatedBy"], _T["identifying"], IRI))
+_TARGET_TYPE: Pair = (_T["a"], _T["SpecificResource"], IRI)
+_POSITION_TYPE: Pair = (_T["a"], _T["TextPositionSelector"], IRI)
+_QUOTE_TYPE: Pair = (_T["a"], _T["TextQuoteSelector"], IRI)
 
 
 def _annotation(paper: str, entity: str, mention: Any, mint: _Minter, extractor: str) -> list[Block]:
     """A Web Annotation: the annotation, its target and the target's two selectors."""
-    a = mint("annotation", stable_hash(paper, mention.field, mention.start, mention.end, entity))
+    a = mint.hashed("annotation", paper, mention.field, mention.start, mention.end, entity)
     target, position, quote_ = f"{a}-target", f"{a}-position", f"{a}-quote"
     source = str(mention.source)
     target_pairs: list[Pair] = [
-        (_T["a"], _T["SpecificResource"], IRI),
+        _TARGET_TYPE,
         (_T["hasSource"], mint.node("paper", paper), IRI),
         (_K["field"], str(mention.field), PLAIN),
     ]
@@ -168,29 +179,29 @@ def _annotation(paper: str, entity: str, mention: Any, mint: _Minter, extractor:
         target_pairs.append((_K["sentence"], str(mention.sentence), PLAIN))
     target_pairs.append((_T["hasSelector"], position, IRI))
     target_pairs.append((_T["hasSelector"], quote_, IRI))
+    component = source.partition(":")[0]
     return [
         (
             a,
             [
-                (_T["a"], _T["Annotation"], IRI),
-                (_T["motivatedBy"], _T["identifying"], IRI),
+                *_ANNOTATION_HEAD,
                 (_T["hasBody"], mint.node("entity", entity), IRI),
                 (_T["hasTarget"], target, IRI),
                 (_K["confidence"], f"{float(mention.confidence):.4f}", _T["decimal"]),
                 (_K["extractor"], source, PLAIN),
-                (_T["wasGeneratedBy"], mint.node("extractor", f"{extractor}/{source.split(':')[0]}"), IRI),
+                (_T["wasGeneratedBy"], mint.node("extractor", f"{extractor}/{component}"), IRI),
             ],
         ),
         (target, target_pairs),
         (
             position,
             [
-                (_T["a"], _T["TextPositionSelector"], IRI),
+                _POSITION_TYPE,
                 (_T["start"], str(int(mention.start)), _T["nonNegativeInteger"]),
                 (_T["end"], str(int(mention.end)), _T["nonNegativeInteger"]),
             ],
         ),
-        (quote_, [(_T["a"], _T["TextQuoteSelector"], IRI), (_T["exact"], str(mention.text), PLAIN)]),
+        (quote_, [_QUOTE_TYPE, (_T["exact"], str(mention.text), PLAIN)]),
     ]
 
 
@@ -201,7 +212,7 @@ def _link(u: str, v: str, d: dict[str, Any], mint: _Minter) -> Block:
         (_K["weight"], f"{float(d['weight']):.6f}", _T["decimal"]),
     ]
     pairs.extend((_K["sharedEntity"], mint.node("entity", e), IRI) for e in d.get("shared", ()))
-    return mint("link", stable_hash(u, v)), pairs
+    return mint.hashed("link", u, v), pairs
 
 
 def iter_subjects(

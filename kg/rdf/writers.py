@@ -35,8 +35,8 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _FLUSH_EVERY = 8192
 _BARE, _ID, _VALUE, _TYPE = range(4)  # how JSON-LD writes a value
-# One encoder for every node object: json.dumps with options builds a new encoder per call.
-_NODE_ENCODER = json.JSONEncoder(ensure_ascii=False).encode
+# A JSON string literal, as json.dumps(ensure_ascii=False) writes it.
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def escape_string(text: str) -> str:
@@ -108,6 +108,8 @@ class TurtleWriter(_Buffered):
         super().__init__(fh)
         self.prefixes = dict(prefixes)
         self.names: dict[str, str] = {_RDF_TYPE: "a"}
+        self.classes: dict[str, str] = {}  # class IRI -> its name as the object of rdf:type
+        self.datatypes: dict[str, str] = {}  # datatype IRI -> "^^name"
         self.parts.extend(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in self.prefixes.items())
 
     def _name(self, iri: str) -> str:
@@ -124,16 +126,16 @@ class TurtleWriter(_Buffered):
         return name
 
     def add(self, subject: str, pairs: list[Pair]) -> None:
-        names = self.names
+        names, classes, datatypes = self.names, self.classes, self.datatypes
         lines = [f"\n<{subject}>"]
         previous = None
         for p, o, datatype in pairs:
             if datatype is IRI:
-                obj = self._class_name(o) if p == _RDF_TYPE else f"<{o}>"
+                obj = (classes.get(o) or self._class_name(o)) if p == _RDF_TYPE else f"<{o}>"
             elif datatype == PLAIN:
                 obj = f'"{escape_string(o)}"'
             else:
-                obj = f'"{escape_string(o)}"^^{names.get(datatype) or self._name(datatype)}'
+                obj = f'"{escape_string(o)}"{datatypes.get(datatype) or self._datatype_suffix(datatype)}'
             if p == previous:
                 lines.append(f",\n        {obj}")
             else:
@@ -143,9 +145,14 @@ class TurtleWriter(_Buffered):
         self.parts.append("".join(lines))
         self._maybe_flush()
 
+    def _datatype_suffix(self, iri: str) -> str:
+        suffix = self.datatypes[iri] = f"^^{self._name(iri)}"
+        return suffix
+
     def _class_name(self, iri: str) -> str:
         name = self._name(iri)
-        return f"<{iri}>" if name == "a" else name  # rdf:type as an object is not "a"
+        name = self.classes[iri] = f"<{iri}>" if name == "a" else name  # rdf:type as an object is not "a"
+        return name
 
     def close(self) -> None:
         self.flush()
@@ -166,7 +173,7 @@ class JsonLdWriter(_Buffered):
             t: ns for t, ns in context.items() if isinstance(ns, str) and ns.endswith(("/", "#")) and ":" not in t
         }
         self.terms = self._terms(context)
-        self.plans: dict[tuple[str, str | None], tuple[str, int]] = {}
+        self.encoded_plans: dict[tuple[str, str | None], tuple[str, int, str]] = {}
         self.names: dict[str, str] = {}
         self.first = True
         self.parts.append(
@@ -212,31 +219,47 @@ class JsonLdWriter(_Buffered):
         key = self.terms.get((p, None)) or self._name(p)
         return key, (_ID if datatype is IRI else _BARE if datatype == PLAIN else _VALUE)
 
+    def _encoded_plan(self, p: str, datatype: str | None) -> tuple[str, int, str]:
+        """The key as JSON text, how the value is written, and the JSON text of a ``@type`` value."""
+        key, how = self._plan(p, datatype)
+        type_text = ""
+        if how == _VALUE:
+            type_text = _json_string(self.names.get(datatype or "") or self._name(datatype or ""))
+        return _json_string(key), how, type_text
+
     def add(self, subject: str, pairs: list[Pair]) -> None:
-        node: dict[str, Any] = {"@id": subject}
-        plans = self.plans
-        value: Any
+        # The node object is written as text, with the bytes json.JSONEncoder(ensure_ascii=False)
+        # gives for the same dict (tested), without building the dict: keys in the order of their
+        # first statement, a key's second value turns its value into a list.
+        values: dict[str, list[str]] = {}
+        plans = self.encoded_plans
         for p, o, datatype in pairs:
             plan = plans.get((p, datatype))
             if plan is None:
-                plan = plans[(p, datatype)] = self._plan(p, datatype)
-            key, how = plan
+                plan = plans[(p, datatype)] = self._encoded_plan(p, datatype)
+            key, how, type_text = plan
             if how == _BARE:
-                value = o
+                value = _json_string(o)
             elif how == _ID:
-                value = {"@id": o}
+                value = '{"@id": ' + _json_string(o) + "}"
             elif how == _TYPE:
-                value = self.names.get(o) or self._name(o)
+                value = _json_string(self.names.get(o) or self._name(o))
             else:
-                value = {"@value": o, "@type": self.names.get(datatype or "") or self._name(datatype or "")}
-            held = node.get(key)
+                value = '{"@value": ' + _json_string(o) + ', "@type": ' + type_text + "}"
+            held = values.get(key)
             if held is None:
-                node[key] = value
-            elif isinstance(held, list):
-                held.append(value)
+                values[key] = [value]
             else:
-                node[key] = [held, value]
-        self.parts.append(("" if self.first else ",\n") + _NODE_ENCODER(node))
+                held.append(value)
+        members = [f"{key}: {vs[0]}" if len(vs) == 1 else f"{key}: [{', '.join(vs)}]" for key, vs in values.items()]
+        self.parts.append(
+            ("" if self.first else ",\n")
+            + '{"@id": '
+            + _json_string(subject)
+            + ", " * bool(members)
+            + ", ".join(members)
+            + "}"
+        )
         self.first = False
         self._maybe_flush()
 

@@ -81,6 +81,22 @@ def test_random_text_round_trips_in_every_format(tmp_path: Path, texts: list[str
         assert triples_by_rdflib(tmp_path / name) == expected, name
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=30), min_size=1, max_size=3))
+def test_jsonld_node_objects_are_the_text_json_dumps_writes(tmp_path: Path, texts: list[str]) -> None:
+    # The writer builds each node object's JSON as text; it must be the very bytes
+    # json.dumps(ensure_ascii=False) writes for the object it parses back to
+    # (key order, separators, escapes, one value bare and several as a list).
+    write_rdf(tricky_graph(texts), {"json-ld": tmp_path / "graph.jsonld"})
+    lines = (tmp_path / "graph.jsonld").read_text(encoding="utf-8").split("\n")
+    start = lines.index('"@graph": [') + 1
+    nodes = [line.removesuffix(",") for line in lines[start:] if line.startswith("{")]
+    assert len(nodes) > 4 * len(texts)
+    for text in nodes:
+        assert json.dumps(json.loads(text), ensure_ascii=False) == text
+    assert any(isinstance(v, list) for text in nodes for v in json.loads(text).values())
+
+
 def oxigraph_quads(path: Path, fmt: ox.RdfFormat) -> set[str]:
     store = ox.Store()
     store.bulk_load(path=str(path), format=fmt)
