@@ -29,7 +29,6 @@ import contextlib
 import csv
 import errno
 import fcntl
-import gc
 import json
 import logging
 import multiprocessing as mp
@@ -48,7 +47,7 @@ from kg import graph as kgg
 from kg.cache import CACHE_DIR
 from kg.errors import ExportError
 from kg.ingest import IngestResult
-from kg.io import atomic_write, glibc
+from kg.io import atomic_write, glibc, held_objects
 from kg.records import Mention, Paper
 from kg.resolve import Resolution
 
@@ -217,16 +216,12 @@ class _RdfChild:
         self.receive, send = ctx.Pipe(duplex=False)
         # Objects that exist now are left out of the child's garbage collections, which would
         # otherwise write to (and so copy) every page of the inherited graph.
-        frozen_before = gc.get_freeze_count()
-        gc.freeze()
-        try:
+        with held_objects() as freeze:
+            freeze()
             self.process = ctx.Process(
                 target=_write_rdf_child, args=(g, targets, options, self.done, send), name="kg-rdf", daemon=True
             )
             self.process.start()
-        finally:
-            if not frozen_before:  # else whoever froze them unfreezes (kg.io.held_objects)
-                gc.unfreeze()
         send.close()
 
     def wait(self, progress: Callable[[int], object]) -> None:
