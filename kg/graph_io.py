@@ -93,20 +93,22 @@ def write_graph(g: nx.DiGraph, path: str | Path, *, progress: Progress | None = 
         fh.write(f'],"version":{dumps(whole["version"])}}}')
 
 
-# The records write_graph encodes: the encoder writes tuples as lists itself, so
-# only mentions need converting (the same JSON as _node_json/_edge_json give).
+# The records write_graph encodes: the encoder writes tuples as lists itself, so only
+# values holding mentions are converted (the same JSON as _node_json/_edge_json give).
+def _encodable(value: Any) -> Any:
+    if isinstance(value, Mention):
+        return value.as_dict()
+    if isinstance(value, tuple | list) and any(isinstance(v, Mention | tuple | list) for v in value):
+        return [_encodable(v) for v in value]
+    return value
+
+
 def _node_record(n: str, d: Mapping[str, Any]) -> dict[str, Any]:
-    if any(isinstance(v, Mention) for v in d.values()):
-        return _node_json(n, d)
-    return {"id": n, **d}
+    return {"id": n, **{k: _encodable(v) for k, v in d.items()}}
 
 
 def _edge_record(u: str, v: str, d: Mapping[str, Any]) -> dict[str, Any]:
-    record = {"source": u, "target": v, **d}
-    mentions = record.get("mentions")
-    if mentions is not None:
-        record["mentions"] = [_jsonable(m) for m in mentions]
-    return record
+    return {"source": u, "target": v, **{k: _encodable(x) for k, x in d.items()}}
 
 
 def read_graph(path: str | Path) -> nx.DiGraph:

@@ -8,6 +8,7 @@ import gc
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -64,6 +65,10 @@ def atomic_write(path: str | Path, *, binary: bool = False, encoding: str = "utf
         raise
 
 
+_held_lock = threading.Lock()
+_held = {"depth": 0, "owner": False}  # open held_objects() contexts; whether the outermost may freeze
+
+
 @contextlib.contextmanager
 def held_objects() -> Iterator[Callable[[], None]]:
     """Keep the objects a long job holds on to out of the garbage collector's full passes.
@@ -74,13 +79,26 @@ def held_objects() -> Iterator[Callable[[], None]]:
     quarter: at 100,000 abstracts that was a fifth of the time of building the
     graph. The function yielded freezes (:func:`gc.freeze`) everything alive when
     it is called, typically after each stage; frozen objects are still freed when
-    nothing refers to them, only reference cycles among them wait. On exit
-    everything is unfrozen again, unless something was frozen before we started
-    (then nothing is, as :func:`gc.unfreeze` cannot tell the two apart).
+    nothing refers to them, only reference cycles among them wait.
+
+    Contexts nest (and may be open in several threads): when the last one closes,
+    everything is unfrozen. If something else had frozen objects before the first
+    one opened, the yielded function does nothing, as :func:`gc.unfreeze` could not
+    tell its objects from ours and whatever we froze would never be collected.
     """
-    frozen_before = gc.get_freeze_count()
+    with _held_lock:
+        if _held["depth"] == 0:
+            _held["owner"] = gc.get_freeze_count() == 0
+        _held["depth"] += 1
+        owner = bool(_held["owner"])
     try:
-        yield gc.freeze
+        yield gc.freeze if owner else _no_freeze
     finally:
-        if not frozen_before:
-            gc.unfreeze()
+        with _held_lock:
+            _held["depth"] -= 1
+            if _held["depth"] == 0 and _held["owner"]:
+                gc.unfreeze()
+
+
+def _no_freeze() -> None:
+    """What :func:`held_objects` yields when it may not freeze."""

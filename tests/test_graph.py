@@ -128,6 +128,22 @@ def test_streamed_graph_json_is_what_json_dump_writes(sample_build: Path, tmp_pa
     assert nx.utils.graphs_equal(kgg.read_graph(tmp_path / "graph.json"), g)
 
 
+def test_streamed_graph_json_converts_mentions_wherever_they_are(tmp_path: Path) -> None:
+    # Off the schema too (a user's graph): mentions outside an edge's "mentions", and a
+    # "mentions" value that is not a tuple of them, give what json.dump(graph_to_json) gives.
+    import json
+
+    m = Mention("p", "title", 0, 4, "BERT", "Model")
+    g = nx.DiGraph(community_labels={})
+    g.add_node("n", mentions=(m,), single=m, votes=(("Model", 2), ("Method", 1)), names=("a", "b"))
+    g.add_edge("a", "b", first=m, mentions="ab")
+    g.add_edge("b", "c", mentions={"k": 1}, nested=((m,), ("x",)))
+    kgg.write_graph(g, tmp_path / "graph.json")
+    whole = json.dumps(kgg.graph_to_json(g), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert (tmp_path / "graph.json").read_text(encoding="utf-8") == whole
+    assert '"text":"BERT"' in whole
+
+
 def test_build_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
     """Separate processes (string hashing differs in each) write byte-identical outputs (Louvain saw set order)."""
     import os
