@@ -38,12 +38,25 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _node_json(n: str, d: Mapping[str, Any]) -> dict[str, Any]:
-    return {"id": n, **{k: _jsonable(v) for k, v in d.items()}}
+def _encodable(value: Any) -> Any:
+    """What the JSON encoder needs of a value: like :func:`_jsonable`, but tuples without mentions stay.
+
+    The encoder writes tuples as lists itself, so :func:`write_graph` converts only
+    values holding mentions (the same JSON, with less work).
+    """
+    if isinstance(value, Mention):
+        return value.as_dict()
+    if isinstance(value, tuple | list) and any(isinstance(v, Mention | tuple | list) for v in value):
+        return [_encodable(v) for v in value]
+    return value
 
 
-def _edge_json(u: str, v: str, d: Mapping[str, Any]) -> dict[str, Any]:
-    return {"source": u, "target": v, **{k: _jsonable(x) for k, x in d.items()}}
+def _node_json(n: str, d: Mapping[str, Any], convert: Callable[[Any], Any] = _jsonable) -> dict[str, Any]:
+    return {"id": n, **{k: convert(v) for k, v in d.items()}}
+
+
+def _edge_json(u: str, v: str, d: Mapping[str, Any], convert: Callable[[Any], Any] = _jsonable) -> dict[str, Any]:
+    return {"source": u, "target": v, **{k: convert(x) for k, x in d.items()}}
 
 
 def graph_to_json(g: nx.DiGraph) -> dict[str, Any]:
@@ -87,28 +100,10 @@ def write_graph(g: nx.DiGraph, path: str | Path, *, progress: Progress | None = 
     with atomic_write(Path(path)) as fh:
         fh.write('{"edges":[')
         edges = sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))
-        _write_joined(fh, (dumps(_edge_record(u, v, d)) for u, v, d in edges), progress)
+        _write_joined(fh, (dumps(_edge_json(u, v, d, _encodable)) for u, v, d in edges), progress)
         fh.write(f'],"format":{dumps(whole["format"])},"graph":{dumps(whole["graph"])},"nodes":[')
-        _write_joined(fh, (dumps(_node_record(n, d)) for n, d in sorted(g.nodes(data=True))), progress)
+        _write_joined(fh, (dumps(_node_json(n, d, _encodable)) for n, d in sorted(g.nodes(data=True))), progress)
         fh.write(f'],"version":{dumps(whole["version"])}}}')
-
-
-# The records write_graph encodes: the encoder writes tuples as lists itself, so only
-# values holding mentions are converted (the same JSON as _node_json/_edge_json give).
-def _encodable(value: Any) -> Any:
-    if isinstance(value, Mention):
-        return value.as_dict()
-    if isinstance(value, tuple | list) and any(isinstance(v, Mention | tuple | list) for v in value):
-        return [_encodable(v) for v in value]
-    return value
-
-
-def _node_record(n: str, d: Mapping[str, Any]) -> dict[str, Any]:
-    return {"id": n, **{k: _encodable(v) for k, v in d.items()}}
-
-
-def _edge_record(u: str, v: str, d: Mapping[str, Any]) -> dict[str, Any]:
-    return {"source": u, "target": v, **{k: _encodable(x) for k, x in d.items()}}
 
 
 def read_graph(path: str | Path) -> nx.DiGraph:
