@@ -358,7 +358,7 @@ def related_papers(g: nx.DiGraph, paper: str, k: int = 10) -> list[tuple[str, fl
 
 
 def co_occurring(
-    g: nx.DiGraph, entity: str, type: str | None = None, *, memo: dict[str, tuple[str, ...]] | None = None
+    g: nx.DiGraph, entity: str, type: str | None = None, *, memo: dict[str, set[str]] | None = None
 ) -> list[tuple[str, int]]:
     """Entities appearing in the same papers as ``entity``, with the number of shared papers.
 
@@ -387,7 +387,7 @@ def co_occurring(
             continue
         ents = memo.get(p)
         if ents is None:
-            ents = memo[p] = tuple(e for e in g.succ[p] if node[e].get("kind") == "Entity")
+            ents = memo[p] = _entities_of(g, p)
         counts.update(ents)
     counts.pop(entity, None)
     found = counts.items() if type is None else ((e, n) for e, n in counts.items() if node[e].get("type") == type)

@@ -145,7 +145,7 @@ def _abstract_preview(g: nx.DiGraph, paper: str, limit: int = 300) -> dict[str, 
     return {"text": cut + ("…" if len(text) > limit else ""), "highlights": highlights}
 
 
-def _node_info(g: nx.DiGraph, node: str, memo: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _node_info(g: nx.DiGraph, node: str, memo: dict[str, set[str]]) -> dict[str, Any]:
     d = g.nodes[node]
     if d.get("kind") == "Paper":
         related = [g.nodes[q]["label"] for q, _, _ in kgg.related_papers(g, node, 5)]
@@ -259,7 +259,7 @@ def render_html(
                 width=1 + min(float(d.get("weight", 0)), 10) / 4 if relation == "relatedPaper" else 1,
             )
     vis_nodes, vis_edges, _, _, _, _ = net.get_network_data()
-    memo: dict[str, tuple[str, ...]] = {}  # each paper's entities, shared by the entities' summaries
+    memo: dict[str, set[str]] = {}  # each paper's entities, shared by the entities' summaries
     for node in vis_nodes:
         if node["kgType"] == "Paper":
             node["label"] = ""  # pyvis puts the id in place of an empty label

@@ -87,7 +87,7 @@ def test_build_graph_schema_and_traversal(tmp_path: Path) -> None:
     ]
     assert kgg.path(g, "p3", "p1") == []
     assert ("Dataset:mmlu", 1) in kgg.co_occurring(g, "Model:llama-2")
-    memo: dict[str, tuple[str, ...]] = {}
+    memo: dict[str, set[str]] = {}
     for e in kgg.entity_nodes(g):  # a memo shared by many calls changes no answer
         for type_ in (None, "Dataset", "Method"):
             assert kgg.co_occurring(g, e, type_, memo=memo) == kgg.co_occurring(g, e, type_)
