@@ -43,6 +43,7 @@ from kg.knowledge import KnowledgeGraph
 from kg.outputs import OUTPUT_FILES, locked_output_dir, write_outputs
 from kg.records import ENTITY_TYPES, Mention, Paper
 from kg.resolve import Resolution, resolve
+from kg.splice import paper_fingerprints
 
 __all__ = ["OUTPUT_FILES", "BuildOptions", "BuildResult", "build", "extract_with_cache", "update_inputs"]
 
@@ -228,6 +229,12 @@ def build(
         files: tuple[str, ...] = ()
         if out is not None:
             manifest = {"inputs": [str(p) for p in input_paths], "format": format}
+            version = extractor_version(options.mode)
+            fingerprints = paper_fingerprints(
+                {p.id: content_key(p, version) for p in ingest.papers},
+                [m.paper_id for m in mentions],
+                resolution.mention_entity,
+            )
             files = write_outputs(
                 out,
                 g,
@@ -241,6 +248,7 @@ def build(
                 manifest=manifest,
                 progress=options.progress,
                 jobs=options.workers,
+                fingerprints=fingerprints,
             )
     log.info("build finished in %.1f s", time.perf_counter() - started)
     return BuildResult(KnowledgeGraph(g), report, out, files)

@@ -18,6 +18,7 @@ import networkx as nx
 from kg.errors import ExportError
 from kg.io import atomic_write
 from kg.records import Mention
+from kg.splice import SectionIndex, paper_runs
 
 __all__ = ["GRAPH_FORMAT", "GRAPH_FORMAT_VERSION", "graph_to_json", "read_graph", "write_graph", "write_graphml"]
 
@@ -84,13 +85,18 @@ def _write_joined(fh: IO[str], items: Iterable[str], progress: Progress | None) 
         progress(len(parts))
 
 
-def write_graph(g: nx.DiGraph, path: str | Path, *, progress: Progress | None = None) -> None:
+def write_graph(
+    g: nx.DiGraph, path: str | Path, *, progress: Progress | None = None, sections: SectionIndex | None = None
+) -> None:
     """Write the graph as ``graph.json`` (atomically).
 
     Streamed one node and one edge at a time, with the same bytes as
     ``json.dump(graph_to_json(g), sort_keys=True)`` but without a second copy
     of the graph as dicts. ``progress`` is called with the number of nodes and
-    edges written, every few thousand.
+    edges written, every few thousand. With ``sections``, each paper's edges to
+    entities (those holding mentions) are copied from the previous file when
+    its fingerprint is unchanged, and where they went is saved beside the new
+    file (:mod:`kg.splice`); the bytes are the same either way.
     """
 
     dumps = _GRAPH_ENCODER.encode
@@ -100,10 +106,53 @@ def write_graph(g: nx.DiGraph, path: str | Path, *, progress: Progress | None = 
     with atomic_write(Path(path)) as fh:
         fh.write('{"edges":[')
         edges = sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))
-        _write_joined(fh, (dumps(_edge_json(u, v, d, _encodable)) for u, v, d in edges), progress)
+        if sections is None:
+            _write_joined(fh, (dumps(_edge_json(u, v, d, _encodable)) for u, v, d in edges), progress)
+        else:
+            _write_edge_sections(fh, edges, sections, progress)
         fh.write(f'],"format":{dumps(whole["format"])},"graph":{dumps(whole["graph"])},"nodes":[')
         _write_joined(fh, (dumps(_node_json(n, d, _encodable)) for n, d in sorted(g.nodes(data=True))), progress)
         fh.write(f'],"version":{dumps(whole["version"])}}}')
+    if sections is not None:
+        sections.save(Path(path))
+
+
+def _write_edge_sections(
+    fh: IO[str], edges: list[tuple[str, str, dict[str, Any]]], index: SectionIndex, progress: Progress | None
+) -> None:
+    """The edges as :func:`_write_joined` writes them, each paper's mention edges a section of ``index``."""
+    dumps = _GRAPH_ENCODER.encode
+    parts: list[str] = []
+
+    def item(i: int) -> str:
+        u, v, d = edges[i]
+        text = dumps(_edge_json(u, v, d, _encodable))
+        return "," + text if i else text
+
+    def offset() -> int:
+        fh.write("".join(parts))
+        parts.clear()
+        fh.flush()
+        return int(fh.buffer.tell())  # type: ignore[attr-defined]
+
+    runs = paper_runs([(u, v) for u, v, _ in edges], ["mentions" in d for _, _, d in edges])
+    for paper, start, end in runs:
+        if paper is None or start == 0:  # the first edge has no separator before it: never a section
+            parts.extend(item(i) for i in range(start, end))
+            if len(parts) >= _FLUSH_EVERY:
+                offset()
+        else:
+            begin = offset()
+            span = index.reusable(paper)
+            if span is None:
+                parts.extend(item(i) for i in range(start, end))
+                index.record(paper, begin, offset() - begin, end - start)
+            else:
+                index.copy(fh, span)
+                index.record(paper, begin, offset() - begin, end - start)
+        if progress is not None:
+            progress(end - start)
+    fh.write("".join(parts))
 
 
 def read_graph(path: str | Path) -> nx.DiGraph:
@@ -189,11 +238,14 @@ def _graphml_keys(items: Iterator[Mapping[str, Any]], scope: str, keys: dict[tup
                 keys[(scope, name)] = (f"d{len(keys)}", _graphml_type(value))
 
 
-def write_graphml(g: nx.DiGraph, path: str | Path, *, progress: Progress | None = None) -> None:
+def write_graphml(
+    g: nx.DiGraph, path: str | Path, *, progress: Progress | None = None, sections: SectionIndex | None = None
+) -> None:
     """Write GraphML for Gephi/Cytoscape (atomically, streamed): lists joined with "; ", mentions left out.
 
     ``networkx.read_graphml`` reads it back as ``networkx.write_graphml`` would
-    have written it (tested). ``progress`` as for :func:`write_graph`.
+    have written it (tested). ``progress`` and ``sections`` as for
+    :func:`write_graph` (a paper's section: its edges to entities).
     """
     keys: dict[tuple[str, str], tuple[str, str]] = {}
     _graphml_keys((d for _, d in g.nodes(data=True)), "node", keys)
@@ -204,6 +256,12 @@ def write_graphml(g: nx.DiGraph, path: str | Path, *, progress: Progress | None 
     def data(scope: str, d: Mapping[str, Any]) -> str:
         return "".join(f"{opening[(scope, k)]}{_graphml_value(v)}</data>" for k, v in _flat_attrs(d).items())
 
+    def edge(u: str, v: str, d: Mapping[str, Any]) -> str:
+        ends = f"source={quoteattr(str(u), _ATTR_QUOTES)} target={quoteattr(str(v), _ATTR_QUOTES)}"
+        return f"    <edge {ends}>{data('edge', d)}\n    </edge>\n"
+
+    if sections is not None:  # the key ids are part of every section's bytes
+        sections.extend_settings(json.dumps(sorted(keys.items())))
     with atomic_write(Path(path)) as fh:
         fh.write(_GRAPHML_HEADER)
         for (scope, name), (key_id, kind) in keys.items():
@@ -214,13 +272,48 @@ def write_graphml(g: nx.DiGraph, path: str | Path, *, progress: Progress | None 
             parts.append(f"    <node id={quoteattr(str(n), _ATTR_QUOTES)}>{data('node', d)}\n    </node>\n")
             if len(parts) >= _FLUSH_EVERY:
                 _flush(fh, parts, progress)
-        for u, v, d in g.edges(data=True):
-            ends = f"source={quoteattr(str(u), _ATTR_QUOTES)} target={quoteattr(str(v), _ATTR_QUOTES)}"
-            parts.append(f"    <edge {ends}>{data('edge', d)}\n    </edge>\n")
+        for u, neighbours in g.adj.items():
+            if sections is None:
+                parts.extend(edge(u, v, d) for v, d in neighbours.items())
+            else:
+                _graphml_edge_sections(fh, u, neighbours, edge, sections, parts, progress)
             if len(parts) >= _FLUSH_EVERY:
                 _flush(fh, parts, progress)
         _flush(fh, parts, progress)
         fh.write("  </graph>\n</graphml>\n")
+    if sections is not None:
+        sections.save(Path(path))
+
+
+def _graphml_edge_sections(
+    fh: IO[str],
+    u: str,
+    neighbours: Mapping[str, Mapping[str, Any]],
+    edge: Callable[[str, str, Mapping[str, Any]], str],
+    index: SectionIndex,
+    parts: list[str],
+    progress: Progress | None,
+) -> None:
+    """The out-edges of ``u`` into ``parts``, its mention edges as its section of ``index``."""
+    items = list(neighbours.items())
+    runs = list(paper_runs([(u, v) for v, _ in items], ["mentions" in d for _, d in items]))
+    for paper, start, end in runs:
+        if paper is None:
+            parts.extend(edge(u, v, d) for v, d in items[start:end])
+            continue
+        _flush(fh, parts, progress)
+        fh.flush()
+        begin = int(fh.buffer.tell())  # type: ignore[attr-defined]
+        span = index.reusable(paper)
+        if span is None:
+            parts.extend(edge(u, v, d) for v, d in items[start:end])
+            _flush(fh, parts, progress)
+        else:
+            index.copy(fh, span)
+            if progress is not None:
+                progress(end - start)
+        fh.flush()
+        index.record(paper, begin, int(fh.buffer.tell()) - begin, end - start)  # type: ignore[attr-defined]
 
 
 def _flush(fh: IO[str], parts: list[str], progress: Progress | None) -> None:

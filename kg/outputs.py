@@ -35,7 +35,8 @@ import multiprocessing as mp
 import os
 import shutil
 import signal
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from kg.ingest import IngestResult
 from kg.io import atomic_write, glibc, held_objects
 from kg.records import Mention, Paper
 from kg.resolve import Resolution
+from kg.splice import SectionIndex
 
 __all__ = ["OUTPUT_FILES", "locked_output_dir", "write_outputs"]
 
@@ -139,6 +141,7 @@ def write_outputs(
     manifest: dict[str, Any] | None = None,
     progress: bool = False,
     jobs: int = 1,
+    fingerprints: Mapping[str, str] | None = None,
 ) -> tuple[str, ...]:
     """Write every output to a staging directory, then move them into ``out`` (see the module docstring).
 
@@ -147,6 +150,10 @@ def write_outputs(
     jobs : int
         With 2 or more (and ``fork`` available), the RDF files are written by a child
         process alongside the other outputs.
+    fingerprints : mapping of paper id -> fingerprint, optional
+        :func:`kg.splice.paper_fingerprints` of the build: the per-paper sections
+        of the RDF files, ``graph.json`` and ``mentions.jsonl`` are indexed, and
+        those unchanged since the build already in ``out`` are copied from it.
 
     Returns
     -------
@@ -166,29 +173,42 @@ def write_outputs(
         "json-ld": staging / "graph.jsonld",
     }
     child: _RdfChild | None = None
+    indexes: dict[str, SectionIndex] = {}
     try:
         staging.mkdir(parents=True)
+        if fingerprints is not None:
+            rdf_settings = json.dumps(rdf_options, sort_keys=True)
+            for fmt, target in targets.items():
+                indexes[fmt] = SectionIndex(out / target.name, fingerprints, rdf_settings)
+            for name in ("graph.json", "graph.graphml", "mentions.jsonl"):
+                indexes[name] = SectionIndex(out / name, fingerprints, "")
+        rdf_indexes = {fmt: indexes[fmt] for fmt in targets if fmt in indexes}
         if jobs > 1 and "fork" in mp.get_all_start_methods():
-            child = _RdfChild(g, targets, rdf_options)
+            child = _RdfChild(g, targets, {**rdf_options, "sections": rdf_indexes})
+            for index in rdf_indexes.values():  # the child has its own copies of the open files
+                index.close()
         else:
-            with _bar("RDF (nt, ttl, jsonld)", g, progress) as bar:
-                write_rdf(g, targets, progress=bar.update, **rdf_options)
-        with _bar("graph.json", g, progress) as bar:
-            kgg.write_graph(g, staging / "graph.json", progress=bar.update)
-        with _bar("graph.graphml", g, progress) as bar:
-            kgg.write_graphml(g, staging / "graph.graphml", progress=bar.update)
+            with _logged("RDF (nt, ttl, jsonld)"), _bar("RDF (nt, ttl, jsonld)", g, progress) as bar:
+                write_rdf(g, targets, progress=bar.update, sections=rdf_indexes, **rdf_options)
+        with _logged("graph.json"), _bar("graph.json", g, progress) as bar:
+            kgg.write_graph(g, staging / "graph.json", progress=bar.update, sections=indexes.get("graph.json"))
+        with _logged("graph.graphml"), _bar("graph.graphml", g, progress) as bar:
+            kgg.write_graphml(g, staging / "graph.graphml", progress=bar.update, sections=indexes.get("graph.graphml"))
         if html:
             from kg.viz import render_html
 
-            render_html(g, staging / "graph.html")
-        _write_json(staging / "report.json", report)
-        if manifest is not None:
-            _write_json(staging / "manifest.json", manifest)
-        _write_rejects(staging / "rejects.jsonl", ingest)
-        _write_entities_csv(staging / "entities.csv", resolution)
-        _write_mentions(staging / "mentions.jsonl", ingest.papers, mentions)
+            with _logged("graph.html"):
+                render_html(g, staging / "graph.html")
+        with _logged("report, rejects, entities.csv, mentions.jsonl"):
+            _write_json(staging / "report.json", report)
+            if manifest is not None:
+                _write_json(staging / "manifest.json", manifest)
+            _write_rejects(staging / "rejects.jsonl", ingest)
+            _write_entities_csv(staging / "entities.csv", resolution)
+            _write_mentions(staging / "mentions.jsonl", ingest.papers, mentions, indexes.get("mentions.jsonl"))
         if child is not None:
-            with _bar("RDF (nt, ttl, jsonld)", g, progress) as bar:
+            rdf = "RDF (nt, ttl, jsonld)"
+            with _logged(f"{rdf}, in a process of its own,", child.started), _bar(rdf, g, progress) as bar:
                 child.wait(bar.update)
             child = None
         with atomic_write(staging / COMPLETE_MARKER) as fh:
@@ -199,8 +219,10 @@ def write_outputs(
     finally:
         if child is not None:  # this process failed first: the child's work is no use
             child.kill()
+        for index in indexes.values():
+            index.close()
         shutil.rmtree(staging, ignore_errors=True)
-    return tuple(written)
+    return tuple(name for name in written if not name.startswith("."))
 
 
 _PR_SET_PDEATHSIG = 1
@@ -212,6 +234,7 @@ class _RdfChild:
 
     def __init__(self, g: nx.DiGraph, targets: dict[str, Path], options: dict[str, Any]) -> None:
         ctx = mp.get_context("fork")
+        self.started = time.perf_counter()
         self.done = ctx.Value("q", 0, lock=False)  # items walked, for the parent's progress bar
         self.receive, send = ctx.Pipe(duplex=False)
         # Objects that exist now are left out of the child's garbage collections, which would
@@ -279,6 +302,14 @@ def _write_rdf_child(g: nx.DiGraph, targets: dict[str, Path], options: dict[str,
         raise SystemExit(1) from None
 
 
+@contextlib.contextmanager
+def _logged(what: str, since: float | None = None) -> Iterator[None]:
+    """Log (at INFO, shown by ``kg -v``) how long writing ``what`` took, from ``since`` if given."""
+    started = time.perf_counter() if since is None else since
+    yield
+    log.info("wrote %s in %.1f s", what, time.perf_counter() - started)
+
+
 def _bar(what: str, g: nx.DiGraph, progress: bool) -> tqdm[Any]:
     """A progress bar over the nodes and edges of ``g`` (rate and ETA), shown after a second."""
     total = g.number_of_nodes() + g.number_of_edges()
@@ -307,15 +338,38 @@ def _write_entities_csv(path: Path, resolution: Resolution) -> None:
             )
 
 
-def _write_mentions(path: Path, papers: Sequence[Paper], mentions: Sequence[Mention]) -> None:
-    """Mentions in the gold JSONL format (one paper a line), for `kg eval --pred`."""
+def _write_mentions(
+    path: Path, papers: Sequence[Paper], mentions: Sequence[Mention], index: SectionIndex | None = None
+) -> None:
+    """Mentions in the gold JSONL format (one paper a line), for `kg eval --pred`.
+
+    With ``index``, each paper's line is a section (:mod:`kg.splice`).
+    """
     by_paper: dict[str, list[Mention]] = {}
     for m in mentions:
         by_paper.setdefault(m.paper_id, []).append(m)
+
+    def line(p: Paper) -> str:
+        ents = [m.to_gold() for m in by_paper.get(p.id, [])]
+        record = {"id": p.id, "title": p.title, "abstract": p.abstract, "entities": ents}
+        return json.dumps(record, ensure_ascii=False) + "\n"
+
     with atomic_write(path) as fh:
-        for p in papers:
-            ents = [m.to_gold() for m in by_paper.get(p.id, [])]
-            fh.write(
-                json.dumps({"id": p.id, "title": p.title, "abstract": p.abstract, "entities": ents}, ensure_ascii=False)
-                + "\n"
-            )
+        if index is None:
+            for p in papers:
+                fh.write(line(p))
+        else:
+            offset = 0
+            for p in papers:
+                span = index.reusable(p.id)
+                if span is None:
+                    text = line(p)
+                    fh.write(text)
+                    length = len(text.encode("utf-8", "surrogatepass"))
+                else:
+                    index.copy(fh, span)
+                    length = span[1]
+                index.record(p.id, offset, length, 1)
+                offset += length
+    if index is not None:
+        index.save(path)

@@ -157,7 +157,7 @@ def test_build_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         args = [kg, "-q", "build", *map(str, sample), "--mode", "rules", "-o", str(tmp_path / seed)]
         subprocess.run(args, check=True, env=env, capture_output=True)
     for output in (tmp_path / "1").iterdir():
-        if output.is_file():
+        if output.is_file() and not output.name.endswith(".sections"):  # an index names its file's inode
             assert output.read_bytes() == (tmp_path / "2" / output.name).read_bytes(), output.name
 
 

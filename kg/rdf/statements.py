@@ -10,23 +10,27 @@ at a time with all that is said about it, so writers group them for free
 per statement.
 
 Order: communities, then every node (sorted by id), then the provenance
-annotations and the paper links; each subject appears once.
+annotations and the paper links (sorted by edge: each paper's annotations, then
+its links); each subject appears once. :func:`iter_sections` gives the same
+subjects with each paper's annotations as a section of their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import networkx as nx
 from rdflib import OWL, RDF, RDFS, SKOS, XSD
 from rdflib.namespace import DCTERMS, PROV
 
+from kg.splice import paper_runs
+
 from .iri import check_base_iri, encode_segment, stable_hash
 from .vocab import DEFAULT_BASE_IRI, KG, OA, SCHEMA
 
-__all__ = ["IRI", "PLAIN", "Block", "Pair", "Statement", "iter_statements", "iter_subjects"]
+__all__ = ["IRI", "PLAIN", "Block", "Pair", "Section", "Statement", "iter_sections", "iter_statements", "iter_subjects"]
 
 #: ``(subject, predicate, object, datatype)``: subject and predicate are IRIs; the
 #: object is an IRI when ``datatype is IRI``, a plain string literal when it is
@@ -215,6 +219,17 @@ def _link(u: str, v: str, d: dict[str, Any], mint: _Minter) -> Block:
     return mint.hashed("link", u, v), pairs
 
 
+class Section(NamedTuple):
+    """Consecutive subjects of :func:`iter_sections`: one paper's annotations, or anything else.
+
+    ``blocks`` is lazy: a writer that copies a paper's section from a previous
+    file (:mod:`kg.splice`) never iterates it, and nothing of it is computed.
+    """
+
+    paper: str | None
+    blocks: Iterator[Block]
+
+
 def iter_subjects(
     g: nx.DiGraph,
     base_iri: str = DEFAULT_BASE_IRI,
@@ -236,7 +251,7 @@ def iter_subjects(
     extractor : str
         Extractor version recorded in ``prov:wasGeneratedBy``.
     progress : callable, optional
-        Called with 1 after each node and each edge.
+        Called with the number of nodes and edges walked, as they are.
 
     Yields
     ------
@@ -252,7 +267,42 @@ def iter_subjects(
     ('https://w3id.org/kg/id/paper/p1', ('http://www.w3.org/1999/02/22-rdf-syntax-ns#type', \
 'https://w3id.org/kg/vocab#Paper', None))
     """
+    for section in iter_sections(g, base_iri, provenance, extractor, progress=progress):
+        yield from section.blocks
+
+
+def iter_sections(
+    g: nx.DiGraph,
+    base_iri: str = DEFAULT_BASE_IRI,
+    provenance: bool = True,
+    extractor: str = "kg",
+    *,
+    progress: Callable[[int], object] | None = None,
+) -> Iterator[Section]:
+    """The subjects of :func:`iter_subjects` in sections: each paper's annotations are one.
+
+    A paper's section holds the annotations of all its mentions (its edges to
+    entities, in order); its bytes depend only on the paper's mentions and their
+    entities (and the arguments here), which lets a build copy them from a
+    previous file (:mod:`kg.splice`). ``progress`` is called for a paper's
+    section when it is yielded, for everything else as it is walked.
+    """
     mint = _Minter(check_base_iri(base_iri))
+    yield Section(None, _node_blocks(g, mint, progress))
+    edges = sorted(g.edges)
+    succ = g.succ
+    annotated = [provenance and succ[u][v].get("relation") in _RELATIONS for u, v in edges]
+    for paper, start, end in paper_runs(edges, annotated):
+        if paper is None:
+            yield Section(None, _edge_blocks(g, edges[start:end], mint, provenance, extractor, progress))
+        else:
+            if progress is not None:
+                progress(end - start)
+            yield Section(paper, _edge_blocks(g, edges[start:end], mint, provenance, extractor, None))
+
+
+def _node_blocks(g: nx.DiGraph, mint: _Minter, progress: Callable[[int], object] | None) -> Iterator[Block]:
+    """Communities, then every node, sorted by id."""
     labels = g.graph.get("community_labels", {})
     for cid in sorted(labels, key=int):
         yield (
@@ -267,10 +317,22 @@ def iter_subjects(
             yield mint.node("paper", node), _paper(node, d, mint) + _out_links(g, node, mint)
         elif d.get("kind") == "Entity":
             yield mint.node("entity", node), _entity(node, d, mint) + _out_links(g, node, mint)
-    for u, v in sorted(g.edges):
+
+
+def _edge_blocks(
+    g: nx.DiGraph,
+    edges: list[tuple[str, str]],
+    mint: _Minter,
+    provenance: bool,
+    extractor: str,
+    progress: Callable[[int], object] | None,
+) -> Iterator[Block]:
+    """Annotations of the mentions on paper -> entity edges, and paper links, in the order of ``edges``."""
+    succ = g.succ
+    for u, v in edges:
         if progress is not None:
             progress(1)
-        d = g.edges[u, v]
+        d = succ[u][v]
         relation = d.get("relation")
         if relation in _RELATIONS and provenance:
             for mention in d.get("mentions", ()):

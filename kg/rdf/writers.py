@@ -25,8 +25,9 @@ from typing import IO, Any, Protocol
 import networkx as nx
 
 from kg.io import atomic_write
+from kg.splice import SectionIndex
 
-from .statements import IRI, PLAIN, Pair, iter_subjects
+from .statements import IRI, PLAIN, Pair, iter_sections
 from .vocab import DEFAULT_BASE_IRI
 
 __all__ = ["WRITERS", "JsonLdWriter", "NTriplesWriter", "RdfWriter", "TurtleWriter", "write_rdf"]
@@ -59,9 +60,22 @@ def escape_string(text: str) -> str:
 
 
 class RdfWriter(Protocol):
-    """A streamed serialiser: one subject and its statements at a time in, text out to an open file."""
+    """A streamed serialiser: one subject and its statements at a time in, text out to an open file.
+
+    ``tell``, ``flush`` and ``spliceable`` let :func:`write_rdf` copy sections
+    of a previous file into ``fh`` between subjects (:mod:`kg.splice`).
+    """
+
+    fh: IO[str]
 
     def add(self, subject: str, pairs: list[Pair]) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def tell(self) -> int: ...
+
+    @property
+    def spliceable(self) -> bool: ...
 
     def close(self) -> None: ...
 
@@ -80,6 +94,17 @@ class _Buffered:
     def _maybe_flush(self) -> None:
         if len(self.parts) >= _FLUSH_EVERY:
             self.flush()
+
+    def tell(self) -> int:
+        """Bytes written so far (flushes; the file must be a real, binary-backed text file)."""
+        self.flush()
+        self.fh.flush()
+        return int(self.fh.buffer.tell())  # type: ignore[attr-defined]
+
+    @property
+    def spliceable(self) -> bool:
+        """Whether a section copied here reads as it did where it came from (the position does not matter)."""
+        return True
 
 
 class NTriplesWriter(_Buffered):
@@ -263,6 +288,11 @@ class JsonLdWriter(_Buffered):
         self.first = False
         self._maybe_flush()
 
+    @property
+    def spliceable(self) -> bool:
+        """Not before the first node object: a section's bytes begin with the separator."""
+        return not self.first
+
     def close(self) -> None:
         self.parts.append("\n]}\n")
         self.flush()
@@ -296,6 +326,7 @@ def write_rdf(
     provenance: bool = True,
     extractor: str = "kg",
     progress: Callable[[int], object] | None = None,
+    sections: Mapping[str, SectionIndex] | None = None,
 ) -> int:
     """Write ``g`` in several RDF formats at once, each file atomically.
 
@@ -308,7 +339,12 @@ def write_rdf(
     base_iri, provenance, extractor
         See :func:`kg.rdf.statements.iter_subjects`.
     progress : callable, optional
-        Called with 1 for every node and every edge walked (e.g. ``tqdm.update``).
+        Called with the number of nodes and edges walked (e.g. ``tqdm.update``).
+    sections : mapping of format name -> SectionIndex, optional
+        For the formats given, each paper's annotations whose fingerprint is
+        unchanged are copied from the previous file, and where each paper's
+        annotations went is saved beside the new file (:mod:`kg.splice`). The
+        bytes are the same either way.
 
     Returns
     -------
@@ -326,13 +362,46 @@ def write_rdf(
     unknown = set(targets) - set(WRITERS)
     if unknown:
         raise ValueError(f"unknown RDF format(s) {sorted(unknown)}; use {', '.join(WRITERS)}")
+    sections = sections or {}
     count = 0
     with ExitStack() as stack:
+        for index in sections.values():
+            stack.callback(index.close)
         writers = [WRITERS[fmt](stack.enter_context(atomic_write(Path(path)))) for fmt, path in targets.items()]
-        for subject, pairs in iter_subjects(g, base_iri, provenance, extractor, progress=progress):
-            for writer in writers:
-                writer.add(subject, pairs)
-            count += len(pairs)
+        indexed = [(w, sections[fmt]) for w, fmt in zip(writers, targets, strict=True) if fmt in sections]
+        plain = [w for w, fmt in zip(writers, targets, strict=True) if fmt not in sections]
+        for section in iter_sections(g, base_iri, provenance, extractor, progress=progress):
+            paper = section.paper
+            if paper is None or not indexed:
+                for subject, pairs in section.blocks:
+                    for writer in writers:
+                        writer.add(subject, pairs)
+                    count += len(pairs)
+                continue
+            todo = list(plain)
+            starts: list[int | None] = []  # None: not recorded (a JSON-LD section before the first node object)
+            items = None
+            for writer, index in indexed:
+                start = writer.tell() if writer.spliceable else None
+                span = index.reusable(paper) if start is not None else None
+                if span is None:
+                    todo.append(writer)
+                else:
+                    index.copy(writer.fh, span)
+                    items = span[2]
+                starts.append(start)
+            if todo:
+                items = 0
+                for subject, pairs in section.blocks:
+                    for writer in todo:
+                        writer.add(subject, pairs)
+                    items += len(pairs)
+            count += items or 0
+            for (writer, index), start in zip(indexed, starts, strict=True):
+                if start is not None:
+                    index.record(paper, start, writer.tell() - start, items or 0)
         for writer in writers:
             writer.close()
+    for fmt, index in sections.items():
+        index.save(Path(targets[fmt]))
     return count
