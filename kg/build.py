@@ -229,12 +229,7 @@ def build(
         files: tuple[str, ...] = ()
         if out is not None:
             manifest = {"inputs": [str(p) for p in input_paths], "format": format}
-            version = extractor_version(options.mode)
-            fingerprints = paper_fingerprints(
-                {p.id: content_key(p, version) for p in ingest.papers},
-                [m.paper_id for m in mentions],
-                resolution.mention_entity,
-            )
+            fingerprints = paper_fingerprints(ingest.papers, mentions, resolution.mention_entity)
             files = write_outputs(
                 out,
                 g,

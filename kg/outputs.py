@@ -51,7 +51,7 @@ from kg.ingest import IngestResult
 from kg.io import atomic_write, glibc, held_objects
 from kg.records import Mention, Paper
 from kg.resolve import Resolution
-from kg.splice import SectionIndex
+from kg.splice import SectionIndex, is_index, publish
 
 __all__ = ["OUTPUT_FILES", "locked_output_dir", "write_outputs"]
 
@@ -119,9 +119,10 @@ def recover(out: Path) -> None:
 
 
 def _move_into(staging: Path, out: Path) -> list[str]:
+    """Move the staged outputs into ``out``; section indexes stay (:func:`kg.splice.publish` places them)."""
     moved = []
     for name in sorted(os.listdir(staging)):
-        if name != COMPLETE_MARKER:
+        if name != COMPLETE_MARKER and not is_index(name):
             os.replace(staging / name, out / name)
             moved.append(name)
     return moved
@@ -214,6 +215,7 @@ def write_outputs(
         with atomic_write(staging / COMPLETE_MARKER) as fh:
             fh.write("staged\n")
         written = _move_into(staging, out)
+        publish(staging, out)
     except OSError as err:
         raise ExportError(f"cannot write outputs to {out}: {err}") from err
     finally:
@@ -222,7 +224,7 @@ def write_outputs(
         for index in indexes.values():
             index.close()
         shutil.rmtree(staging, ignore_errors=True)
-    return tuple(name for name in written if not name.startswith("."))
+    return tuple(written)
 
 
 _PR_SET_PDEATHSIG = 1

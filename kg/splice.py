@@ -28,75 +28,114 @@ import hashlib
 import json
 import logging
 import os
+import sys
 from collections.abc import Iterator, Mapping, Sequence
-from importlib import resources
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
 from kg.io import atomic_write
+from kg.records import Mention, Paper
 
-__all__ = ["SectionIndex", "copy_range", "index_path", "paper_fingerprints", "paper_runs", "writers_version"]
+__all__ = [
+    "SectionIndex",
+    "copy_range",
+    "index_path",
+    "is_index",
+    "paper_fingerprints",
+    "paper_runs",
+    "publish",
+    "writers_version",
+]
 
 log = logging.getLogger(__name__)
 
 _FORMAT = "kg-sections"
-_FORMAT_VERSION = 1
-# The modules whose code decides the bytes of a section.
-_WRITER_MODULES = (
-    ("kg", "graph_io.py"),
-    ("kg", "outputs.py"),
-    ("kg", "records.py"),
-    ("kg", "splice.py"),
-    ("kg.rdf", "statements.py"),
-    ("kg.rdf", "writers.py"),
-    ("kg.rdf", "iri.py"),
-    ("kg.rdf", "vocab.py"),
-    ("kg.rdf", "context.jsonld"),
-)
+_FORMAT_VERSION = 2
 _COPY_CHUNK = 1 << 30
+_SUFFIX = ".sections"
+_CODE_SUFFIXES = (".py", ".jsonld", ".ttl", ".j2")
 
 
-def writers_version() -> str:
-    """A hash of the writers' source: an index written by other writer code is not used."""
-    digest = hashlib.sha256()
-    for package, name in _WRITER_MODULES:
-        digest.update((resources.files(package) / name).read_bytes())
+def _code_version(root: Path | None = None) -> str:
+    """A hash of kg's code, kg's version and the libraries it writes with.
+
+    The code is every module, vocabulary and template file under ``root`` (kg's
+    package by default).
+    """
+    root = root or Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"kg {_version('kg')} rdflib {_version('rdflib')} python {sys.version_info[:2]}".encode())
+    for path in sorted(root.rglob("*")):
+        if path.suffix in _CODE_SUFFIXES and path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")
     return digest.hexdigest()[:16]
 
 
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# Hashed at import, so a build stamps its indexes with the code that is running, even if the
+# source changes while it runs.
+_WRITERS_VERSION = _code_version()
+
+
+def writers_version() -> str:
+    """A hash of the code that writes sections: an index written by other code is not used.
+
+    It covers every module of kg (the writers, the graph and records they
+    write, the vocabulary), kg's and rdflib's versions and Python's.
+    """
+    return _WRITERS_VERSION
+
+
 def paper_fingerprints(
-    keys: Mapping[str, str], paper_ids: Sequence[str], mention_entity: Sequence[str]
+    papers: Sequence[Paper], mentions: Sequence[Mention], mention_entity: Sequence[str]
 ) -> dict[str, str]:
-    """The fingerprint of each paper's sections: a digest of its text's cache key and its mentions' entities.
+    """The fingerprint of each paper's sections: a digest of everything they are written from.
+
+    That is the paper's id, title and abstract, and every field of each of its
+    mentions with the entity it resolved to, in order. Node data (labels,
+    counts, communities) is not in any section.
 
     Parameters
     ----------
-    keys : mapping of paper id -> content key
-        :func:`kg.cache.content_key` of each paper (its text and the extractor version).
-    paper_ids, mention_entity : sequence of str
-        The paper and the entity of every mention of the build, aligned, each
-        paper's mentions in their order.
+    papers : sequence of Paper
+    mentions : sequence of Mention
+    mention_entity : sequence of str
+        The entity id of each mention (``Resolution.mention_entity``).
 
     Examples
     --------
-    >>> a = paper_fingerprints({"p1": "k1", "p2": "k2"}, ["p1", "p1"], ["Method:x", "Task:y"])
-    >>> b = paper_fingerprints({"p1": "k1", "p2": "k2"}, ["p1", "p1"], ["Method:x", "Task:z"])
+    >>> from kg.records import Mention, Paper
+    >>> ps = [Paper("p1", "T", "A method."), Paper("p2", "U", "")]
+    >>> ms = [Mention("p1", "abstract", 2, 8, "method", "Method")]
+    >>> a, b = paper_fingerprints(ps, ms, ["Method:x"]), paper_fingerprints(ps, ms, ["Method:y"])
     >>> a["p2"] == b["p2"], a["p1"] == b["p1"]
     (True, False)
     """
-    entities: dict[str, list[str]] = {}
-    for paper, entity in zip(paper_ids, mention_entity, strict=True):
-        held = entities.get(paper)
+    rows: dict[str, list[str]] = {}
+    for m, entity in zip(mentions, mention_entity, strict=True):
+        # Free text goes last, after its lengths, so no two mentions give one row (and faster than repr).
+        row = (
+            f"{m.field}\x1f{m.start}\x1f{m.end}\x1f{m.label}\x1f{m.confidence!r}\x1f{entity}\x1f{m.long_form!r}"
+            f"\x1f{len(m.text)}\x1f{len(m.source)}\x1f{len(m.sentence)}\x1f{m.text}{m.source}{m.sentence}"
+        )
+        held = rows.get(m.paper_id)
         if held is None:
-            entities[paper] = [entity]
+            rows[m.paper_id] = [row]
         else:
-            held.append(entity)
+            held.append(row)
     blake2b = hashlib.blake2b
     return {
-        paper: blake2b(
-            "\x00".join((key, *entities.get(paper, ()))).encode("utf-8", "surrogatepass"), digest_size=16
+        p.id: blake2b(
+            "\x00".join((repr((p.id, p.title, p.abstract)), *rows.get(p.id, ()))).encode("utf-8", "surrogatepass"),
+            digest_size=16,
         ).hexdigest()
-        for paper, key in keys.items()
+        for p in papers
     }
 
 
@@ -143,7 +182,7 @@ def paper_runs(edges: Sequence[tuple[str, str]], in_section: Sequence[bool]) -> 
 
 def index_path(path: Path) -> Path:
     """Where the section index of ``path`` lives: ``.NAME.sections`` beside it."""
-    return path.with_name(f".{path.name}.sections")
+    return path.with_name(f".{path.name}{_SUFFIX}")
 
 
 def copy_range(src: int, dst: IO[Any], offset: int, length: int) -> None:
@@ -165,11 +204,12 @@ def copy_range(src: int, dst: IO[Any], offset: int, length: int) -> None:
     except (AttributeError, OSError):  # no copy_file_range here, or not between these files
         pass
     while offset < end:
-        data = os.pread(src, min(end - offset, 1 << 20), offset)
+        data = memoryview(os.pread(src, min(end - offset, 1 << 20), offset))
         if not data:
             raise OSError(f"the previous file ended at {offset}, before {end}")
-        os.write(fd, data)
         offset += len(data)
+        while data:  # a write may take fewer bytes than it is given
+            data = data[os.write(fd, data) :]
 
 
 class SectionIndex:
@@ -202,31 +242,36 @@ class SectionIndex:
         try:
             with index_path(self.path).open(encoding="utf-8") as fh:
                 index = json.load(fh)
-            stat = os.stat(self.path)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return
-        recorded = index.get("file", {}) if isinstance(index, dict) else {}
         sections = index.get("sections") if isinstance(index, dict) else None
         if (
-            index.get("format") != _FORMAT
+            not isinstance(index, dict)
+            or index.get("format") != _FORMAT
             or index.get("version") != _FORMAT_VERSION
             or not isinstance(index.get("settings"), str)
-            or recorded != _file_identity(stat)
             or not isinstance(sections, dict)
         ):
-            log.info("%s: its section index is stale; writing the file whole", self.path.name)
+            log.info("%s: its section index is not one kg can use; writing the file whole", self.path.name)
             return
-        self._previous_settings = index["settings"]
         try:
-            self._fd = os.open(self.path, os.O_RDONLY)
+            fd = os.open(self.path, os.O_RDONLY)
         except OSError:
             return
+        stat = os.fstat(fd)  # of the file opened, so it cannot be swapped between the check and the reads
+        if index.get("file") != _file_identity(stat, published=True):
+            os.close(fd)
+            log.info("%s: its section index is stale; writing the file whole", self.path.name)
+            return
+        self._fd = fd
+        self._previous_settings = index["settings"]
         size = stat.st_size
         self.previous = {
             paper: s
             for paper, s in sections.items()
             if isinstance(s, list)
             and len(s) == 4
+            and isinstance(s[0], str)
             and all(isinstance(x, int) and x >= 0 for x in s[1:])
             and s[1] + s[2] <= size
         }
@@ -266,14 +311,16 @@ class SectionIndex:
             self.new[paper] = (fingerprint, offset, length, items)
 
     def save(self, written: Path) -> None:
-        """Write the index of the new file ``written`` (closed, where the build staged it), and close."""
+        """Stage the index of the new file ``written`` (closed, in the staging directory), and close.
+
+        :func:`publish` puts it beside the file once the file is in its place.
+        """
         self.close()
-        stat = os.stat(written)
         index = {
             "format": _FORMAT,
             "version": _FORMAT_VERSION,
             "settings": self.settings,
-            "file": _file_identity(stat),
+            "file": _file_identity(os.stat(written), published=False),
             "sections": {paper: list(s) for paper, s in sorted(self.new.items())},
         }
         with atomic_write(index_path(written)) as fh:
@@ -289,5 +336,45 @@ class SectionIndex:
             self._fd = None
 
 
-def _file_identity(stat: os.stat_result) -> dict[str, int]:
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
+def is_index(name: str) -> bool:
+    """Whether ``name`` is a section index (``.NAME.sections``), not an output."""
+    return name.startswith(".") and name.endswith(_SUFFIX)
+
+
+def publish(staging: Path, out: Path) -> None:
+    """Put the indexes staged in ``staging`` beside their files, now moved into ``out``.
+
+    Each index records its file's identity as it is now, in its place: inode,
+    size, modification and status-change times. Any later change to the file
+    (a write, ``touch``, a rename, even one that restores the modification
+    time) changes its status-change time, so the index no longer applies. An
+    index whose file is not the one it was staged for is dropped.
+    """
+    for staged in sorted(staging.glob(f".*{_SUFFIX}")):
+        name = staged.name[1 : -len(_SUFFIX)]
+        target = index_path(out / name)
+        try:
+            with staged.open(encoding="utf-8") as fh:
+                index = json.load(fh)
+            stat = os.stat(out / name)
+        except (OSError, ValueError):
+            continue
+        if index.get("file") != _file_identity(stat, published=False):
+            with contextlib.suppress(OSError):
+                target.unlink()
+            continue
+        index["file"] = _file_identity(stat, published=True)
+        try:
+            with atomic_write(target) as fh:
+                json.dump(index, fh, ensure_ascii=False, separators=(",", ":"))
+        except OSError as err:  # the outputs are in place; the next build just writes them whole
+            log.warning("%s: cannot write its section index (%s)", name, err)
+        with contextlib.suppress(OSError):
+            staged.unlink()
+
+
+def _file_identity(stat: os.stat_result, *, published: bool) -> dict[str, int]:
+    identity = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino, "device": stat.st_dev}
+    if published:
+        identity["ctime_ns"] = stat.st_ctime_ns
+    return identity

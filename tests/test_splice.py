@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kg import splice
 from kg.build import BuildOptions, build
 from kg.splice import SectionIndex, copy_range, index_path, paper_runs
 
@@ -110,15 +111,34 @@ def test_edited_previous_file_is_not_copied_from(
     data[len(data) // 2 : len(data) // 2 + 20] = b"#" * 20  # same size, other bytes, a new mtime
     nt.write_bytes(bytes(data))
     os.utime(nt, ns=(nt.stat().st_atime_ns, nt.stat().st_mtime_ns + 10**9))
-    json_index = index_path(out / "graph.json")
-    json_index.write_text("{not json", encoding="utf-8")
+    index_path(out / "graph.json").write_text("{not json", encoding="utf-8")
+    index_path(out / "graph.graphml").write_text("[[[]]]", encoding="utf-8")  # JSON, not an index
     caplog.set_level(logging.INFO, logger="kg.splice")
     build(SAMPLE, out, options=RULES)
     assert _outputs(out) == fresh
     copied = _copied(caplog)
-    assert "graph.nt" not in copied and "graph.json" not in copied
+    assert not {"graph.nt", "graph.json", "graph.graphml"} & set(copied)
     assert copied["graph.ttl"] > 400  # the untouched files are still copied from
     assert "graph.nt: its section index is stale" in caplog.text
+
+
+def test_edit_that_restores_the_modification_time_is_noticed(
+    tmp_path: Path, fresh: dict[str, bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "out"
+    build(SAMPLE, out, options=RULES)
+    nt = out / "graph.nt"
+    before = nt.stat()
+    _, offset, _, _ = next(iter(json.loads(index_path(nt).read_text(encoding="utf-8"))["sections"].values()))
+    with nt.open("r+b") as fh:  # one byte inside a paper's section, in place: same size, same inode
+        fh.seek(offset + 1)
+        fh.write(b"X")
+    os.utime(nt, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert nt.stat().st_mtime_ns == before.st_mtime_ns and nt.stat().st_size == before.st_size
+    caplog.set_level(logging.INFO, logger="kg.splice")
+    build(SAMPLE, out, options=RULES)
+    assert _outputs(out) == fresh
+    assert "graph.nt" not in _copied(caplog)
 
 
 def test_other_export_settings_are_not_copied_from(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -166,6 +186,17 @@ def test_copy_range_copies_between_open_files(tmp_path: Path) -> None:
     finally:
         os.close(fd)
     assert (tmp_path / "dst").read_text() == "head:567890123456:tail"
+
+
+def test_code_version_covers_every_module(tmp_path: Path) -> None:
+    package = Path(splice.__file__).resolve().parent
+    copy = tmp_path / "kg"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "resources"))
+    same = splice._code_version(copy)
+    assert same == splice._code_version(copy)
+    export = copy / "rdf" / "export.py"  # the Turtle prefixes are written into every section
+    export.write_text(export.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert splice._code_version(copy) != same
 
 
 def test_index_without_previous_build_reuses_nothing(tmp_path: Path) -> None:
