@@ -146,10 +146,9 @@ def _write_edge_sections(
             span = index.reusable(paper)
             if span is None:
                 parts.extend(item(i) for i in range(start, end))
-                index.record(paper, begin, offset() - begin, end - start)
             else:
                 index.copy(fh, span)
-                index.record(paper, begin, offset() - begin, end - start)
+            index.record(paper, begin, offset() - begin, end - start)
         if progress is not None:
             progress(end - start)
     fh.write("".join(parts))

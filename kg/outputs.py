@@ -153,7 +153,7 @@ def write_outputs(
         process alongside the other outputs.
     fingerprints : mapping of paper id -> fingerprint, optional
         :func:`kg.splice.paper_fingerprints` of the build: the per-paper sections
-        of the RDF files, ``graph.json`` and ``mentions.jsonl`` are indexed, and
+        of the RDF files, ``graph.json``, GraphML and ``mentions.jsonl`` are indexed, and
         those unchanged since the build already in ``out`` are copied from it.
 
     Returns
