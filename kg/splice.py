@@ -2,23 +2,24 @@
 
 Most of a build's output bytes belong to one paper each: the Web Annotations of
 its mentions in the three RDF files, its paper -> entity edges (which hold the
-mentions) in ``graph.json``, and its line of ``mentions.jsonl``. Those bytes
-depend only on the paper's id, its text (which, under one extractor version,
-fixes its mentions: the premise of :mod:`kg.cache`) and the entities its mentions
-resolve to. :func:`paper_fingerprints` digests exactly that.
+mentions) in ``graph.json`` and GraphML, and its line of ``mentions.jsonl``.
+Those bytes depend only on the paper's id, title and abstract, its mentions and
+the entities they resolve to; :func:`paper_fingerprints` digests exactly that.
 
 Every build writes, beside each such file, an index of where each paper's
 section is and under which fingerprint (``.graph.nt.sections`` beside
-``graph.nt``, moved into the output directory with the file). The next build
-into the same directory (``--update`` or not) copies the section of every paper
-whose fingerprint is unchanged from the previous file, in the kernel
-(``os.copy_file_range``), and writes only the rest; the file is the same bytes
-either way (tested against full rebuilds).
+``graph.nt``), staged with the file and published (:func:`publish`) once the
+file is in its place. The next build into the same directory (``--update`` or
+not) copies the section of every paper whose fingerprint is unchanged from the
+previous file, in the kernel (``os.copy_file_range``), and writes only the
+rest; the file is the same bytes either way (tested against fresh builds).
 
-An index is used only if it was written for this very file (size, modification
-time and inode as recorded), by this version of kg's writers (a hash of their
-source) and with the same export settings; anything else and the file is
-written whole, as if there were no previous build.
+An index is used only if it was written for this very file (size, inode,
+modification and status-change times as published), by the same code (a hash
+of kg's source and versions) and with the same export settings; anything else
+and the file is written whole, as if there were no previous build. An index is
+two lines of JSON: a small header (format, settings, file identity), checked
+before the second line (the sections) is read.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from importlib import metadata
@@ -51,7 +53,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _FORMAT = "kg-sections"
-_FORMAT_VERSION = 2
+_FORMAT_VERSION = 3
 _COPY_CHUNK = 1 << 30
 _SUFFIX = ".sections"
 _CODE_SUFFIXES = (".py", ".jsonld", ".ttl", ".j2")
@@ -241,30 +243,25 @@ class SectionIndex:
     def _load(self) -> None:
         try:
             with index_path(self.path).open(encoding="utf-8") as fh:
-                index = json.load(fh)
+                header = json.loads(fh.readline())
+                if not _usable(header):
+                    log.info("%s: its section index is not one kg can use; writing the file whole", self.path.name)
+                    return
+                fd = os.open(self.path, os.O_RDONLY)
+                stat = os.fstat(fd)  # of the file opened, so it cannot be swapped between the check and the reads
+                if header.get("file") != _file_identity(stat, published=True):
+                    os.close(fd)
+                    log.info("%s: its section index is stale; writing the file whole", self.path.name)
+                    return
+                self._fd = fd
+                sections = json.loads(fh.readline())
         except (OSError, ValueError, RecursionError):
+            self.close()
             return
-        sections = index.get("sections") if isinstance(index, dict) else None
-        if (
-            not isinstance(index, dict)
-            or index.get("format") != _FORMAT
-            or index.get("version") != _FORMAT_VERSION
-            or not isinstance(index.get("settings"), str)
-            or not isinstance(sections, dict)
-        ):
-            log.info("%s: its section index is not one kg can use; writing the file whole", self.path.name)
+        if not isinstance(sections, dict):
+            self.close()
             return
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except OSError:
-            return
-        stat = os.fstat(fd)  # of the file opened, so it cannot be swapped between the check and the reads
-        if index.get("file") != _file_identity(stat, published=True):
-            os.close(fd)
-            log.info("%s: its section index is stale; writing the file whole", self.path.name)
-            return
-        self._fd = fd
-        self._previous_settings = index["settings"]
+        self._previous_settings = header["settings"]
         size = stat.st_size
         self.previous = {
             paper: s
@@ -316,15 +313,17 @@ class SectionIndex:
         :func:`publish` puts it beside the file once the file is in its place.
         """
         self.close()
-        index = {
+        header = {
             "format": _FORMAT,
             "version": _FORMAT_VERSION,
             "settings": self.settings,
             "file": _file_identity(os.stat(written), published=False),
-            "sections": {paper: list(s) for paper, s in sorted(self.new.items())},
         }
+        sections = {paper: list(s) for paper, s in sorted(self.new.items())}
         with atomic_write(index_path(written)) as fh:
-            json.dump(index, fh, ensure_ascii=False, separators=(",", ":"))
+            fh.write(_header_line(header))
+            json.dump(sections, fh, ensure_ascii=False, separators=(",", ":"))
+            fh.write("\n")
         if self.copied:
             log.info("%s: %d sections copied from the previous build", written.name, self.copied)
 
@@ -354,23 +353,35 @@ def publish(staging: Path, out: Path) -> None:
         name = staged.name[1 : -len(_SUFFIX)]
         target = index_path(out / name)
         try:
-            with staged.open(encoding="utf-8") as fh:
-                index = json.load(fh)
-            stat = os.stat(out / name)
-        except (OSError, ValueError):
-            continue
-        if index.get("file") != _file_identity(stat, published=False):
-            with contextlib.suppress(OSError):
-                target.unlink()
-            continue
-        index["file"] = _file_identity(stat, published=True)
-        try:
-            with atomic_write(target) as fh:
-                json.dump(index, fh, ensure_ascii=False, separators=(",", ":"))
-        except OSError as err:  # the outputs are in place; the next build just writes them whole
-            log.warning("%s: cannot write its section index (%s)", name, err)
+            with staged.open("rb") as src:
+                header = json.loads(src.readline())
+                stat = os.stat(out / name)
+                if not _usable(header) or header.get("file") != _file_identity(stat, published=False):
+                    with contextlib.suppress(OSError):
+                        target.unlink()
+                    continue
+                header["file"] = _file_identity(stat, published=True)
+                with atomic_write(target, binary=True) as dst:
+                    dst.write(_header_line(header).encode("utf-8"))
+                    shutil.copyfileobj(src, dst, 1 << 20)  # the sections line, as staged
+        except (OSError, ValueError) as err:  # the outputs are in place; the next build just writes them whole
+            log.warning("%s: cannot publish its section index (%s)", name, err)
         with contextlib.suppress(OSError):
             staged.unlink()
+
+
+def _usable(header: Any) -> bool:
+    """Whether an index header is one this code wrote the same way."""
+    return (
+        isinstance(header, dict)
+        and header.get("format") == _FORMAT
+        and header.get("version") == _FORMAT_VERSION
+        and isinstance(header.get("settings"), str)
+    )
+
+
+def _header_line(header: dict[str, Any]) -> str:
+    return json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _file_identity(stat: os.stat_result, *, published: bool) -> dict[str, int]:

@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,12 @@ def _copied(caplog: pytest.LogCaptureFixture) -> dict[str, int]:
             name, _, rest = record.getMessage().partition(": ")
             counts[name] = int(rest.split()[0])
     return counts
+
+
+def _index(path: Path) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """The header and the sections of ``path``'s index (two lines of JSON)."""
+    header, sections = index_path(path).read_text(encoding="utf-8").splitlines()
+    return json.loads(header), json.loads(sections)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +116,7 @@ def test_edited_previous_file_is_not_copied_from(
     build(SAMPLE, out, options=RULES)
     nt = out / "graph.nt"
     before = nt.stat()
-    _, offset, _, _ = next(iter(json.loads(index_path(nt).read_text(encoding="utf-8"))["sections"].values()))
+    _, offset, _, _ = next(iter(_index(nt)[1].values()))
     with nt.open("r+b") as fh:  # bytes inside a paper's section, in place: same size, same inode
         fh.seek(offset + 1)
         fh.write(b"#" * 20)
@@ -145,9 +152,8 @@ def test_index_of_a_build_names_every_paper_section_inside_the_file(tmp_path: Pa
     out = tmp_path / "out"
     build(SAMPLE, out, options=RULES)
     data = (out / "graph.nt").read_bytes()
-    index = json.loads(index_path(out / "graph.nt").read_text(encoding="utf-8"))
-    assert index["file"]["size"] == len(data)
-    sections = index["sections"]
+    header, sections = _index(out / "graph.nt")
+    assert header["file"]["size"] == len(data) and header["file"]["inode"] == (out / "graph.nt").stat().st_ino
     assert len(sections) > 400
     for paper, (fingerprint, offset, length, statements) in sections.items():
         chunk = data[offset : offset + length].decode("utf-8")
@@ -155,7 +161,7 @@ def test_index_of_a_build_names_every_paper_section_inside_the_file(tmp_path: Pa
         assert chunk.count(" .\n") == statements > 0
         assert f"/paper/{paper}> ." in chunk or f"/paper/{paper.replace(':', '%3A')}> ." in chunk
     lines = (out / "mentions.jsonl").read_bytes()
-    mentions = json.loads(index_path(out / "mentions.jsonl").read_text(encoding="utf-8"))["sections"]
+    mentions = _index(out / "mentions.jsonl")[1]
     for paper, (_, offset, length, _) in mentions.items():
         assert json.loads(lines[offset : offset + length])["id"] == paper
 
