@@ -13,7 +13,12 @@ Gold sets (exact typed micro P/R/F1, as ``kg eval`` computes it):
 * ``seed held-out``: ``tests/data/gold/seed_heldout.jsonl``, 40 other sample papers, kg's five
   types, never trained on or tuned to;
 * ``SciERC dev, kg types``: ``tests/data/gold/scierc_dev_kg.jsonl``, the SciERC dev abstracts
-  annotated with kg's five types (another corpus, older NLP and vision text).
+  annotated with kg's five types (another corpus, older NLP and vision text);
+* ``SciREX held-out``: ``tests/data/gold/scirex_heldout.jsonl``, the openings (title and
+  abstract) of 40 SciREX papers that no training data comes from (``scripts/scirex_split.py``),
+  SciREX's own labels with GUIDELINES.md's mapping;
+* ``SciREX held-out, kg types``: ``tests/data/gold/scirex_heldout_kg.jsonl``, the same 40
+  openings annotated with kg's five types.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ SETS: dict[str, tuple[Path, bool]] = {  # name -> (file, SciERC labels)
     "seed gold": (GOLD / "seed_gold.jsonl", False),
     "seed held-out": (GOLD / "seed_heldout.jsonl", False),
     "SciERC dev, kg types": (GOLD / "scierc_dev_kg.jsonl", False),
+    "SciREX held-out": (GOLD / "scirex_heldout.jsonl", True),
+    "SciREX held-out, kg types": (GOLD / "scirex_heldout_kg.jsonl", False),
 }
 
 
@@ -63,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
             results[(mode, name)] = report
             overall = report.exact["ALL"]
             print(
-                f"{mode:<6} {name:<22} P {overall.precision:.3f}  R {overall.recall:.3f}  F1 {overall.f1:.3f}  "
+                f"{mode:<6} {name:<26} P {overall.precision:.3f}  R {overall.recall:.3f}  F1 {overall.f1:.3f}  "
                 + "  ".join(f"{k} {v.precision:.2f}/{v.recall:.2f}" for k, v in report.exact.items() if k != "ALL"),
                 file=sys.stderr if args.json else sys.stdout,  # --json: stdout is only the JSON
                 flush=True,

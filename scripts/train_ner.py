@@ -7,9 +7,11 @@ One command reproduces the shipped model::
 Steps:
 
 1. convert SciERC train (350 abstracts, twice), a seeded sample of 5,000 SciREX
-   sentences and kg's own annotated sample papers (``data/annotations/*.jsonl``,
-   340 papers, twice; kg's five types; title and abstract joined as the
-   pipeline sees them) to spaCy
+   sentences (none from the 40 SciREX papers held out for evaluation, none from
+   the openings annotated with kg's types; ``data/annotations/scirex_split.json``)
+   and kg's own annotated papers (``data/annotations/*.jsonl``: 340 sample papers
+   and 160 SciREX paper openings, twice; kg's five types; title and abstract
+   joined as the pipeline sees them) to spaCy
    ``DocBin`` files under ``training/ner/<run>/``, with labels mapped to the
    NER's four (``Material`` -> ``Dataset``, ``Model`` -> ``Method``;
    ``OtherScientificTerm`` and ``Generic`` dropped). Which Methods are Models
@@ -59,6 +61,8 @@ DATA = REPO.parent / "shared" / "data"  # the project checkout sits beside share
 SCIERC_TRAIN = DATA / "scierc" / "train.jsonl"
 SCIERC_DEV = DATA / "scierc" / "dev.jsonl"
 SCIREX_TRAIN = DATA / "scirex" / "train_sections.jsonl"
+#: Which SciREX papers are held out, and whose opening is kg-annotated (``scripts/scirex_split.py``).
+SCIREX_SPLIT = REPO / "data" / "annotations" / "scirex_split.json"
 KG_TRAIN = sorted((REPO / "data" / "annotations").glob("*.jsonl"))
 KG_DEV = REPO / "tests" / "data" / "gold" / "seed_gold.jsonl"
 #: Gold sets whose papers never reach training or pretraining text.
@@ -199,9 +203,11 @@ def scirex_sentences(nlp: Language, limit: int, max_tokens: int, seed: int, stat
     """
     if limit == 0:
         return []
+    held_out, kg_typed = scirex_excluded()
     sentences = [
         chunk
         for record in read_jsonl(SCIREX_TRAIN)
+        if not (paper_of(record) in held_out or (paper_of(record) in kg_typed and record["id"].endswith("#0")))
         for chunk in sentence_chunks(annotate(nlp, record, stats), max_tokens)
         if chunk.ents
     ]
@@ -335,14 +341,34 @@ def directory_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def paper_of(record: dict[str, Any]) -> str:
+    """The SciREX paper a section record (id ``<sha>#<n>``) belongs to."""
+    return str(record["id"]).split("#", 1)[0]
+
+
+def scirex_excluded() -> tuple[set[str], set[str]]:
+    """SciREX papers held out for evaluation, and those whose opening is trained on with kg's labels.
+
+    No section of a held-out paper is trained on. The first section of a kg-annotated paper is
+    left out of the SciREX sentences, so its text is not taught under two conventions.
+    """
+    if not SCIREX_SPLIT.exists():
+        return set(), set()
+    split = json.loads(SCIREX_SPLIT.read_text(encoding="utf-8"))
+    return set(split["heldout"]), set(split["train"])
+
+
 def pretraining_texts(limit_words: int = 300) -> list[str]:
     """Unlabelled text for ``spacy pretrain``: SciREX, SciERC train and the sample, minus evaluation papers.
 
     SciREX sections are cut into pieces of at most ``limit_words`` words.
     """
     held_out = {r["abstract"] for path in EVALUATION_GOLD for r in read_jsonl(path)}
+    scirex_held_out, _ = scirex_excluded()
     texts = []
     for record in read_jsonl(SCIREX_TRAIN):
+        if paper_of(record) in scirex_held_out:
+            continue
         words = record["abstract"].split(" ")
         texts.extend(" ".join(words[i : i + limit_words]) for i in range(0, len(words), limit_words))
     texts.extend(r["abstract"] for r in read_jsonl(SCIERC_TRAIN))
@@ -474,7 +500,7 @@ def main(argv: list[str] | None = None) -> None:
             "description": (
                 f"SciERC train ({SCIERC_TRAIN.name}, 350 abstracts) x{args.scierc_repeat}"
                 + (f" + {stats['scirex'].docs} SciREX sentences containing an entity" if scirex else "")
-                + (f" + {len(kg_train)} kg-annotated sample papers ({kg_files}) x{args.kg_repeat}" if kg_train else "")
+                + (f" + {len(kg_train)} kg-annotated papers ({kg_files}) x{args.kg_repeat}" if kg_train else "")
                 + f"; dev (model selection only): SciERC dev (50 abstracts) + {KG_DEV.name}"
             ),
             **{name: st.as_json() for name, st in stats.items()},

@@ -26,7 +26,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .candidates import doc_text
+from .candidates import after_spaced_hyphen, doc_text
 
 __all__ = [
     "ABBREVIATIONS_KEY",
@@ -64,8 +64,10 @@ def is_short_form(text: str) -> bool:
     --------
     >>> [is_short_form(t) for t in ("LLMs", "PreludeNet", "2023", "i.e.", "N = 65", "see Fig. 3")]
     [True, True, False, False, False, False]
+    >>> is_short_form("LS - GAN")  # a tokenized hyphen joins one word
+    True
     """
-    if not 2 <= len(text) <= 12 or len(text.split()) > 2 or not text[0].isalnum():
+    if not 2 <= len(text) <= 12 or len(text.replace(" - ", "-").split()) > 2 or not text[0].isalnum():
         return False
     if not any(c.isupper() for c in text) or not any(c.isalpha() for c in text):
         return False
@@ -213,10 +215,16 @@ def short_form_occurrences(doc: Doc | str, short_form: str) -> list[tuple[int, i
     --------
     >>> short_form_occurrences("LLMs are big (LLMs). An LLM can reason.", "LLMs")
     [(0, 4), (24, 27)]
+    >>> short_form_occurrences("A GAN (GAN) and the LS - GAN.", "GAN")  # not the end of "LS - GAN"
+    [(2, 5)]
     """
     text = doc if isinstance(doc, str) else doc_text(doc)
     stem = short_form[:-1] if short_form.endswith("s") and len(short_form) > 2 else short_form
-    return [(m.start(), m.end()) for m in _occurrence_pattern(stem).finditer(text)]
+    return [
+        (m.start(), m.end())
+        for m in _occurrence_pattern(stem).finditer(text)
+        if not after_spaced_hyphen(text, m.start())
+    ]
 
 
 @lru_cache(maxsize=4096)

@@ -9,6 +9,7 @@ msgpack.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Doc
@@ -77,3 +78,20 @@ def get_candidates(doc: Doc) -> list[Candidate]:
         Candidate(int(s), int(e), str(lab), str(src), float(conf))
         for s, e, lab, src, conf in doc.user_data.get(CANDIDATES_KEY, [])
     ]
+
+
+# A tokenized hyphen (SciREX, PTB-style text: "LS - GAN", "Fast R - CNN", "MT - DNN") after a short
+# capitalised piece; after a lower-case word " - " is a dash ("two families - GANs and VAEs").
+_SPACED_HYPHEN_LEFT = re.compile(r"(?<![\w-])[A-Z][A-Za-z0-9]{0,5} - $")
+
+
+def after_spaced_hyphen(text: str, start: int) -> bool:
+    """Whether ``text[start:]`` continues a name across a tokenized hyphen ("LS - GAN").
+
+    Examples
+    --------
+    >>> t = "the LS - GAN and two families - GAN and VAE"
+    >>> after_spaced_hyphen(t, 9), after_spaced_hyphen(t, 30)
+    (True, False)
+    """
+    return start >= 4 and _SPACED_HYPHEN_LEFT.search(text, max(0, start - 10), start) is not None

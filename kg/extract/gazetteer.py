@@ -14,8 +14,10 @@ Matching rules, chosen to keep common words from becoming entities:
   its sentence holds a cue word for its type ("dataset", "benchmark" for a
   Dataset; "model", "LLM" for a Model; "score", "metric" for a Metric);
 * among overlapping hits the longest wins; a Model hit swallows a following size
-  ("Llama-2 7B", "Llama2-7B", "Qwen2.5-72B-Instruct");
-* a name inside a longer hyphenated or dotted name is no hit ("LLM" in "TPI-LLM", "Dr.LLM"),
+  ("Llama-2 7B", "Llama2-7B", "Qwen2.5-72B-Instruct"), a Dataset hit a year or version
+  ("PASCAL VOC 2012", "VQA v2.0", "WikiText-2");
+* a name inside a longer hyphenated or dotted name is no hit ("LLM" in "TPI-LLM", "Dr.LLM", and
+  across the tokenized hyphens of corpora like SciREX: "GAN" in "LS - GAN", "IJB" in "IJB - A"),
   nor one whose final digit is glued to more letters ("FastSpeech 2" in "FastSpeech 2s");
 * a Metric hit follows kg's span rules for measures (see :func:`_metric_span`): not inside a
   hyphenated compound, not a setting ("at inference time"), with a defining qualifier
@@ -42,7 +44,7 @@ from spacy.tokens import Doc, Span
 from kg.errors import ExtractError
 from kg.records import ENTITY_TYPES
 
-from .candidates import add_candidate, doc_text
+from .candidates import add_candidate, after_spaced_hyphen, doc_text
 from .sentences import sentence_of
 
 __all__ = ["CUE_WORDS", "Gazetteer", "GazetteerEntry", "GazetteerMatcher", "load_gazetteer"]
@@ -286,6 +288,8 @@ class GazetteerMatcher:
                 continue
             if entry.type == "Model":
                 end = _extend_size(doc, end)
+            elif entry.type == "Dataset":
+                end = _extend_version(doc, end)
             if _inside_compound(text, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])):
                 continue
             elif entry.type == "Metric":
@@ -315,6 +319,17 @@ def _has_cue(span: Span, etype: str) -> bool:
     return any(word in cues for word in _CUE_WORD.findall(around.lower()))
 
 
+def _extend_version(doc: Doc, end: int) -> int:
+    """Swallow a year or version after a dataset name (token end ``end``); see ``_DATASET_VERSION``."""
+    last = doc[end - 1]
+    text = doc_text(doc)
+    m = _DATASET_VERSION.match(text, last.idx + len(last))
+    if m is None:
+        return end
+    span = doc.char_span(doc[end - 1].idx, m.end())
+    return span.end if span is not None else end
+
+
 def _extend_size(doc: Doc, end: int) -> int:
     """Swallow a size after a model name: ``7B``, ``- 7B``, ``-7B-Instruct``."""
     i = end
@@ -334,6 +349,14 @@ COMPOUND_SUFFIXES = frozenset(
     sized size free only enabled compatible inspired friendly oriented agnostic dependent""".split()
 )
 _COMPOUND_RIGHT = re.compile(r"-([A-Za-z]+)")
+# The same across a tokenized hyphen ("IJB - A", "COCO - Stuff"): only before a capital or digit, as
+# " - " before a lower-case word is a dash in running text.
+_SPACED_COMPOUND_RIGHT = re.compile(r" - (?:[A-Z0-9][A-Za-z0-9]*|([a-z]+))\b")
+#: A year or version after a dataset name is part of it ("PASCAL VOC 2012", "VQA v2.0",
+#: "WikiText-2", "ImageNet-1k", "STL - 10"), as in the seed gold's "AIME 2024" and "NYU Depth v2".
+_DATASET_VERSION = re.compile(
+    r"(?: (?:(?:19|20)\d\d|v\d+(?:\.\d+)*|\d+\.\d+)|(?:-| - )(?:\d+[kKM]?|v\d+(?:\.\d+)*))(?![\w-]|\.\d)"
+)
 
 
 def _inside_compound(text: str, start: int, end: int) -> bool:
@@ -349,15 +372,23 @@ def _inside_compound(text: str, start: int, end: int) -> bool:
     [True, True, False, True]
     >>> _inside_compound("FastSpeech 2s is fast", 0, 12), _inside_compound("FastSpeech 2 is fast", 0, 12)
     (True, False)
+    >>> t = "IJB - A , COCO - the set , LLM - based"  # tokenized hyphens
+    >>> _inside_compound(t, 0, 3), _inside_compound(t, 11, 15), _inside_compound(t, 27, 30)
+    (True, False, False)
     """
     if start >= 2 and text[start - 1] in "-./" and text[start - 2].isalnum():
+        return True
+    if after_spaced_hyphen(text, start):
         return True
     if end + 1 < len(text) and text[end] == "/" and text[end + 1].isalnum():
         return True  # "CNN" in "CNN/DM" (the CNN/DailyMail dataset)
     if end < len(text) and text[end - 1].isdigit() and text[end].isalpha():
         return True  # "FastSpeech 2" in "FastSpeech 2s", "GPT-4" in "GPT-4x": another name
     right = _COMPOUND_RIGHT.match(text, end)
-    return right is not None and right.group(1).lower() not in COMPOUND_SUFFIXES
+    if right is not None:
+        return right.group(1).lower() not in COMPOUND_SUFFIXES
+    spaced = _SPACED_COMPOUND_RIGHT.match(text, end)
+    return spaced is not None and spaced.group(1) is None
 
 
 #: Left qualifiers that define a measure ("inference latency", "end-to-end latency", "top-1

@@ -33,7 +33,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .abbreviations import short_form_occurrences
-from .candidates import Candidate, doc_text, get_candidates
+from .candidates import Candidate, after_spaced_hyphen, doc_text, get_candidates
 from .gazetteer import Gazetteer
 from .patterns import ORGANISATIONS, head_type
 from .typer import name_types
@@ -467,14 +467,19 @@ def _propagate(chosen: list[Candidate], text: str) -> list[Candidate]:
 
 
 def _occurrences(text: str, surface: str) -> Iterator[tuple[int, int]]:
-    """Word-bounded occurrences of ``surface`` (no letter, digit, ``_`` or ``-`` either side).
+    """Word-bounded occurrences of ``surface`` (no letter, digit, ``_`` or ``-`` either side, not
+    the end of a name across a tokenized hyphen, "GAN" in "LS - GAN").
 
     ``str.find`` rather than a regex per surface: surfaces are many and compiling dominated.
     """
     i = text.find(surface)
     while i >= 0:
         e = i + len(surface)
-        if (i == 0 or not _joins(text[i - 1])) and (e == len(text) or not _joins(text[e])):
+        if (
+            (i == 0 or not _joins(text[i - 1]))
+            and (e == len(text) or not _joins(text[e]))
+            and not after_spaced_hyphen(text, i)
+        ):
             yield i, e
         i = text.find(surface, i + 1)
 

@@ -12,7 +12,7 @@ places, and lets the occurrences of one name in one abstract vote:
   names the technique X is based on, so it does not vote);
 * the words right before it: "the model X", "benchmarks such as X";
 
-plus the name's own shape ("...Bench" is a benchmark). The winning type is given to every
+plus the name's own shape ("...Bench" is a benchmark, "...Net" a network). The winning type is given to every
 occurrence, so one name gets one type per abstract. Names in the gazetteer keep its type.
 """
 
@@ -49,8 +49,12 @@ _APPOSITION = re.compile(
 )
 _CLAUSE_END = re.compile(r"[.;:!?()]")
 _BENCH_SHAPE = re.compile(r"(?:Bench|bench|BENCH)(?:mark)?(?:[-_ ]?[\w.]+)?$")
+# A coined network name: "FlowNet", "PreludeNet", "V-Net", "MobileNets", "FlowNet 2.0" (one word
+# before the version; "Net" alone is not a name).
+_NET_SHAPE = re.compile(r"^[A-Za-z0-9]*[A-Za-z0-9](?:\s?-\s?)?Nets?(?:[\s-]?v?\d+(?:\.\d+)*)?$")
 #: Cue strengths: an apposition defines, a head noun describes, a word before only suggests.
-APPOSITION, HEAD_NOUN, BEFORE, SHAPE, COMPONENT = 3, 2, 1, 3, 1
+#: A "...Net" shape outvotes what a component said, not a presentation ("PonderNet, a method").
+APPOSITION, HEAD_NOUN, BEFORE, SHAPE, NET_SHAPE, COMPONENT = 3, 2, 1, 3, 2, 1
 
 
 def _first_cue(words: Iterable[str], limit: int) -> str | None:
@@ -139,6 +143,8 @@ def name_types(
         counts.update(dict.fromkeys(said, COMPONENT))
         if _BENCH_SHAPE.search(surface):
             counts["Dataset"] += SHAPE
+        elif _NET_SHAPE.match(surface):
+            counts["Model"] += NET_SHAPE
         ranked = [*counts.most_common(2), ("", 0)]
         if ranked[0][1] > ranked[1][1]:
             result[surface] = ranked[0][0]

@@ -82,3 +82,12 @@ def test_pipeline_makes_both_forms_and_later_uses_one_type(rules_nlp: Language) 
     assert {m.label for m in cats} == {"Method"}
     assert {m.long_form for m in cats if m.text == "CATS"} == {"Contextually Aware Thresholding for Sparsity"}
     assert all(m.source == "kg_abbreviations" for m in cats)
+
+
+def test_tokenized_hyphen_short_form() -> None:
+    text = "the Loss - Sensitive Generative Adversarial Network ( LS - GAN ) . The LS - GAN and a GAN ."
+    pairs = find_abbreviations(text)
+    assert [(p.long_form, p.short_form) for p in pairs] == [
+        ("Loss - Sensitive Generative Adversarial Network", "LS - GAN")
+    ]
+    assert short_form_occurrences(text, "GAN") == [(text.rindex("GAN"), text.rindex("GAN") + 3)]

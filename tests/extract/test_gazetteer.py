@@ -10,7 +10,7 @@ from spacy.language import Language
 from kg.extract.gazetteer import Gazetteer, load_gazetteer, lookup_key
 from kg.records import ENTITY_TYPES
 
-from .conftest import found
+from .conftest import found, mentions_of
 
 
 def test_every_entry_is_typed_sourced_and_unambiguous() -> None:
@@ -145,3 +145,27 @@ def test_a_name_glued_to_more_letters_is_another_name(rules_nlp: Language) -> No
     assert gaz.lookup("FastSpeech 2s") is None  # no plural of "FastSpeech 2" ...
     entry = gaz.lookup("LLaMAs")  # ... while a name's plural is still the name
     assert entry is not None and entry.canonical == "LLaMA"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("We evaluate on PASCAL VOC 2012 and COCO.", {("PASCAL VOC 2012", "Dataset"), ("COCO", "Dataset")}),
+        ("Results on VQA v2.0 improve.", {("VQA v2.0", "Dataset")}),
+        ("Perplexity on WikiText - 2 drops .", {("WikiText - 2", "Dataset")}),
+    ],
+)
+def test_dataset_hit_swallows_its_year_or_version(
+    rules_nlp: Language, sentence: str, expected: set[tuple[str, str]]
+) -> None:
+    assert expected <= found(rules_nlp, sentence)
+
+
+def test_tokenized_hyphens_join_names(rules_nlp: Language) -> None:
+    # SciREX-style text: tokens joined by single spaces, so "LS-GAN" reads "LS - GAN".
+    hits = found(rules_nlp, "We present the LS - GAN . A GAN and the IJB - A benchmark .")
+    assert ("GAN", "Method") in hits  # the bare GAN
+    texts = {text for text, _ in hits}
+    assert "IJB" not in texts
+    spans = [m for m in mentions_of(rules_nlp, "We present the LS - GAN . A GAN helps .") if m.text == "GAN"]
+    assert len(spans) == 1  # not the end of "LS - GAN"

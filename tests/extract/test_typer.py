@@ -47,3 +47,14 @@ def test_every_occurrence_in_the_pipeline_gets_the_presented_type(rules_nlp: Lan
     hits = found(rules_nlp, abstract, title="DepthMaster: fast depth")
     assert ("DepthMaster", "Model") in hits
     assert ("DepthMaster", "Method") not in hits
+
+
+@pytest.mark.parametrize("name", ["FlowNet", "CornerNet", "V-Net", "FlowNet 2.0", "MobileNets"])
+def test_net_shape_votes_model(name: str) -> None:
+    text = f"We train {name} end to end."
+    assert name_types(text, [(9, 9 + len(name), "Method")]) == {name: "Model"}
+
+
+def test_a_presentation_outvotes_the_net_shape() -> None:
+    text = "PonderNet is a new algorithm that learns to adapt its computation."
+    assert name_types(text, [(0, 9, "Method")]) == {"PonderNet": "Method"}
