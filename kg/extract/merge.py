@@ -382,10 +382,29 @@ class Merger:
                 continue
             if label == "Dataset" and head != "Dataset" and not _NAME_LIKE.search(text[long_s:long_e]):
                 continue  # a lower-case long form names no dataset: "system-on-chip (SoC)"
+            if label == "Method" and _names_one_network(text[long_s:long_e]) and self.gazetteer.lookup(short) is None:
+                label = "Model"  # "Face Attention Network (FAN)"; "Deep Neural Networks (DNNs)" stay a class
             for s, e in sorted(set(spans)):
                 if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
         return extra
+
+
+def _names_one_network(long_form: str) -> bool:
+    """Whether an abbreviation's long form names one network: its head is a singular "network".
+
+    A coined acronym for "... Network" is that network (a Model): "Face Attention Network (FAN)",
+    "Loss - Sensitive Generative Adversarial Network (LS - GAN)". Plural heads name classes
+    ("Spiking Neural Networks (SNNs)"), and the short forms of well-known classes ("CNN") are in
+    the gazetteer, which the caller checks.
+
+    Examples
+    --------
+    >>> _names_one_network("Face Attention Network"), _names_one_network("Spiking Neural Networks")
+    (True, False)
+    """
+    words = long_form.split()
+    return bool(words) and words[-1].lower() in ("network", "net")
 
 
 def _yields_to_ner(cand: Candidate, ners: list[Candidate], text: str) -> bool:

@@ -169,3 +169,12 @@ def test_tokenized_hyphens_join_names(rules_nlp: Language) -> None:
     assert "IJB" not in texts
     spans = [m for m in mentions_of(rules_nlp, "We present the LS - GAN . A GAN helps .") if m.text == "GAN"]
     assert len(spans) == 1  # not the end of "LS - GAN"
+
+
+def test_classic_benchmarks_and_networks(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "We train Xception and a CRF on Omniglot, CUHK03 and FB15k-237 .")
+    assert {("Xception", "Model"), ("CRF", "Method"), ("Omniglot", "Dataset"), ("CUHK03", "Dataset")} <= hits
+    assert ("FB15k-237", "Dataset") in hits
+    # An ordinary word that names a dataset needs a cue: "Yelp" the company is no dataset.
+    assert ("Yelp", "Dataset") not in found(rules_nlp, "Yelp is a company in San Francisco .")
+    assert ("Yelp", "Dataset") in found(rules_nlp, "We evaluate on the Yelp dataset .")

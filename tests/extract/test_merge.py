@@ -132,3 +132,10 @@ def test_a_lower_case_long_form_names_no_dataset(rules_nlp: Language) -> None:
         ("Common Objects in Context", "Dataset"),
         ("COCO", "Dataset"),
     }
+
+
+def test_an_acronym_for_one_network_is_a_model(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "We propose the Face Attention Network (FAN) for detection. FAN is fast.")
+    assert {("Face Attention Network", "Model"), ("FAN", "Model")} <= hits
+    classes = found(rules_nlp, "Spiking Neural Networks (SNNs) and Convolutional Neural Networks (CNNs) are used.")
+    assert ("SNNs", "Method") in classes and ("CNNs", "Method") in classes
