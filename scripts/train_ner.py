@@ -207,7 +207,7 @@ def scirex_sentences(nlp: Language, limit: int, max_tokens: int, seed: int, stat
     sentences = [
         chunk
         for record in read_jsonl(SCIREX_TRAIN)
-        if not (paper_of(record) in held_out or (paper_of(record) in kg_typed and record["id"].endswith("#0")))
+        if scirex_trainable(record, held_out, kg_typed)
         for chunk in sentence_chunks(annotate(nlp, record, stats), max_tokens)
         if chunk.ents
     ]
@@ -346,16 +346,30 @@ def paper_of(record: dict[str, Any]) -> str:
     return str(record["id"]).split("#", 1)[0]
 
 
+def evaluation_ids() -> set[str]:
+    """Ids of the papers in the evaluation gold sets (``tests/data/gold``)."""
+    return {str(r["id"]) for path in EVALUATION_GOLD for r in read_jsonl(path)}
+
+
 def scirex_excluded() -> tuple[set[str], set[str]]:
     """SciREX papers held out for evaluation, and those whose opening is trained on with kg's labels.
 
     No section of a held-out paper is trained on. The first section of a kg-annotated paper is
     left out of the SciREX sentences, so its text is not taught under two conventions.
     """
-    if not SCIREX_SPLIT.exists():
-        return set(), set()
+    if not SCIREX_SPLIT.exists():  # fail closed: without the split, held-out papers would be trained on
+        raise SystemExit(f"{SCIREX_SPLIT} is missing; run scripts/scirex_split.py")
     split = json.loads(SCIREX_SPLIT.read_text(encoding="utf-8"))
     return set(split["heldout"]), set(split["train"])
+
+
+def scirex_trainable(record: dict[str, Any], held_out: set[str], kg_typed: set[str]) -> bool:
+    """Whether a SciREX section may be trained on with SciREX's labels.
+
+    Never a section of a held-out paper; not the opening of a paper annotated with kg's types.
+    """
+    paper = paper_of(record)
+    return paper not in held_out and not (paper in kg_typed and str(record["id"]).endswith("#0"))
 
 
 def pretraining_texts(limit_words: int = 300) -> list[str]:
@@ -457,7 +471,11 @@ def main(argv: list[str] | None = None) -> None:
     nlp = spacy.blank("en")
     stats = {name: ConversionStats() for name in ("scierc_train", "scirex", "kg_train", "scierc_dev", "kg_dev")}
     scierc = [annotate(nlp, r, stats["scierc_train"]) for r in read_jsonl(SCIERC_TRAIN)]
-    kg_train = [annotate(nlp, r, stats["kg_train"], with_title=True) for f in args.kg_train for r in read_jsonl(f)]
+    kg_records = [r for f in args.kg_train for r in read_jsonl(f)]
+    leaked = {str(r["id"]) for r in kg_records} & (scirex_excluded()[0] | evaluation_ids())
+    if leaked:
+        raise SystemExit(f"kg-typed training files hold evaluation papers: {sorted(leaked)[:5]}")
+    kg_train = [annotate(nlp, r, stats["kg_train"], with_title=True) for r in kg_records]
     dev_records = read_jsonl(SCIERC_DEV)
     kg_dev_records = read_jsonl(KG_DEV)
     dev_docs = [annotate(nlp, r, stats["scierc_dev"]) for r in dev_records]

@@ -9,8 +9,10 @@ paper of that id), and the SciREX evaluation papers are never trained on.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -73,8 +75,30 @@ def test_scirex_gold_keeps_scirex_labels() -> None:
     counts = Counter(e["label"] for r in records for e in r["entities"])
     assert set(counts) == SCIREX_LABELS and counts["Material"] >= 20
     for record in records:
+        assert record["title"] == ""
         for ent in record["entities"]:
+            assert ent["field"] == "abstract" and 0 <= ent["start"] < ent["end"]
             assert record["abstract"][ent["start"] : ent["end"]] == ent["text"]
+
+
+def test_training_never_reads_a_held_out_scirex_paper() -> None:
+    spec = importlib.util.spec_from_file_location("train_ner", ROOT / "scripts" / "train_ner.py")
+    assert spec is not None and spec.loader is not None
+    train_ner = importlib.util.module_from_spec(spec)
+    sys.modules["train_ner"] = train_ner  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(train_ner)
+    finally:
+        del sys.modules["train_ner"]
+    held_out, kg_typed = train_ner.scirex_excluded()
+    split = json.loads(SCIREX_SPLIT.read_text(encoding="utf-8"))
+    assert held_out == set(split["heldout"]) and kg_typed == set(split["train"])
+    paper = split["heldout"][0]
+    assert not train_ner.scirex_trainable({"id": f"{paper}#3"}, held_out, kg_typed)
+    assert not train_ner.scirex_trainable({"id": f"{split['train'][0]}#0"}, held_out, kg_typed)
+    assert train_ner.scirex_trainable({"id": f"{split['train'][0]}#1"}, held_out, kg_typed)
+    training_ids = {str(r["id"]) for path in train_ner.KG_TRAIN for r in _records(path)}
+    assert len(training_ids) >= 500 and not training_ids & (held_out | train_ner.evaluation_ids())
 
 
 @pytest.mark.parametrize("record", SCIREX_CASES, ids=[r["id"][:12] for r in SCIREX_CASES])

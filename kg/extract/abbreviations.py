@@ -26,7 +26,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .candidates import after_spaced_hyphen, doc_text
+from .candidates import after_spaced_hyphen, doc_text, looks_tokenized
 
 __all__ = [
     "ABBREVIATIONS_KEY",
@@ -57,17 +57,24 @@ class AbbreviationPair:
     short_end: int
 
 
-def is_short_form(text: str) -> bool:
+def is_short_form(text: str, *, tokenized: bool = False) -> bool:
     """Whether ``text`` can be an abbreviation: 2–10 chars, one or two words, a capital.
 
     Examples
     --------
     >>> [is_short_form(t) for t in ("LLMs", "PreludeNet", "2023", "i.e.", "N = 65", "see Fig. 3")]
     [True, True, False, False, False, False]
-    >>> is_short_form("LS - GAN")  # a tokenized hyphen joins one word
-    True
+    >>> is_short_form("LS - GAN", tokenized=True), is_short_form("LS - GAN")  # tokenized text only
+    (True, False)
+    >>> is_short_form("re - ID", tokenized=True)  # every piece of a spaced short form is capitalised
+    False
     """
-    if not 2 <= len(text) <= 12 or len(text.replace(" - ", "-").split()) > 2 or not text[0].isalnum():
+    if tokenized and " - " in text:
+        pieces = text.split(" - ")
+        if not all(p and (p[0].isupper() or p[0].isdigit()) for p in pieces):
+            return False
+        text = "-".join(pieces)
+    if not 2 <= len(text) <= 12 or len(text.split()) > 2 or not text[0].isalnum():
         return False
     if not any(c.isupper() for c in text) or not any(c.isalpha() for c in text):
         return False
@@ -173,10 +180,11 @@ def find_abbreviations(doc: Doc | str) -> list[AbbreviationPair]:
     """Find "long form (SF)" and "SF (long form)" definitions in a doc or string."""
     text = doc if isinstance(doc, str) else doc_text(doc)
     pairs: list[AbbreviationPair] = []
+    tokenized = looks_tokenized(text)
     for m in _PAREN.finditer(text):
         inner = m.group(1).strip()
         inner_start = m.start(1) + m.group(1).index(inner) if inner else m.start(1)
-        if is_short_form(inner):
+        if is_short_form(inner, tokenized=tokenized):
             n_chars = sum(c.isalnum() for c in inner)
             ctx_start, ctx = _left_context(text, m.start(), min(n_chars + 5, n_chars * 2))
             rel = best_long_form(inner, ctx.rstrip())
@@ -188,7 +196,11 @@ def find_abbreviations(doc: Doc | str) -> list[AbbreviationPair]:
             pair = _pair(text, inner_start, inner_start + len(inner), *bounds)
         else:
             prev = re.search(r"(\S+)\s*$", text[: m.start()])
-            if prev is None or not is_short_form(prev.group(1)) or len(inner) < len(prev.group(1)) + 3:
+            if (
+                prev is None
+                or not is_short_form(prev.group(1), tokenized=tokenized)
+                or len(inner) < len(prev.group(1)) + 3
+            ):
                 continue
             rel = best_long_form(prev.group(1), inner)
             if rel != 0:
@@ -215,8 +227,8 @@ def short_form_occurrences(doc: Doc | str, short_form: str) -> list[tuple[int, i
     --------
     >>> short_form_occurrences("LLMs are big (LLMs). An LLM can reason.", "LLMs")
     [(0, 4), (24, 27)]
-    >>> short_form_occurrences("A GAN (GAN) and the LS - GAN.", "GAN")  # not the end of "LS - GAN"
-    [(2, 5)]
+    >>> short_form_occurrences("A GAN ( GAN ) , the LS - GAN . Done .", "GAN")  # not in "LS - GAN"
+    [(2, 5), (8, 11)]
     """
     text = doc if isinstance(doc, str) else doc_text(doc)
     stem = short_form[:-1] if short_form.endswith("s") and len(short_form) > 2 else short_form

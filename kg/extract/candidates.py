@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc
 
@@ -85,13 +86,35 @@ def get_candidates(doc: Doc) -> list[Candidate]:
 _SPACED_HYPHEN_LEFT = re.compile(r"(?<![\w-])[A-Z][A-Za-z0-9]{0,5} - $")
 
 
+@lru_cache(maxsize=64)
+def looks_tokenized(text: str) -> bool:
+    """Whether ``text`` is in a corpus's tokenisation, tokens joined by spaces ("word , word .").
+
+    Only such text writes a hyphen inside a name as " - " ("LS - GAN"); elsewhere " - " is a dash,
+    so the rules for tokenized hyphens apply to tokenized text alone.
+
+    Examples
+    --------
+    >>> looks_tokenized("We train the LS - GAN , a GAN . It works .")
+    True
+    >>> looks_tokenized("We compare BERT - and RoBERTa, on GLUE. It works.")
+    False
+    """
+    spaced = text.count(" , ") + text.count(" . ")
+    return spaced >= 2 and spaced * 2 >= text.count(", ") + text.count(". ")
+
+
 def after_spaced_hyphen(text: str, start: int) -> bool:
     """Whether ``text[start:]`` continues a name across a tokenized hyphen ("LS - GAN").
 
     Examples
     --------
-    >>> t = "the LS - GAN and two families - GAN and VAE"
-    >>> after_spaced_hyphen(t, 9), after_spaced_hyphen(t, 30)
+    >>> t = "the LS - GAN , and two families - GAN and VAE . Done ."
+    >>> after_spaced_hyphen(t, 9), after_spaced_hyphen(t, 32)
     (True, False)
+    >>> after_spaced_hyphen("the LS - GAN, in running text.", 9)
+    False
     """
-    return start >= 4 and _SPACED_HYPHEN_LEFT.search(text, max(0, start - 10), start) is not None
+    return (
+        start >= 4 and _SPACED_HYPHEN_LEFT.search(text, max(0, start - 10), start) is not None and looks_tokenized(text)
+    )

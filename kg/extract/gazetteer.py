@@ -44,7 +44,7 @@ from spacy.tokens import Doc, Span
 from kg.errors import ExtractError
 from kg.records import ENTITY_TYPES
 
-from .candidates import add_candidate, after_spaced_hyphen, doc_text
+from .candidates import add_candidate, after_spaced_hyphen, doc_text, looks_tokenized
 from .sentences import sentence_of
 
 __all__ = ["CUE_WORDS", "Gazetteer", "GazetteerEntry", "GazetteerMatcher", "load_gazetteer"]
@@ -286,11 +286,12 @@ class GazetteerMatcher:
             span = doc[start:end]
             if entry.cue_required and not _has_cue(span, entry.type):
                 continue
-            if entry.type == "Model":
-                end = _extend_size(doc, end)
-            elif entry.type == "Dataset":
-                end = _extend_version(doc, end)
-            if _inside_compound(text, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])):
+            if entry.type in ("Model", "Dataset"):
+                extended = (_extend_size if entry.type == "Model" else _extend_version)(doc, end)
+                # A range or compound after the version ("PASCAL VOC 2007 - 2012") keeps the name.
+                if extended != end and not _inside_compound(text, doc[start].idx, _char_end(doc, extended)):
+                    end = extended
+            if _inside_compound(text, doc[start].idx, _char_end(doc, end)):
                 continue
             elif entry.type == "Metric":
                 bounds = _metric_span(doc, start, end, entry)
@@ -319,6 +320,10 @@ def _has_cue(span: Span, etype: str) -> bool:
     return any(word in cues for word in _CUE_WORD.findall(around.lower()))
 
 
+def _char_end(doc: Doc, end: int) -> int:
+    return doc[end - 1].idx + len(doc[end - 1])
+
+
 def _extend_version(doc: Doc, end: int) -> int:
     """Swallow a year or version after a dataset name (token end ``end``); see ``_DATASET_VERSION``."""
     last = doc[end - 1]
@@ -331,8 +336,18 @@ def _extend_version(doc: Doc, end: int) -> int:
 
 
 def _extend_size(doc: Doc, end: int) -> int:
-    """Swallow a size after a model name: ``7B``, ``- 7B``, ``-7B-Instruct``."""
+    """Swallow a size after a model name: ``7B``, ``- 7B``, ``-7B-Instruct``; in tokenized text
+    also a depth or version across a spaced hyphen (``ResNet - 50``, ``VGG - 16``)."""
     i = end
+    if (
+        i + 1 < len(doc)
+        and doc[i].text == "-"
+        and doc[i - 1].whitespace_
+        and doc[i].whitespace_
+        and _DEPTH_TOKEN.match(doc[i + 1].text)
+        and looks_tokenized(doc_text(doc))
+    ):
+        return i + 2
     if i < len(doc) and doc[i].text == "-" and doc[i].whitespace_ == "" and doc[i - 1].whitespace_ == "":
         i += 1
     if i < len(doc) and _SIZE_TOKEN.match(doc[i].text) and (i == end or doc[i - 1].whitespace_ == ""):
@@ -352,10 +367,14 @@ _COMPOUND_RIGHT = re.compile(r"-([A-Za-z]+)")
 # The same across a tokenized hyphen ("IJB - A", "COCO - Stuff"): only before a capital or digit, as
 # " - " before a lower-case word is a dash in running text.
 _SPACED_COMPOUND_RIGHT = re.compile(r" - (?:[A-Z0-9][A-Za-z0-9]*|([a-z]+))\b")
+_SHORT_NAME_END = re.compile(r"(?<![\w-])[A-Z0-9][A-Za-z0-9]{0,5}$")
+_DEPTH_TOKEN = re.compile(r"^v?\d{1,4}[a-z]?$")
 #: A year or version after a dataset name is part of it ("PASCAL VOC 2012", "VQA v2.0",
 #: "WikiText-2", "ImageNet-1k", "STL - 10"), as in the seed gold's "AIME 2024" and "NYU Depth v2".
 _DATASET_VERSION = re.compile(
-    r"(?: (?:(?:19|20)\d\d|v\d+(?:\.\d+)*|\d+\.\d+)|(?:-| - )(?:\d+[kKM]?|v\d+(?:\.\d+)*))(?![\w-]|\.\d)"
+    r"(?: (?:(?:19|20)\d\d|v\d+(?:\.\d+)*|\d+\.\d+)|(?:-| - )(?:\d+[kKM]?|v\d+(?:\.\d+)*))"
+    r"(?![\w-]|\.\d|\s?%| (?:points?|pp|percent|images|samples|examples|pairs|videos|clips|questions|"
+    r"instances|sentences|documents|classes|categories|queries|times)\b)"
 )
 
 
@@ -372,9 +391,11 @@ def _inside_compound(text: str, start: int, end: int) -> bool:
     [True, True, False, True]
     >>> _inside_compound("FastSpeech 2s is fast", 0, 12), _inside_compound("FastSpeech 2 is fast", 0, 12)
     (True, False)
-    >>> t = "IJB - A , COCO - the set , LLM - based"  # tokenized hyphens
-    >>> _inside_compound(t, 0, 3), _inside_compound(t, 11, 15), _inside_compound(t, 27, 30)
+    >>> t = "IJB - A , COCO - the set , LLM - based ."  # tokenized hyphens
+    >>> _inside_compound(t, 0, 3), _inside_compound(t, 10, 14), _inside_compound(t, 27, 30)
     (True, False, False)
+    >>> _inside_compound("IJB - A results, on GLUE. Fine.", 0, 3)  # " - " is a dash here
+    False
     """
     if start >= 2 and text[start - 1] in "-./" and text[start - 2].isalnum():
         return True
@@ -387,6 +408,8 @@ def _inside_compound(text: str, start: int, end: int) -> bool:
     right = _COMPOUND_RIGHT.match(text, end)
     if right is not None:
         return right.group(1).lower() not in COMPOUND_SUFFIXES
+    if not looks_tokenized(text) or not _SHORT_NAME_END.search(text, max(0, end - 7), end):
+        return False  # " - " is a dash: "question answering - SQuAD and TriviaQA"
     spaced = _SPACED_COMPOUND_RIGHT.match(text, end)
     return spaced is not None and spaced.group(1) is None
 

@@ -172,6 +172,10 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     >>> s, e = clean_span(t, 8, 20)
     >>> t[s:e]
     'ImageNet'
+    >>> t = "on the IJB - A benchmark"
+    >>> s, e = clean_span(t, 7, 14)
+    >>> t[s:e]
+    'IJB - A'
     """
     while start < end and text[start] in _EDGE_PUNCT:
         start += 1
@@ -181,8 +185,8 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     while len(words) > 1 and words[0].lower() in _LEADING_WORDS:
         start += len(words[0]) + 1
         words = words[1:]
-    while len(words) > 1 and words[-1].lower() in _TRAILING_WORDS:
-        end -= len(words[-1]) + 1
+    while len(words) > 1 and words[-1].lower() in _TRAILING_WORDS and words[-2] != "-":
+        end -= len(words[-1]) + 1  # (not "A" after a tokenized hyphen: "IJB - A")
         words = words[:-1]
     if end > start and text[start:end].endswith(("'s", "’s")):
         end -= 2
@@ -393,18 +397,22 @@ class Merger:
 def _names_one_network(long_form: str) -> bool:
     """Whether an abbreviation's long form names one network: its head is a singular "network".
 
-    A coined acronym for "... Network" is that network (a Model): "Face Attention Network (FAN)",
-    "Loss - Sensitive Generative Adversarial Network (LS - GAN)". Plural heads name classes
-    ("Spiking Neural Networks (SNNs)"), and the short forms of well-known classes ("CNN") are in
-    the gazetteer, which the caller checks.
+    A coined acronym for a capitalised "... Network" is that network (a Model): "Face Attention
+    Network (FAN)", "Loss - Sensitive Generative Adversarial Network (LS - GAN)". Plural heads
+    name classes ("Spiking Neural Networks (SNNs)"), so do lower-case ones ("temporal
+    convolutional network (TCN)") and "... Neural Network" ("Physics-Informed Neural Network");
+    the short forms of well-known classes ("CNN", "GCN") are in the gazetteer, which the caller
+    checks.
 
     Examples
     --------
     >>> _names_one_network("Face Attention Network"), _names_one_network("Spiking Neural Networks")
     (True, False)
+    >>> _names_one_network("Bayesian network"), _names_one_network("Physics-Informed Neural Network")
+    (False, False)
     """
     words = long_form.split()
-    return bool(words) and words[-1].lower() in ("network", "net")
+    return len(words) > 1 and words[-1] in ("Network", "Net") and words[-2].lower() != "neural"
 
 
 def _yields_to_ner(cand: Candidate, ners: list[Candidate], text: str) -> bool:

@@ -51,7 +51,7 @@ _CLAUSE_END = re.compile(r"[.;:!?()]")
 _BENCH_SHAPE = re.compile(r"(?:Bench|bench|BENCH)(?:mark)?(?:[-_ ]?[\w.]+)?$")
 # A coined network name: "FlowNet", "PreludeNet", "V-Net", "MobileNets", "FlowNet 2.0" (one word
 # before the version; "Net" alone is not a name).
-_NET_SHAPE = re.compile(r"^[A-Za-z0-9]*[A-Za-z0-9](?:\s?-\s?)?Nets?(?:[\s-]?v?\d+(?:\.\d+)*)?$")
+_NET_SHAPE = re.compile(r"^[A-Za-z0-9]*[A-Za-z0-9](?:\s?-\s?)?Nets?(?:[\s-]?[vV]?\d+(?:\.\d+)*)?$")
 #: Cue strengths: an apposition defines, a head noun describes, a word before only suggests.
 #: A "...Net" shape outvotes what a component said, not a presentation ("PonderNet, a method").
 APPOSITION, HEAD_NOUN, BEFORE, SHAPE, NET_SHAPE, COMPONENT = 3, 2, 1, 3, 2, 1
@@ -143,7 +143,7 @@ def name_types(
         counts.update(dict.fromkeys(said, COMPONENT))
         if _BENCH_SHAPE.search(surface):
             counts["Dataset"] += SHAPE
-        elif _NET_SHAPE.match(surface):
+        elif _NET_SHAPE.match(surface) and "Dataset" not in said:  # not "ConceptNet, a knowledge base"
             counts["Model"] += NET_SHAPE
         ranked = [*counts.most_common(2), ("", 0)]
         if ranked[0][1] > ranked[1][1]:

@@ -85,9 +85,16 @@ def test_pipeline_makes_both_forms_and_later_uses_one_type(rules_nlp: Language) 
 
 
 def test_tokenized_hyphen_short_form() -> None:
-    text = "the Loss - Sensitive Generative Adversarial Network ( LS - GAN ) . The LS - GAN and a GAN ."
+    # SciREX-style text, tokens joined by spaces: "LS - GAN" is one short form there.
+    text = "the Loss - Sensitive Generative Adversarial Network ( LS - GAN ) . The LS - GAN , and a GAN ."
     pairs = find_abbreviations(text)
     assert [(p.long_form, p.short_form) for p in pairs] == [
         ("Loss - Sensitive Generative Adversarial Network", "LS - GAN")
     ]
     assert short_form_occurrences(text, "GAN") == [(text.rindex("GAN"), text.rindex("GAN") + 3)]
+
+
+def test_spaced_hyphen_in_running_text_is_a_dash() -> None:
+    text = "Two families - GAN and VAE (GV). We use the LS - GAN, a GAN."
+    assert not is_short_form("LS - GAN")
+    assert len(short_form_occurrences(text, "GAN")) == 3  # every bare GAN, "LS - GAN" included

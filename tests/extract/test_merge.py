@@ -137,5 +137,19 @@ def test_a_lower_case_long_form_names_no_dataset(rules_nlp: Language) -> None:
 def test_an_acronym_for_one_network_is_a_model(rules_nlp: Language) -> None:
     hits = found(rules_nlp, "We propose the Face Attention Network (FAN) for detection. FAN is fast.")
     assert {("Face Attention Network", "Model"), ("FAN", "Model")} <= hits
-    classes = found(rules_nlp, "Spiking Neural Networks (SNNs) and Convolutional Neural Networks (CNNs) are used.")
-    assert ("SNNs", "Method") in classes and ("CNNs", "Method") in classes
+
+
+@pytest.mark.parametrize(
+    ("sentence", "short"),
+    [
+        ("Spiking Neural Networks (SNNs) are efficient.", "SNNs"),
+        ("A physics-informed neural network (PINN) solves the PDE.", "PINN"),
+        ("We use a temporal convolutional network (TCN) for forecasting.", "TCN"),
+        ("We build a Graph Convolutional Network (GCN) over the citation graph.", "GCN"),
+        ("A Physics-Informed Neural Network (PINN) solves the PDE.", "PINN"),
+        ("A Bayesian network (BN) models the joint distribution.", "BN"),
+    ],
+)
+def test_an_acronym_for_a_class_of_networks_stays_a_method(rules_nlp: Language, sentence: str, short: str) -> None:
+    labels = {label for text, label in found(rules_nlp, sentence) if text == short}
+    assert "Model" not in labels

@@ -49,7 +49,7 @@ def test_every_occurrence_in_the_pipeline_gets_the_presented_type(rules_nlp: Lan
     assert ("DepthMaster", "Method") not in hits
 
 
-@pytest.mark.parametrize("name", ["FlowNet", "CornerNet", "V-Net", "FlowNet 2.0", "MobileNets"])
+@pytest.mark.parametrize("name", ["FlowNet", "CornerNet", "V-Net", "FlowNet 2.0", "MobileNets", "MobileNetV2"])
 def test_net_shape_votes_model(name: str) -> None:
     text = f"We train {name} end to end."
     assert name_types(text, [(9, 9 + len(name), "Method")]) == {name: "Model"}
@@ -58,3 +58,9 @@ def test_net_shape_votes_model(name: str) -> None:
 def test_a_presentation_outvotes_the_net_shape() -> None:
     text = "PonderNet is a new algorithm that learns to adapt its computation."
     assert name_types(text, [(0, 9, "Method")]) == {"PonderNet": "Method"}
+
+
+def test_a_dataset_named_net_stays_a_dataset() -> None:
+    text = "We evaluate on TupleNet and KBNet."
+    spans = [(text.index(n), text.index(n) + len(n), "Dataset") for n in ("TupleNet", "KBNet")]
+    assert name_types(text, spans) == {"TupleNet": "Dataset", "KBNet": "Dataset"}
