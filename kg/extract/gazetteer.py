@@ -286,21 +286,23 @@ class GazetteerMatcher:
             span = doc[start:end]
             if entry.cue_required and not _has_cue(span, entry.type):
                 continue
-            if entry.type in ("Model", "Dataset"):
-                extended = (_extend_size if entry.type == "Model" else _extend_version)(doc, end)
-                # A range or compound after the version ("PASCAL VOC 2007 - 2012") keeps the name.
-                if extended != end and not _inside_compound(text, doc[start].idx, _char_end(doc, extended)):
-                    end = extended
-            if _inside_compound(text, doc[start].idx, _char_end(doc, end)):
+            extended = end
+            if entry.type == "Model":
+                extended = _extend_size(doc, end)
+            elif entry.type == "Dataset":
+                extended = _extend_version(doc, end)
+            # A size or version joins the name unless a compound follows it; then, as for any hit,
+            # the bare name counts unless it is itself inside a compound ("PASCAL VOC 2007 - 2012").
+            if extended != end and not _inside_compound(text, doc[start].idx, _char_end(doc, extended)):
+                end = extended
+            elif _inside_compound(text, doc[start].idx, _char_end(doc, end)):
                 continue
-            elif entry.type == "Metric":
+            if entry.type == "Metric":
                 bounds = _metric_span(doc, start, end, entry)
                 if bounds is None:
                     continue
                 start, end = bounds
-            add_candidate(
-                doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), entry.type, "kg_gazetteer", self.confidence
-            )
+            add_candidate(doc, doc[start].idx, _char_end(doc, end), entry.type, "kg_gazetteer", self.confidence)
         return doc
 
 
@@ -326,9 +328,7 @@ def _char_end(doc: Doc, end: int) -> int:
 
 def _extend_version(doc: Doc, end: int) -> int:
     """Swallow a year or version after a dataset name (token end ``end``); see ``_DATASET_VERSION``."""
-    last = doc[end - 1]
-    text = doc_text(doc)
-    m = _DATASET_VERSION.match(text, last.idx + len(last))
+    m = _DATASET_VERSION.match(doc_text(doc), _char_end(doc, end))
     if m is None:
         return end
     span = doc.char_span(doc[end - 1].idx, m.end())
