@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
             if not path.exists():
                 print(f"skipping {name}: {path} not found", file=sys.stderr)
                 continue
-            report = evaluate(mode, path, scierc, args.workers)  # type: ignore[arg-type]
+            report = evaluate(mode, path, scierc, args.workers)
             results[(mode, name)] = report
             overall = report.exact["ALL"]
             print(

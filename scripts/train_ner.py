@@ -379,7 +379,7 @@ def pretraining_texts(limit_words: int = 300) -> list[str]:
     """
     held_out = {r["abstract"] for path in EVALUATION_GOLD for r in read_jsonl(path)}
     scirex_held_out, _ = scirex_excluded()
-    texts = []
+    texts: list[str] = []
     for record in read_jsonl(SCIREX_TRAIN):
         if paper_of(record) in scirex_held_out:
             continue
@@ -512,7 +512,7 @@ def main(argv: list[str] | None = None) -> None:
     best_row = max(curve, key=lambda row: row["ents_f"], default={})
     kg_files = ", ".join(p.name for p in args.kg_train)
     meta = {
-        "labels": sorted(best.get_pipe("ner").labels),
+        "labels": sorted(best.get_pipe("ner").labels),  # type: ignore[attr-defined]
         "label_map": {**SOURCE_TO_KG, "OtherScientificTerm": None, "Generic": None},
         "training_data": {
             "description": (

@@ -370,9 +370,13 @@ _SPACED_COMPOUND_RIGHT = re.compile(r" - (?:[A-Z0-9][A-Za-z0-9]*|([a-z]+))\b")
 _SHORT_NAME_END = re.compile(r"(?<![\w-])[A-Z0-9][A-Za-z0-9]{0,5}$")
 _DEPTH_TOKEN = re.compile(r"^v?\d{1,4}[a-z]?$")
 #: A year or version after a dataset name is part of it ("PASCAL VOC 2012", "VQA v2.0",
-#: "WikiText-2", "ImageNet-1k", "STL - 10"), as in the seed gold's "AIME 2024" and "NYU Depth v2".
+#: "WikiText-2", "ImageNet-1k", "STL - 10"), as in the seed gold's "AIME 2024" and "NYU Depth v2",
+#: and so is a named subset ("SWE-bench Lite", "GPQA Diamond", "ARC-Challenge"), as the training
+#: annotations mark "MixEval Hard" and "Arena Hard".
+_DATASET_SUBSET = "Lite|Verified|Hard|Pro|Mini|Plus|Live|Extended|Diamond|Easy|Challenge"
 _DATASET_VERSION = re.compile(
-    r"(?: (?:(?:19|20)\d\d|v\d+(?:\.\d+)*|\d+\.\d+)|(?:-| - )(?:\d+[kKM]?|v\d+(?:\.\d+)*))"
+    rf"(?: (?:(?:19|20)\d\d|v\d+(?:\.\d+)*|\d+\.\d+|{_DATASET_SUBSET})"
+    rf"|(?:-| - )(?:\d+[kKM]?|v\d+(?:\.\d+)*|{_DATASET_SUBSET}))"
     r"(?![\w-]|\.\d|\s?%| (?:points?|pp|percent|images|samples|examples|pairs|videos|clips|questions|"
     r"instances|sentences|documents|classes|categories|queries|times)\b)"
 )

@@ -34,7 +34,7 @@ from spacy.tokens import Doc
 
 from .abbreviations import short_form_occurrences
 from .candidates import Candidate, after_spaced_hyphen, doc_text, get_candidates
-from .gazetteer import Gazetteer
+from .gazetteer import COMPOUND_SUFFIXES, Gazetteer
 from .patterns import ORGANISATIONS, head_type
 from .typer import name_types
 
@@ -218,16 +218,83 @@ _NEVER_ENTITIES = frozenset(
 ) | {name.lower() for name in ORGANISATIONS}
 
 
+# Accelerators by product name ("A100", "NVIDIA H100", "RTX 4090"): hardware, none of kg's types.
+_HARDWARE = re.compile(
+    r"(?:nvidia\s+)?(?:tesla\s+)?(?:[ahvp]100|h200|h800|a800|a6000|a40|a10g?|l40s?|l4|t4|k80"
+    r"|(?:rtx|gtx)\s?\d{3,4}(?:\s?ti)?|jetson(?:\s\w+)?)s?"
+)
+# A number with at most a unit or a scale: "1.7B", "70B", "8x", "40%" name no entity on their own.
+_BARE_QUANTITY = re.compile(r"[~≈<>]?[\d][\d.,]*\s?(?:%|x|×|[kmbt]|ms|s|gb|mb|pp)?")
+# Heads of qualities, not measures: the kg-typed training annotations (data/annotations/, 500
+# papers) end a Metric with one of these words in under 5% of the word's uses ("performance" 5 of
+# 437, "robustness" 1 of 21, "gain" 1 of 52), against "latency" 89 of 111 and "accuracy" 217 of
+# 224 (`scripts/metric_heads.py` prints them; a test holds the list to it).
+_QUALITY_HEADS = frozenset(
+    """performance capability capabilities robustness understanding reasoning inference evaluation
+    gain gains reduction reductions increase increases improvement improvements""".split()
+)
+
+
 def _too_generic(surface: str) -> bool:
-    """Whether an NER span names nothing specific: a generic word or a phrase kg never marks.
+    """Whether an NER span names nothing specific: a generic word, a phrase kg never marks, hardware or a number.
 
     Examples
     --------
     >>> [_too_generic(s) for s in ("inference", "computational cost", "GPUs", "speculative decoding")]
     [True, True, True, False]
+    >>> [_too_generic(s) for s in ("A100", "NVIDIA H100 GPUs", "1.7B", "Llama-2 7B", "T5")]
+    [True, True, True, False, False]
     """
     folded = " ".join(surface.lower().split())
-    return folded in _GENERIC_HEADS or folded in _NEVER_ENTITIES
+    if folded.endswith((" gpu", " gpus")):
+        folded = folded.rpartition(" ")[0]
+    return (
+        folded in _GENERIC_HEADS
+        or folded in _NEVER_ENTITIES
+        or _HARDWARE.fullmatch(folded) is not None
+        or _BARE_QUANTITY.fullmatch(folded) is not None
+    )
+
+
+_CLASS_WORDS = {
+    **dict.fromkeys(["model", "models"], "Model"),
+    **dict.fromkeys(["dataset", "datasets", "benchmark", "benchmarks", "corpus"], "Dataset"),
+}
+_NAME_THEN_CLASS = re.compile(r"(\S+) (\S+)")
+
+
+def _name_of_class_phrase(text: str, start: int, end: int, label: str) -> tuple[int, str]:
+    """A name and its class word ("the DeepSeek model", "the LJSpeech dataset") mention the name.
+
+    Returns the span's new end and label: the name alone, typed by the class word, when the
+    span is one name-like word and a class word ("Qwen3 models" -> "Qwen3", Model); otherwise
+    ``(end, label)`` unchanged ("language models", "CATS-based models").
+
+    Examples
+    --------
+    >>> t = "the DeepSeek model and diffusion models"
+    >>> _name_of_class_phrase(t, 4, 18, "Method"), _name_of_class_phrase(t, 23, 39, "Method")
+    ((12, 'Model'), (39, 'Method'))
+    """
+    m = _NAME_THEN_CLASS.fullmatch(text, start, end)
+    if m is None or m.group(2).lower() not in _CLASS_WORDS or not _NAME_LIKE.search(m.group(1)):
+        return end, label
+    name = m.group(1)
+    if name.rpartition("-")[2].lower() in COMPOUND_SUFFIXES or not any(c.isalpha() for c in name):
+        return end, label  # "CATS-based models" are models based on CATS; "2024 datasets" name none
+    return m.end(1), _CLASS_WORDS[m.group(2).lower()]
+
+
+def names_a_quality(surface: str) -> bool:
+    """Whether a phrase proposed as a Metric is headed by a quality rather than a measure.
+
+    Examples
+    --------
+    >>> [names_a_quality(s) for s in ("predictive performance", "model robustness", "reasoning efficiency")]
+    [True, True, False]
+    """
+    words = re.findall(r"[a-z@]+", surface.lower())
+    return bool(words) and words[-1] in _QUALITY_HEADS
 
 
 _QUANTITY = re.compile(r"[~≈<>]?[\d.,]+\s?(?:%|x|×|s|ms|B|M|K|GB|MB|points?|pp)?\s+(?=\S)")
@@ -323,9 +390,13 @@ class Merger:
         start, end = bounds
         if cand.label == "Metric":
             start = _skip_quantities(text, start, end)
-        surface = text[start:end]
         label = cand.label
+        if _is_ner(cand):
+            end, label = _name_of_class_phrase(text, start, end, label)
+        surface = text[start:end]
         entry = self.gazetteer.lookup(surface)
+        if _is_ner(cand) and entry is None and self._drop_ner(surface, label):
+            return None
         if label == "Metric" and cand.source == "ner" and entry is None:
             # A measure is named by its head: "feed-forward convolutional networks" is no Metric.
             head = head_type(surface)  # (the head of "success rate of retrieval" is not "retrieval")
@@ -340,8 +411,6 @@ class Merger:
             label = "Model"
         elif label == "Dataset" and _is_ner(cand) and not _NAME_LIKE.search(surface):
             return None  # SciERC's "Material" includes generic stuff ("image sequence")
-        elif _is_ner(cand) and entry is None and self._drop_ner(surface):
-            return None
         return Candidate(start, end, label, cand.source, cand.confidence)
 
     def _type_names(self, chosen: list[Candidate], text: str) -> list[Candidate]:
@@ -361,9 +430,13 @@ class Merger:
             retyped.append(c if label == c.label else replace(c, label=label))
         return retyped
 
-    def _drop_ner(self, surface: str) -> bool:
+    def _drop_ner(self, surface: str, label: str) -> bool:
         """Whether an NER span (not in the gazetteer) names nothing kg should keep."""
-        return _too_generic(surface) or (self.ner_names_only and not _NAME_LIKE.search(surface))
+        return (
+            _too_generic(surface)
+            or (label == "Metric" and names_a_quality(surface))
+            or (self.ner_names_only and not _NAME_LIKE.search(surface))
+        )
 
     def _abbreviation_candidates(self, doc: Doc, text: str, candidates: list[Candidate]) -> list[Candidate]:
         extra: list[Candidate] = []
@@ -424,13 +497,21 @@ def _yields_to_ner(cand: Candidate, ners: list[Candidate], text: str) -> bool:
     """
     if cand.source != "kg_gazetteer" or not text[cand.start_char : cand.end_char].islower():
         return False
-    return any(
-        n.start_char <= cand.start_char
-        and cand.end_char <= n.end_char
-        and n.end_char - n.start_char > cand.end_char - cand.start_char
-        and not _only_generic_words(text[n.start_char : cand.start_char] + " " + text[cand.end_char : n.end_char])
-        for n in ners
+    return any(_yields(cand, n, text) for n in ners)
+
+
+def _yields(cand: Candidate, ner: Candidate, text: str) -> bool:
+    """Whether the lower-case gazetteer term ``cand`` yields to the longer NER span ``ner``."""
+    return (
+        ner.start_char <= cand.start_char
+        and cand.end_char <= ner.end_char
+        and ner.end_char - ner.start_char > cand.end_char - cand.start_char
+        and not _only_generic_words(text[ner.start_char : cand.start_char] + " " + text[cand.end_char : ner.end_char])
     )
+
+
+def _overlap(a: Candidate, b: Candidate) -> bool:
+    return a.start_char < b.end_char and b.start_char < a.end_char
 
 
 # Words that make a longer span a description of the name, not a longer name:
@@ -450,7 +531,15 @@ def _only_generic_words(rest: str) -> bool:
 
 def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
     taken: list[Candidate] = []
-    ners = [c for c in candidates if _is_ner(c)]
+    # A gazetteer term yields only to an NER span that can win: one that no name of the
+    # first rank (gazetteer, abbreviations) cuts, as "PI" cuts "PI latency", or the
+    # term would be lost with it ("latency" in "PI latency").
+    firm = [c for c in candidates if priority(c) == 0]
+    ners = [
+        n
+        for n in candidates
+        if _is_ner(n) and not any(_overlap(n, c) and not _yields_to_ner(c, [n], text) for c in firm)
+    ]
     candidates = [c for c in candidates if not _yields_to_ner(c, ners, text)]
     order = sorted(
         candidates,

@@ -48,6 +48,8 @@ _APPOSITION = re.compile(
     r"^\)?(?:\s*\([^()]{0,60}\))?\s*(?:,\s*(?:which is\s+|that is\s+)?|\s+is\s+|\s+as\s+)(?:a|an|the|our)\s"
 )
 _CLAUSE_END = re.compile(r"[.;:!?()]")
+_NAMING_VERBS = frozenset("call calls called dub dubbed name named term termed coin coined".split())
+_PRONOUNS = frozenset("it this them these".split())
 _BENCH_SHAPE = re.compile(r"(?:Bench|bench|BENCH)(?:mark)?(?:[-_ ]?[\w.]+)?$")
 # A coined network name: "FlowNet", "PreludeNet", "V-Net", "MobileNets", "FlowNet 2.0" (one word
 # before the version; "Net" alone is not a name).
@@ -93,10 +95,15 @@ def presentation_type(text: str, start: int, end: int) -> tuple[str, int] | None
         head = _WORD.match(clause.lstrip(" -"))
         if head is not None and head.group().lower() in CUES and clause[:1] in (" ", "-"):
             return CUES[head.group().lower()], HEAD_NOUN
-    before = text[max(0, start - 40) : start]
+    before = text[max(0, start - 60) : start]
     before = _CLAUSE_END.split(before)[-1]
-    words = _WORD.findall(before)[-3:]
-    cue = _first_cue(reversed(words), 3)
+    words = _WORD.findall(before)
+    verb = len(words) - 1 - (bool(words) and words[-1].lower() in _PRONOUNS)  # "we call it X"
+    if verb >= 0 and words[verb].lower() in _NAMING_VERBS:  # "Our model, which we call X": a definition
+        cue = _first_cue(reversed(words[max(0, verb - 6) : verb]), 6)
+        if cue is not None:
+            return cue, APPOSITION
+    cue = _first_cue(reversed(words[-3:]), 3)
     if cue is not None:
         return cue, BEFORE
     return None

@@ -157,6 +157,11 @@ def test_a_name_glued_to_more_letters_is_another_name(rules_nlp: Language) -> No
         ("We train on PASCAL VOC 2007 - 2012 data.", {("PASCAL VOC 2007", "Dataset")}),
         ("It is 2% better on ImageNet - 2% on COCO.", {("ImageNet", "Dataset"), ("COCO", "Dataset")}),
         ("We gain on ImageNet 1.2 points and sample COCO 2000 images.", {("ImageNet", "Dataset"), ("COCO", "Dataset")}),
+        # a named subset is part of the name; a modifier after a hyphen is not
+        (
+            "It solves SWE-bench Lite and GPQA Diamond, unlike GSM8K Hard-level problems.",
+            {("SWE-bench Lite", "Dataset"), ("GPQA Diamond", "Dataset"), ("GSM8K", "Dataset")},
+        ),
     ],
 )
 def test_dataset_hit_swallows_its_year_or_version(
@@ -203,3 +208,8 @@ def test_classic_benchmarks_and_networks(rules_nlp: Language) -> None:
     assert {("WordNet", "Dataset"), ("ConceptNet", "Dataset")} <= found(
         rules_nlp, "Prior works like WordNet and ConceptNet help."
     )
+
+
+def test_openai_reasoning_models_in_capitals(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "Reasoning LLMs such as OpenAI's O1 and o3-mini think longer.")
+    assert {("O1", "Model"), ("o3-mini", "Model")} <= hits

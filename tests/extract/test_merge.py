@@ -58,6 +58,27 @@ def test_select_prefers_priority_then_length() -> None:
     ]
 
 
+def test_a_term_yields_only_to_an_ner_span_that_can_win() -> None:
+    text = "the PI latency and statistical machine translation"
+    pi, latency = text.index("PI"), text.index("latency")
+    smt, mt = text.index("statistical"), text.index("machine")
+    chosen = _select(
+        [
+            Candidate(pi, pi + 2, "Method", "kg_abbreviations", 0.9),
+            Candidate(latency, latency + 7, "Metric", "kg_gazetteer", 0.9),
+            Candidate(pi, latency + 7, "Metric", "ner", 0.7),  # cut by "PI": cannot win
+            Candidate(mt, len(text), "Task", "kg_gazetteer", 0.9),
+            Candidate(smt, len(text), "Task", "ner", 0.7),  # a longer name: the term yields
+        ],
+        text,
+    )
+    assert [(text[c.start_char : c.end_char], c.source) for c in chosen] == [
+        ("PI", "kg_abbreviations"),
+        ("latency", "kg_gazetteer"),
+        ("statistical machine translation", "ner"),
+    ]
+
+
 def test_model_typing_evidence() -> None:
     assert looks_like_model("Mistral-7B", "")
     assert looks_like_model("ChatGLM2", "")
@@ -106,6 +127,83 @@ def test_ner_metrics_are_typed_by_their_head(surface: str, label: str) -> None:
         text, Candidate(start, start + len(surface), "Metric", "ner", 0.7)
     )
     assert refined is not None and (text[refined.start_char : refined.end_char], refined.label) == (surface, label)
+
+
+def _refine_ner(surface: str, label: str) -> tuple[str, str] | None:
+    text = f"We report {surface} here."
+    start = text.index(surface)
+    refined = Merger({}, 0.7, ner_names_only=False)._refine(
+        text, Candidate(start, start + len(surface), label, "ner", 0.7)
+    )
+    return None if refined is None else (text[refined.start_char : refined.end_char], refined.label)
+
+
+@pytest.mark.parametrize(
+    ("surface", "label"),
+    [
+        ("predictive performance", "Metric"),  # qualities, not measures
+        ("model robustness", "Metric"),
+        ("generalization capabilities", "Metric"),
+        ("estimation error reduction", "Metric"),
+        ("A100", "Dataset"),  # hardware
+        ("NVIDIA H100 GPUs", "Model"),
+        ("RTX 4090", "Method"),
+        ("1.7B", "Model"),  # a size without its model
+        ("70B", "Method"),
+    ],
+)
+def test_ner_spans_that_name_nothing_are_dropped(surface: str, label: str) -> None:
+    assert _refine_ner(surface, label) is None
+
+
+@pytest.mark.parametrize(
+    ("surface", "expected"),
+    [
+        ("DeepSeek model", ("DeepSeek", "Model")),  # a name and its class word: the name
+        ("Qwen3 models", ("Qwen3", "Model")),
+        ("LJSpeech dataset", ("LJSpeech", "Dataset")),
+        ("language models", ("language models", "Method")),  # no name: the class itself
+        ("CATS-based models", ("CATS-based models", "Method")),  # models based on CATS
+    ],
+)
+def test_ner_name_and_class_word_give_the_name(surface: str, expected: tuple[str, str]) -> None:
+    assert _refine_ner(surface, "Method") == expected
+
+
+@pytest.mark.parametrize(
+    ("surface", "label"),
+    [
+        ("reasoning efficiency", "Metric"),  # near misses: measures and names stay
+        ("error rate", "Metric"),
+        ("inference latency", "Metric"),
+        ("Llama-2 7B", "Model"),
+        ("T5", "Model"),
+        ("K400", "Dataset"),
+        ("A2C", "Method"),
+    ],
+)
+def test_ner_measures_and_names_are_kept(surface: str, label: str) -> None:
+    assert _refine_ner(surface, label) == (surface, label)
+
+
+def test_quality_heads_are_rarely_metrics_in_the_training_annotations() -> None:
+    """Each head on the list has its evidence: used 20+ times, under 5% of them as a Metric's head."""
+    import importlib.util
+    from pathlib import Path
+
+    from kg.extract.merge import _QUALITY_HEADS
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "metric_heads.py"
+    spec = importlib.util.spec_from_file_location("metric_heads", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shares = module.metric_head_shares()
+    for head in _QUALITY_HEADS:
+        marked, uses = shares[module.fold(head)]
+        assert uses >= 20 and marked / uses < 0.05, (head, marked, uses)
+    marked, uses = shares["latency"]  # and the measure of the comment: marked nearly always
+    assert marked / uses > 0.75
 
 
 @pytest.mark.parametrize("name", ["OpenAI", "Google DeepMind", "NVIDIA"])

@@ -19,6 +19,10 @@ from .conftest import found
         ("PATE is a metric for anomaly detection.", "PATE", "Metric"),
         ("Results on the ScanNet++ dataset are strong.", "ScanNet++", "Dataset"),
         ("We fine-tune the model TimeX on traffic data.", "TimeX", "Model"),
+        # naming a thing defines it, as an apposition does
+        ("Our model, which we call RollingDepth, has two parts.", "RollingDepth", "Model"),
+        ("We build a new benchmark and call it OVOB for video.", "OVOB", "Dataset"),
+        ("We present a training method named SkipX that saves memory.", "SkipX", "Method"),
     ],
 )
 def test_presentation_cues(text: str, name: str, expected: str) -> None:
@@ -30,6 +34,15 @@ def test_presentation_cues(text: str, name: str, expected: str) -> None:
 def test_based_on_is_not_a_presentation() -> None:
     text = "We build ViT-based methods."
     assert presentation_type(text, 9, 12) is None
+
+
+def test_a_naming_verb_defines_with_the_strength_of_an_apposition() -> None:
+    text = "A method named SkipX works."
+    start = text.index("SkipX")
+    assert presentation_type(text, start, start + 5) == ("Method", 3)
+    text = "We name SkipX after its author."  # no class word before the verb: no cue
+    start = text.index("SkipX")
+    assert presentation_type(text, start, start + 5) is None
 
 
 def test_one_type_per_name_and_gazetteer_names_are_kept() -> None:
