@@ -170,6 +170,11 @@ def test_ner_name_and_class_word_give_the_name(surface: str, expected: tuple[str
     assert _refine_ner(surface, "Method") == expected
 
 
+@pytest.mark.parametrize("surface", ["video depth estimator", "multi-view 3D detectors", "depth foundation models"])
+def test_an_ner_task_named_by_a_model_word_is_a_method(surface: str) -> None:
+    assert _refine_ner(surface, "Task") == (surface, "Method")
+
+
 @pytest.mark.parametrize(
     ("surface", "label"),
     [
