@@ -223,8 +223,10 @@ _HARDWARE = re.compile(
     r"(?:nvidia\s+)?(?:tesla\s+)?(?:[ahvp]100|h200|h800|a800|a6000|a40|a10g?|l40s?|l4|t4|k80"
     r"|(?:rtx|gtx)\s?\d{3,4}(?:\s?ti)?|jetson(?:\s\w+)?)s?"
 )
-# A number with at most a unit or a scale: "1.7B", "70B", "8x", "40%" name no entity on their own.
-_BARE_QUANTITY = re.compile(r"[~≈<>]?[\d][\d.,]*\s?(?:%|x|×|[kmbt]|ms|s|gb|mb|pp)?")
+# A number with at most a unit or a scale ("1.7B", "70B", "8x", "40%"): a quantity names nothing
+# on its own, and before a Metric it is not part of the measure's name.
+_QUANTITY_TEXT = r"[~≈<>]?\d[\d.,]*\s?(?:%|x|×|s|ms|B|M|K|GB|MB|points?|pp)?"
+_BARE_QUANTITY = re.compile(_QUANTITY_TEXT, re.IGNORECASE)
 # Heads of qualities, not measures: the kg-typed training annotations (data/annotations/, 500
 # papers) end a Metric with one of these words in under 5% of the word's uses ("performance" 5 of
 # 437, "robustness" 1 of 21, "gain" 1 of 52), against "latency" 89 of 111 and "accuracy" 217 of
@@ -299,7 +301,7 @@ def names_a_quality(surface: str) -> bool:
     return bool(words) and words[-1] in _QUALITY_HEADS
 
 
-_QUANTITY = re.compile(r"[~≈<>]?[\d.,]+\s?(?:%|x|×|s|ms|B|M|K|GB|MB|points?|pp)?\s+(?=\S)")
+_QUANTITY = re.compile(_QUANTITY_TEXT + r"\s+(?=\S)")
 
 
 def _skip_quantities(text: str, start: int, end: int) -> int:
@@ -552,7 +554,7 @@ def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
         key=lambda c: (priority(c), -(c.end_char - c.start_char), -c.confidence, c.start_char, c.label),
     )
     for cand in order:
-        if all(cand.end_char <= t.start_char or t.end_char <= cand.start_char for t in taken):
+        if not any(_overlap(cand, t) for t in taken):
             taken.append(cand)
     return sorted(taken, key=lambda c: (c.start_char, c.end_char))
 
