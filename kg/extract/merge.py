@@ -35,7 +35,7 @@ from spacy.tokens import Doc
 from .abbreviations import short_form_occurrences
 from .candidates import Candidate, after_spaced_hyphen, doc_text, get_candidates
 from .gazetteer import COMPOUND_SUFFIXES, Gazetteer
-from .patterns import _MODEL_WORDS, ORGANISATIONS, head_type
+from .patterns import MODEL_WORDS, ORGANISATIONS, head_type
 from .typer import name_types
 
 __all__ = ["MERGED_KEY", "MergedMention", "Merger", "get_mentions"]
@@ -259,7 +259,7 @@ def _too_generic(surface: str) -> bool:
 
 
 # Words that name a system doing a task, not the task.
-_SYSTEM_WORDS = _MODEL_WORDS | {"estimator", "estimators", "predictor", "predictors", "generator", "generators"}
+_SYSTEM_WORDS = MODEL_WORDS | {"estimator", "estimators", "predictor", "predictors", "generator", "generators"}
 _CLASS_WORDS = {
     **dict.fromkeys(["model", "models"], "Model"),
     **dict.fromkeys(["dataset", "datasets", "benchmark", "benchmarks", "corpus"], "Dataset"),

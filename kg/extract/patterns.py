@@ -33,6 +33,7 @@ from spacy.tokens import Doc
 from .candidates import add_candidate, doc_text
 
 __all__ = [
+    "MODEL_WORDS",
     "ORGANISATIONS",
     "RULES",
     "PatternMatcher",
@@ -132,7 +133,8 @@ ORGANISATIONS = frozenset(
 )
 _NOT_NAMES = _NOT_NAMES | ORGANISATIONS
 _DATASET_WORDS = frozenset(["dataset", "datasets", "benchmark", "benchmarks", "corpus", "corpora", "suite", "testbed"])
-_MODEL_WORDS = frozenset(
+#: Head nouns of models and networks ("depth model", "detection network").
+MODEL_WORDS = frozenset(
     [
         "model",
         "models",
@@ -328,7 +330,7 @@ def word_type(word: str) -> str | None:
     """The type a cue word presents: "benchmark" -> Dataset, "network" -> Model, "framework" -> Method."""
     if word in _DATASET_WORDS:
         return "Dataset"
-    if word in _MODEL_WORDS:
+    if word in MODEL_WORDS:
         return "Model"
     if word in _METHOD_WORDS:
         return "Method"
@@ -366,7 +368,7 @@ def _head_word_type(head: str, n_words: int) -> str | None:
         return "Metric"
     if re.fullmatch(_TASK_HEADS, head) and n_words > 1:
         return "Task"
-    if head in _MODEL_WORDS or head in _METHOD_WORDS or head.rstrip("s") in _METHOD_WORDS:
+    if head in MODEL_WORDS or head in _METHOD_WORDS or head.rstrip("s") in _METHOD_WORDS:
         return "Method"
     return None
 
