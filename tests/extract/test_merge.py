@@ -85,6 +85,8 @@ def test_model_typing_evidence() -> None:
     assert looks_like_model("PreludeNet", "model")
     assert not looks_like_model("D3RoMa", "")  # digits inside a coined name are not a version
     assert not looks_like_model("knowledge distillation", "model")
+    assert not looks_like_model("GAN", "models")  # an acronym before "model" names a class
+    assert not looks_like_model("NMT", "model")
 
 
 def test_mentions_do_not_overlap_and_match_their_text(rules_nlp: Language) -> None:
@@ -162,6 +164,8 @@ def test_ner_spans_that_name_nothing_are_dropped(surface: str, label: str) -> No
         ("DeepSeek model", ("DeepSeek", "Model")),  # a name and its class word: the name
         ("Qwen3 models", ("Qwen3", "Model")),
         ("LJSpeech dataset", ("LJSpeech", "Dataset")),
+        ("GRU models", ("GRU", "Method")),  # an acronym of a class stays a class
+        ("COCO dataset", ("COCO", "Dataset")),
         ("language models", ("language models", "Method")),  # no name: the class itself
         ("CATS-based models", ("CATS-based models", "Method")),  # models based on CATS
     ],
