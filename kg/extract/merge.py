@@ -258,6 +258,12 @@ def _too_generic(surface: str) -> bool:
     )
 
 
+# Parts of a model, or measures and laws named after one ("UNet encoder", "Inception scores").
+_PART_WORDS = frozenset(
+    """encoder encoders decoder decoders backbone backbones layer layers head heads block blocks
+    embedding embeddings features tokenizer tokenizers weights law laws score scores loss losses
+    attention""".split()
+)
 # Words that name a system doing a task, not the task.
 _SYSTEM_WORDS = MODEL_WORDS | {"estimator", "estimators", "predictor", "predictors", "generator", "generators"}
 _CLASS_WORDS = {
@@ -423,7 +429,7 @@ class Merger:
         elif (
             label == "Method"
             and cand.source == "ner"  # the gazetteer and the rules typed their own names
-            and looks_like_model(surface, _next_word(text, end))
+            and (looks_like_model(surface, _next_word(text, end)) or self._extends_a_model(surface))
         ):
             label = "Model"
         elif label == "Dataset" and _is_ner(cand) and not _NAME_LIKE.search(surface):
@@ -446,6 +452,24 @@ class Merger:
             label = types.get(text[c.start_char : c.end_char], c.label) if c.label in _NAME_TYPES else c.label
             retyped.append(c if label == c.label else replace(c, label=label))
         return retyped
+
+    def _extends_a_model(self, surface: str) -> bool:
+        """Whether a span is a known model with a variant after it: "GPT-4-Turbo", "BERT-large",
+        "DeepSeek-R1-Distill-Qwen-7B", "Gemini 2.0 Flash".
+
+        The training annotations type such spans Model 88 times, otherwise 5 ("UNet encoder",
+        "Inception scores", "Chinchilla scaling laws"): a part, a measure or a description after
+        the name, or a compound ("BERT-based"), leaves the span what it was.
+        """
+        last = surface.rsplit(" ", 1)[-1].lower()
+        if last in _GENERIC_TAIL or last in _PART_WORDS or names_a_quality(surface):
+            return False
+        for cut in re.finditer(r"[- ]", surface):
+            entry = self.gazetteer.lookup(surface[: cut.start()])
+            if entry is not None:
+                rest = re.split(r"[- ]", surface[cut.end() :].lower())
+                return entry.type == "Model" and not any(w in COMPOUND_SUFFIXES for w in rest)
+        return False
 
     def _drop_ner(self, surface: str, label: str) -> bool:
         """Whether an NER span (not in the gazetteer) names nothing kg should keep."""

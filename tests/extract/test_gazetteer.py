@@ -213,3 +213,8 @@ def test_classic_benchmarks_and_networks(rules_nlp: Language) -> None:
 def test_openai_reasoning_models_in_capitals(rules_nlp: Language) -> None:
     hits = found(rules_nlp, "Reasoning LLMs such as OpenAI's O1 and o3-mini think longer.")
     assert {("O1", "Model"), ("o3-mini", "Model")} <= hits
+
+
+@pytest.mark.parametrize("name", ["GPT", "Llama", "DeepSeek", "I3D", "InferSent", "VideoChat"])
+def test_model_families_and_classic_models(rules_nlp: Language, name: str) -> None:
+    assert (name, "Model") in found(rules_nlp, f"We compare against {name} on three tasks.")

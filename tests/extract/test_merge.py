@@ -174,6 +174,26 @@ def test_ner_name_and_class_word_give_the_name(surface: str, expected: tuple[str
     assert _refine_ner(surface, "Method") == expected
 
 
+@pytest.mark.parametrize(
+    ("surface", "label"),
+    [
+        ("GPT-4-Turbo", "Model"),  # a known model and its variant
+        ("BERT-large", "Model"),
+        ("Gemini 2.0 Flash", "Model"),
+        ("DeepSeek-R1-Distill-Qwen-7B", "Model"),
+        ("UNet encoder", "Method"),  # a part of one
+        ("BERT-based retrieval", "Method"),  # a compound
+        ("knowledge distillation", "Method"),  # no model at all
+    ],
+)
+def test_an_ner_span_extending_a_known_model_is_a_model(rules_nlp: Language, surface: str, label: str) -> None:
+    merger = rules_nlp.get_pipe("kg_merge")
+    text = f"We report {surface} here."
+    start = text.index(surface)
+    refined = merger._refine(text, Candidate(start, start + len(surface), "Method", "ner", 0.7))
+    assert refined is not None and refined.label == label
+
+
 @pytest.mark.parametrize("surface", ["video depth estimator", "multi-view 3D detectors", "depth foundation models"])
 def test_an_ner_task_named_by_a_model_word_is_a_method(surface: str) -> None:
     assert _refine_ner(surface, "Task") == (surface, "Method")
