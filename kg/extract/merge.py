@@ -530,19 +530,28 @@ def _names_one_network(long_form: str) -> bool:
 
 
 def _yields_to_ner(cand: Candidate, ners: list[Candidate], text: str) -> bool:
-    """A generic (all lower-case) gazetteer term inside a longer NER span yields to it.
+    """A generic gazetteer term inside a longer NER span yields to it.
 
     "statistical machine translation" is a more specific name than the vocabulary's
-    "machine translation"; names with capitals ("ImageNet") never yield, nor does a term
-    whose longer span only adds generic words ("question answering systems").
+    "machine translation". A term with capitals yields only when it is a class or a task
+    heading a longer span of its type ("Video LLMs", "Real-time Object Detection"): the
+    training annotations mark the longer span. Names ("ImageNet", "BERT") never yield, nor
+    does a term whose longer span only adds generic words ("question answering systems").
     """
-    if cand.source != "kg_gazetteer" or not text[cand.start_char : cand.end_char].islower():
+    if cand.source != "kg_gazetteer":
         return False
-    return any(_yields(cand, n, text) for n in ners)
+    if text[cand.start_char : cand.end_char].islower():
+        return any(_yields(cand, n, text) for n in ners)
+    # A class or task with capitals is the head of a longer name of its type that ends with
+    # it: "Video LLMs", "Recursive Transformer", "factual QA", "Real-time Object Detection".
+    return cand.label in ("Method", "Task") and any(
+        n.label == cand.label and n.end_char == cand.end_char and _yields(cand, n, text) for n in ners
+    )
 
 
 def _yields(cand: Candidate, ner: Candidate, text: str) -> bool:
-    """Whether the lower-case gazetteer term ``cand`` yields to the longer NER span ``ner``."""
+    """Whether the gazetteer term ``cand`` lies inside the longer NER span ``ner``, and ``ner`` adds more
+    than generic words to it."""
     return (
         ner.start_char <= cand.start_char
         and cand.end_char <= ner.end_char

@@ -79,6 +79,31 @@ def test_a_term_yields_only_to_an_ner_span_that_can_win() -> None:
     ]
 
 
+def test_a_class_or_task_with_capitals_yields_to_a_longer_name_it_heads() -> None:
+    text = "Video LLMs beat the Recursive Transformer on ImageNet Object Detection"
+    video, llms = text.index("Video"), text.index("LLMs")
+    rec, trf = text.index("Recursive"), text.index("Transformer")
+    inet, det = text.index("ImageNet"), text.index("Object")
+    chosen = _select(
+        [
+            Candidate(llms, llms + 4, "Method", "kg_gazetteer", 0.9),
+            Candidate(video, llms + 4, "Method", "ner", 0.7),  # "Video LLMs": a kind of LLM
+            Candidate(trf, trf + 11, "Method", "kg_gazetteer", 0.9),
+            Candidate(rec, trf + 11, "Method", "ner", 0.7),
+            Candidate(inet, inet + 8, "Dataset", "kg_gazetteer", 0.9),  # a name never yields
+            Candidate(det, len(text), "Task", "kg_gazetteer", 0.9),
+            Candidate(inet, len(text), "Dataset", "ner", 0.7),  # another type: the task stays
+        ],
+        text,
+    )
+    assert [text[c.start_char : c.end_char] for c in chosen] == [
+        "Video LLMs",
+        "Recursive Transformer",
+        "ImageNet",
+        "Object Detection",
+    ]
+
+
 def test_model_typing_evidence() -> None:
     assert looks_like_model("Mistral-7B", "")
     assert looks_like_model("ChatGLM2", "")
