@@ -109,7 +109,10 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
     nlp.add_pipe("kg_abbreviations")
     nlp.add_pipe("kg_gazetteer")
     nlp.add_pipe("kg_patterns")
-    nlp.add_pipe("kg_merge", config={"ner_confidence": confidences, "ner_names_only": mode == "names"})
+    nlp.add_pipe(
+        "kg_merge",
+        config={"ner_confidence": confidences, "ner_names_only": mode == "names", "weak_patterns": mode == "rules"},
+    )
     return nlp
 
 

@@ -305,3 +305,16 @@ def test_an_acronym_for_one_network_is_a_model(rules_nlp: Language) -> None:
 def test_an_acronym_for_a_class_of_networks_stays_a_method(rules_nlp: Language, sentence: str, short: str) -> None:
     labels = {label for text, label in found(rules_nlp, sentence) if text == short}
     assert "Model" not in labels
+
+
+def test_the_weakest_patterns_speak_only_without_the_ner() -> None:
+    from kg.extract.pipeline import build_pipeline
+
+    text = "Methods for lunar crater detection use DepthMaster, a diffusion model."
+    rules = build_pipeline("rules")
+    weak = {(m.text, m.source) for m in mentions_of(rules, text)}
+    assert {("lunar crater detection", "kg_patterns:task_phrase"), ("DepthMaster", "kg_patterns:name_shape")} <= weak
+    assert build_pipeline("full").get_pipe("kg_merge").weak_patterns is False
+    rules.get_pipe("kg_merge").weak_patterns = False  # the full pipeline's setting, without loading the NER
+    sources = {m.source for m in mentions_of(rules, text)}
+    assert not sources & {"kg_patterns:task_phrase", "kg_patterns:name_shape"}
