@@ -392,7 +392,12 @@ class Merger:
         candidates = [
             c for c in self._collect(doc, text) if c is not None and (self.weak_patterns or priority(c) < _WEAK)
         ]
-        candidates.extend(self._abbreviation_candidates(doc, text, candidates))
+        extra, redefined = self._abbreviation_candidates(doc, text, candidates)
+        if redefined:  # the abstract's own definition of an acronym outranks the vocabulary's
+            candidates = [
+                c for c in candidates if not (c.source == "kg_gazetteer" and (c.start_char, c.end_char) in redefined)
+            ]
+        candidates.extend(extra)
         chosen = _propagate(self._type_names(_select(candidates, text), text), text)
         long_forms = _long_forms(doc, text)
         doc.user_data[MERGED_KEY] = [
@@ -499,8 +504,13 @@ class Merger:
             or (self.ner_names_only and not _NAME_LIKE.search(surface))
         )
 
-    def _abbreviation_candidates(self, doc: Doc, text: str, candidates: list[Candidate]) -> list[Candidate]:
+    def _abbreviation_candidates(
+        self, doc: Doc, text: str, candidates: list[Candidate]
+    ) -> tuple[list[Candidate], set[tuple[int, int]]]:
+        """Candidates for both forms of every abbreviation pair and the later uses of its short form,
+        and the short-form spans whose gazetteer type the pair's definition overrides."""
         extra: list[Candidate] = []
+        redefined: set[tuple[int, int]] = set()
         for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, []):
             short = text[short_s:short_e]
             occurrences = short_form_occurrences(text, short)
@@ -508,9 +518,20 @@ class Merger:
             # Only a candidate for a whole form says what the pair is: a name inside the long
             # form ("Sparsity" in "Contextually Aware Thresholding for Sparsity") does not.
             exact = set(spans)
+            # An acronym the vocabulary knows in another sense than the long form it defines
+            # here ("TTS" is text-to-speech there, "Test-time scaling (TTS)" here; "VQA" a
+            # dataset there, "visual question answering (VQA)" here): its gazetteer hits on
+            # the short form say nothing about this pair. A long form the vocabulary does not
+            # list ("deep convolutional generative adversarial network (DCGAN)") is no evidence.
+            known = self.gazetteer.lookup(short)
+            meant = self.gazetteer.lookup(text[long_s:long_e])
+            other_sense = known is not None and meant is not None and meant != known
+            short_spans = exact - {(long_s, long_e)}
             votes: Counter[str] = Counter()
             for c in candidates:
-                if (c.start_char, c.end_char) in exact:
+                if (c.start_char, c.end_char) in exact and not (
+                    other_sense and c.source == "kg_gazetteer" and (c.start_char, c.end_char) in short_spans
+                ):
                     votes[c.label] += 3 - min(priority(c), 2)
             head = head_type(text[long_s:long_e])
             if head is not None:  # "Acoustic Question Answering" is a Task whatever the NER says
@@ -522,10 +543,12 @@ class Merger:
                 continue  # a lower-case long form names no dataset: "system-on-chip (SoC)"
             if label == "Method" and _names_one_network(text[long_s:long_e]) and self.gazetteer.lookup(short) is None:
                 label = "Model"  # "Face Attention Network (FAN)"; "Deep Neural Networks (DNNs)" stay a class
+            if other_sense and known is not None and label != known.type:
+                redefined |= short_spans
             for s, e in sorted(set(spans)):
                 if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
-        return extra
+        return extra, redefined
 
 
 def _names_one_network(long_form: str) -> bool:

@@ -98,3 +98,24 @@ def test_spaced_hyphen_in_running_text_is_a_dash() -> None:
     text = "Two families - GAN and VAE (GV). We use the LS - GAN, a GAN."
     assert not is_short_form("LS - GAN")
     assert len(short_form_occurrences(text, "GAN")) == 3  # every bare GAN, "LS - GAN" included
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the abstract defines an acronym the vocabulary knows in another sense: its definition wins
+        ("Test-time scaling (TTS) helps LLMs. TTS is cheap.", {("TTS", "Method"), ("Test-time scaling", "Method")}),
+        ("Visual question answering (VQA) is hard. VQA needs vision.", {("VQA", "Task")}),
+        # the vocabulary's sense
+        ("Text-to-speech (TTS) is old. TTS needs audio.", {("TTS", "Task")}),
+        # a long form the vocabulary does not list is no other sense
+        ("A deep convolutional generative adversarial network (DCGAN) is trained. DCGAN works.", {("DCGAN", "Model")}),
+    ],
+)
+def test_an_abstracts_definition_outranks_the_vocabularys_sense(
+    rules_nlp: Language, text: str, expected: set[tuple[str, str]]
+) -> None:
+    found = {(m.text, m.label) for m in mentions_of(rules_nlp, text)}
+    assert expected <= found
+    for short, label in expected:
+        assert {lab for t, lab in found if t == short} == {label}  # every use has the pair's type

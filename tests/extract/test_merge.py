@@ -274,12 +274,13 @@ def test_a_lower_case_long_form_names_no_dataset(rules_nlp: Language) -> None:
     short = text.index("SoC")
     merger = Merger({}, 0.7)
     votes = [Candidate(short, short + 3, "Dataset", "ner", 0.7)]
-    assert merger._abbreviation_candidates(doc, text, votes) == []
+    assert merger._abbreviation_candidates(doc, text, votes) == ([], set())
     # ... while a named long form still does.
     text = "We evaluate on Common Objects in Context (COCO) and report results on COCO."
     doc = rules_nlp(text)
     short = text.index("COCO")
-    extra = merger._abbreviation_candidates(doc, text, [Candidate(short, short + 4, "Dataset", "ner", 0.7)])
+    extra, redefined = merger._abbreviation_candidates(doc, text, [Candidate(short, short + 4, "Dataset", "ner", 0.7)])
+    assert redefined == set()  # no gazetteer sense of "COCO" other than the one defined
     assert {(text[c.start_char : c.end_char], c.label) for c in extra} == {
         ("Common Objects in Context", "Dataset"),
         ("COCO", "Dataset"),

@@ -17,7 +17,7 @@ SEED_GOLD = ROOT / "tests" / "data" / "gold" / "seed_gold.jsonl"
 SCIERC_DEV = ROOT.parent / "shared" / "data" / "scierc" / "dev.jsonl"
 
 
-@pytest.mark.parametrize(("mode", "min_f1", "min_precision"), [("full", 0.71, 0.67), ("rules", 0.62, 0.78)])
+@pytest.mark.parametrize(("mode", "min_f1", "min_precision"), [("full", 0.71, 0.68), ("rules", 0.62, 0.78)])
 def test_seed_gold_floor(mode: str, min_f1: float, min_precision: float) -> None:
     gold = load_gold(SEED_GOLD)
     overall = score(gold, predict(gold, mode)).exact["ALL"]  # type: ignore[arg-type]
