@@ -541,7 +541,7 @@ class Merger:
                 continue
             if label == "Dataset" and head != "Dataset" and not _NAME_LIKE.search(text[long_s:long_e]):
                 continue  # a lower-case long form names no dataset: "system-on-chip (SoC)"
-            if label == "Method" and _names_one_network(text[long_s:long_e]) and self.gazetteer.lookup(short) is None:
+            if label == "Method" and _names_one_network(text[long_s:long_e]) and known is None:
                 label = "Model"  # "Face Attention Network (FAN)"; "Deep Neural Networks (DNNs)" stay a class
             if other_sense and known is not None and label != known.type:
                 redefined |= short_spans
