@@ -132,6 +132,9 @@ _SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMbm]\b")
 # A versioned name: letters, then a version number at the end ("GPT-4", "ChatGLM2", "Phi-3.5"),
 # not a coined name with digits inside ("D3RoMa", "ToC3D").
 _DIGIT_NAME = re.compile(r"^[A-Za-z][A-Za-z.\-]*?-?v?\d+(?:\.\d+)?[a-z]?$")
+# A number format ("FP8", "INT4", "nf4", "BF16", "MXFP4") is a technique, never a model: the
+# training annotations type it Method each of the 19 times they mark one.
+_NUMBER_FORMAT = re.compile(r"(?:mx)?(?:fp|bf|u?int|nf)\d{1,2}", re.IGNORECASE)
 _NAME_TYPES = frozenset(["Method", "Model", "Dataset", "Metric"])  # types a coined name can take
 _MODEL_CUES = frozenset(["model", "models", "network", "networks", "llm", "llms", "checkpoint", "checkpoints"])
 _NAME_LIKE = re.compile(r"[A-Z].*[A-Z]|\d|^[A-Z][a-z]+[A-Z]")
@@ -238,6 +241,16 @@ _QUALITY_HEADS = frozenset(
     """performance capability capabilities robustness understanding reasoning inference evaluation
     gain gains reduction reductions increase increases improvement improvements""".split()
 )
+# Heads that name what is measured or a part of the model, not a measure: "reasoning
+# ability", "search space", "token sequence", "training loss". Each ends a Metric in under
+# 5% of its 20+ uses in the training annotations (``scripts/metric_heads.py``).
+_NON_MEASURE_HEADS = frozenset(
+    """ability abilities space spaces sequence sequences layer layers token tokens content
+    cot average capacity loss""".split()
+)
+# "the tree-structuredness metric" names the metric "tree-structuredness" (the annotation
+# notes leave the word out; the training annotations end no Metric with it, 0 of 59 uses).
+_METRIC_WORD = re.compile(r"[\s-]+metrics?$", re.IGNORECASE)
 
 
 def _too_generic(surface: str) -> bool:
@@ -311,6 +324,18 @@ def names_a_quality(surface: str) -> bool:
     """
     words = re.findall(r"[a-z@]+", surface.lower())
     return bool(words) and words[-1] in _QUALITY_HEADS
+
+
+def names_no_measure(surface: str) -> bool:
+    """Whether a phrase proposed as a Metric is headed by a quality or a thing rather than a measure.
+
+    Examples
+    --------
+    >>> [names_no_measure(s) for s in ("reasoning ability", "search space", "training loss", "error rate")]
+    [True, True, True, False]
+    """
+    words = re.findall(r"[a-z@]+", surface.lower())
+    return names_a_quality(surface) or (bool(words) and words[-1] in _NON_MEASURE_HEADS)
 
 
 _QUANTITY = re.compile(_QUANTITY_TEXT + r"\s+(?=\S)")
@@ -398,7 +423,7 @@ class Merger:
                 c for c in candidates if not (c.source == "kg_gazetteer" and (c.start_char, c.end_char) in redefined)
             ]
         candidates.extend(extra)
-        chosen = _propagate(self._type_names(_select(candidates, text), text), text)
+        chosen = _propagate(_number_formats(self._type_names(_select(candidates, text), text), text), text)
         long_forms = _long_forms(doc, text)
         doc.user_data[MERGED_KEY] = [
             (
@@ -437,6 +462,8 @@ class Merger:
         label = cand.label
         if _is_ner(cand):
             end, label = _name_of_class_phrase(text, start, end, label)
+            if label == "Metric" and (m := _METRIC_WORD.search(text, start, end)) and m.start() > start:
+                end = m.start()
         surface = text[start:end]
         entry = self.gazetteer.lookup(surface)
         if _is_ner(cand) and entry is None and self._drop_ner(surface, label):
@@ -500,7 +527,7 @@ class Merger:
         """Whether an NER span (not in the gazetteer) names nothing kg should keep."""
         return (
             _too_generic(surface)
-            or (label == "Metric" and names_a_quality(surface))
+            or (label == "Metric" and names_no_measure(surface))
             or (self.ner_names_only and not _NAME_LIKE.search(surface))
         )
 
@@ -601,6 +628,24 @@ def _yields(cand: Candidate, ner: Candidate, text: str) -> bool:
         and ner.end_char - ner.start_char > cand.end_char - cand.start_char
         and not _only_generic_words(text[ner.start_char : cand.start_char] + " " + text[cand.end_char : ner.end_char])
     )
+
+
+def _number_formats(chosen: list[Candidate], text: str) -> list[Candidate]:
+    """Type the number formats Method, whatever made them a Model ("nf4" looks like a versioned name).
+
+    Examples
+    --------
+    >>> t = "nf4 beats FP8 on GPT-4"
+    >>> [c.label for c in _number_formats([Candidate(0, 3, "Model", "ner", 0.7),
+    ...     Candidate(10, 13, "Model", "ner", 0.7), Candidate(17, 22, "Model", "ner", 0.7)], t)]
+    ['Method', 'Method', 'Model']
+    """
+    return [
+        replace(c, label="Method")
+        if c.label == "Model" and _NUMBER_FORMAT.fullmatch(text, c.start_char, c.end_char)
+        else c
+        for c in chosen
+    ]
 
 
 def _overlap(a: Candidate, b: Candidate) -> bool:
