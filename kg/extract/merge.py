@@ -248,6 +248,7 @@ _NON_MEASURE_HEADS = frozenset(
     """ability abilities space spaces sequence sequences layer layers token tokens content
     cot average capacity loss""".split()
 )
+_NO_MEASURE_HEADS = _QUALITY_HEADS | _NON_MEASURE_HEADS
 # "the tree-structuredness metric" names the metric "tree-structuredness" (the annotation
 # notes leave the word out; the training annotations end no Metric with it, 0 of 59 uses).
 _METRIC_WORD = re.compile(r"[\s-]+metrics?$", re.IGNORECASE)
@@ -322,8 +323,7 @@ def names_a_quality(surface: str) -> bool:
     >>> [names_a_quality(s) for s in ("predictive performance", "model robustness", "reasoning efficiency")]
     [True, True, False]
     """
-    words = re.findall(r"[a-z@]+", surface.lower())
-    return bool(words) and words[-1] in _QUALITY_HEADS
+    return _head_word(surface) in _QUALITY_HEADS
 
 
 def names_no_measure(surface: str) -> bool:
@@ -334,8 +334,13 @@ def names_no_measure(surface: str) -> bool:
     >>> [names_no_measure(s) for s in ("reasoning ability", "search space", "training loss", "error rate")]
     [True, True, True, False]
     """
+    return _head_word(surface) in _NO_MEASURE_HEADS
+
+
+def _head_word(surface: str) -> str:
+    """The last word of a phrase, in lower case ("" if it has none)."""
     words = re.findall(r"[a-z@]+", surface.lower())
-    return names_a_quality(surface) or (bool(words) and words[-1] in _NON_MEASURE_HEADS)
+    return words[-1] if words else ""
 
 
 _QUANTITY = re.compile(_QUANTITY_TEXT + r"\s+(?=\S)")
