@@ -41,9 +41,14 @@ def test_priority_order() -> None:
     assert priority(cand("kg_patterns:named", 0.85)) < priority(cand("ner", 0.6)) < priority(cand("kg_patterns:x", 0.5))
 
 
+def _selected(candidates: list[Candidate], text: str) -> list[tuple[str, str]]:
+    """(text, source) of what :func:`_select` keeps, in order."""
+    return [(text[c.start_char : c.end_char], c.source) for c in _select(candidates, text)]
+
+
 def test_select_prefers_priority_then_length() -> None:
     text = "Llama 2 7B is a model"
-    chosen = _select(
+    chosen = _selected(
         [
             Candidate(0, 7, "Model", "kg_gazetteer", 0.95),
             Candidate(0, 10, "Model", "kg_patterns:model_size", 0.9),
@@ -52,7 +57,7 @@ def test_select_prefers_priority_then_length() -> None:
         ],
         text,
     )
-    assert [(text[c.start_char : c.end_char], c.source) for c in chosen] == [
+    assert chosen == [
         ("Llama 2", "kg_gazetteer"),
         ("model", "kg_patterns:name_shape"),
     ]
@@ -62,7 +67,7 @@ def test_a_term_yields_only_to_an_ner_span_that_can_win() -> None:
     text = "the PI latency and statistical machine translation"
     pi, latency = text.index("PI"), text.index("latency")
     smt, mt = text.index("statistical"), text.index("machine")
-    chosen = _select(
+    chosen = _selected(
         [
             Candidate(pi, pi + 2, "Method", "kg_abbreviations", 0.9),
             Candidate(latency, latency + 7, "Metric", "kg_gazetteer", 0.9),
@@ -72,7 +77,7 @@ def test_a_term_yields_only_to_an_ner_span_that_can_win() -> None:
         ],
         text,
     )
-    assert [(text[c.start_char : c.end_char], c.source) for c in chosen] == [
+    assert chosen == [
         ("PI", "kg_abbreviations"),
         ("latency", "kg_gazetteer"),
         ("statistical machine translation", "ner"),
@@ -84,7 +89,7 @@ def test_a_class_or_task_with_capitals_yields_to_a_longer_name_it_heads() -> Non
     video, llms = text.index("Video"), text.index("LLMs")
     rec, trf = text.index("Recursive"), text.index("Transformer")
     inet, det = text.index("ImageNet"), text.index("Object")
-    chosen = _select(
+    chosen = _selected(
         [
             Candidate(llms, llms + 4, "Method", "kg_gazetteer", 0.9),
             Candidate(video, llms + 4, "Method", "ner", 0.7),  # "Video LLMs": a kind of LLM
@@ -96,7 +101,7 @@ def test_a_class_or_task_with_capitals_yields_to_a_longer_name_it_heads() -> Non
         ],
         text,
     )
-    assert [text[c.start_char : c.end_char] for c in chosen] == [
+    assert [t for t, _ in chosen] == [
         "Video LLMs",
         "Recursive Transformer",
         "ImageNet",
