@@ -158,6 +158,20 @@ def _left_context(text: str, end: int, max_words: int) -> tuple[int, str]:
     return offset, text[offset:end]
 
 
+def _word_before(text: str, end: int) -> tuple[int, int] | None:
+    """Bounds of the last run of non-space characters before ``end``, spaces between skipped.
+
+    What ``re.search(r"(\\S+)\\s*$", text[:end])`` finds, without scanning the text from its start.
+    """
+    stop = end
+    while stop > 0 and text[stop - 1].isspace():
+        stop -= 1
+    start = stop
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return (start, stop) if stop > start else None
+
+
 def _trim_long(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1] in " ,;-":
         end -= 1
@@ -195,17 +209,16 @@ def find_abbreviations(doc: Doc | str) -> list[AbbreviationPair]:
                 continue
             pair = _pair(text, inner_start, inner_start + len(inner), *bounds)
         else:
-            prev = re.search(r"(\S+)\s*$", text[: m.start()])
-            if (
-                prev is None
-                or not is_short_form(prev.group(1), tokenized=tokenized)
-                or len(inner) < len(prev.group(1)) + 3
-            ):
+            prev = _word_before(text, m.start())
+            if prev is None:
                 continue
-            rel = best_long_form(prev.group(1), inner)
+            word = text[prev[0] : prev[1]]
+            if not is_short_form(word, tokenized=tokenized) or len(inner) < len(word) + 3:
+                continue
+            rel = best_long_form(word, inner)
             if rel != 0:
                 continue
-            pair = _pair(text, prev.start(1), prev.end(1), inner_start, inner_start + len(inner))
+            pair = _pair(text, prev[0], prev[1], inner_start, inner_start + len(inner))
         if pair is not None:
             pairs.append(pair)
     return pairs

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spacy.language import Language
 
-from kg.extract.abbreviations import best_long_form, find_abbreviations, is_short_form, short_form_occurrences
+from kg.extract.abbreviations import (
+    _word_before,
+    best_long_form,
+    find_abbreviations,
+    is_short_form,
+    short_form_occurrences,
+)
 
 from .conftest import mentions_of
 
@@ -119,3 +129,11 @@ def test_an_abstracts_definition_outranks_the_vocabularys_sense(
     assert expected <= found
     for short, label in expected:
         assert {lab for t, lab in found if t == short} == {label}  # every use has the pair's type
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"ab \t\n\u00a0(", "LLM", "  "]), max_size=30).map("".join), st.integers(0, 60))
+def test_word_before_is_the_last_word_pattern(text: str, end: int) -> None:
+    end = min(end, len(text))
+    m = re.search(r"(\S+)\s*$", text[:end])
+    assert _word_before(text, end) == (m.span(1) if m else None)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from kg.extract.patterns import RULES, find_patterns, head_type, type_from_context
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from kg.extract.patterns import (
+    RULES,
+    _name_occurrences,
+    _whole_words,
+    find_patterns,
+    head_type,
+    rule_metric_phrase,
+    type_from_context,
+)
 
 CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
     # rule, text, expected (text, label) hits, texts that must not be hits
@@ -120,3 +132,46 @@ def test_head_and_context_typing() -> None:
     assert type_from_context("a benchmark for evaluating models") == "Dataset"
     assert type_from_context("a method for compressing models") == "Method"
     assert type_from_context("a single-step diffusion model for depth") == "Model"
+
+
+# The scans below replace regular expressions that Python's ``re`` tried at every position; each
+# must find exactly what its expression found. The alphabet is small so that words, near misses,
+# joins ("xCATS", "CATS-2") and separators all occur often.
+def _texts(pieces: list[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(pieces), max_size=40).map("".join)
+
+
+_SCAN_TEXT = _texts([*"CATSxyz ino-._2()\n", "CATS", "estimation", "reduces latency", "2x speedup"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SCAN_TEXT, st.integers(min_value=0, max_value=30))
+@example("xCATS CATS", 1)  # the start counts as the text's start, whatever is before it
+def test_name_occurrences_are_the_whole_word_pattern(text: str, start: int) -> None:
+    start = min(start, len(text))
+    pattern = re.compile(r"(?<![\w\-])" + re.escape("CATS") + r"(?![\w\-])")
+    expected = [start + m.start() for m in pattern.finditer(text[start:])]
+    assert list(_name_occurrences(text, "CATS", start)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SCAN_TEXT)
+def test_whole_words_are_the_bounded_alternation(text: str) -> None:
+    words = ("estimation", "CATS", "in")
+    pattern = re.compile(r"\b(?:" + "|".join(words) + r")\b")
+    assert _whole_words(text, words) == [m.span() for m in pattern.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts([*"xr 2.5×", "2x ", "reduces ", "the ", "latency", "speedup", "throughput", "FLOPs"]))
+def test_metric_phrases_are_the_single_alternation(text: str) -> None:
+    # The expression the rule used before it was split in two.
+    single = re.compile(
+        r"\d+(?:\.\d+)?\s?[x×]\s+(speedups?|speed-ups?|acceleration|compression|throughput|higher throughput)\b"
+        r"|\b(?:reduc\w*|lower\w*|improv\w*|increas\w*|boost\w*|decreas\w*|cut\w*|minimi[sz]\w*|maximi[sz]\w*)\s+"
+        r"(?:the\s+|its\s+|their\s+)?(?:inference\s+|end-to-end\s+|average\s+|overall\s+|decoding\s+)?"
+        r"(latency|throughput|perplexity|memory (?:usage|footprint|consumption)|accuracy|energy consumption|"
+        r"inference time|training time|wall-clock time|error rate|FLOPs)\b"
+    )
+    expected = [m.span(1) if m.group(1) else m.span(2) for m in single.finditer(text)]
+    assert [(s, e) for s, e, *_ in rule_metric_phrase(text)] == expected
