@@ -148,11 +148,17 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
     return docs
 
 
-def predict(docs: Sequence[GoldDoc], mode: Mode = "full", *, n_process: int = 1) -> list[GoldDoc]:
-    """Run kg's extractor (``mode``, see :func:`kg.extract.build_pipeline`) on the text of ``docs``."""
+def predict(
+    docs: Sequence[GoldDoc], mode: Mode = "full", *, n_process: int = 1, ner_path: str | Path | None = None
+) -> list[GoldDoc]:
+    """Run kg's extractor (``mode``, see :func:`kg.extract.build_pipeline`) on the text of ``docs``.
+
+    ``ner_path`` replaces the shipped NER with another trained pipeline (``scripts/crossval.py``
+    scores fold models this way).
+    """
     from kg.extract.pipeline import build_pipeline, extract_papers
 
-    nlp = build_pipeline(mode)
+    nlp = build_pipeline(mode, ner_path=ner_path)
     papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
     out = []
     for paper, mentions in extract_papers(papers, nlp, n_process=n_process):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import InputError
-from kg.evaluate import GoldDoc, format_report, load_gold, score
+from kg.evaluate import GoldDoc, format_report, load_gold, predict, score
 
 
 def doc(spans: list[tuple[int, int, str]], doc_id: str = "d") -> GoldDoc:
@@ -68,3 +68,18 @@ def test_load_gold_names_the_bad_line(tmp_path: Path) -> None:
     f.write_text('{"id": "a", "entities": []}\nnot json\n')
     with pytest.raises(InputError, match=r"gold.jsonl:2"):
         load_gold(f)
+
+
+def test_predict_runs_the_named_ner(tmp_path: Path) -> None:
+    """``ner_path`` swaps the NER: a copy of the shipped one predicts the same, a missing one is an error."""
+    import shutil
+
+    from kg.errors import ExtractError
+    from kg.extract.pipeline import ner_model_path
+
+    docs = [GoldDoc("p", "CATS: sparsity for LLMs", "We evaluate Llama-2 7B on GSM8K and report accuracy.", ())]
+    shutil.copytree(ner_model_path(), tmp_path / "ner")
+    shipped = predict(docs)
+    assert shipped[0].spans and predict(docs, ner_path=tmp_path / "ner") == shipped
+    with pytest.raises(ExtractError, match="no trained NER"):
+        predict(docs, ner_path=tmp_path / "missing")

@@ -81,15 +81,21 @@ def test_scirex_gold_keeps_scirex_labels() -> None:
             assert record["abstract"][ent["start"] : ent["end"]] == ent["text"]
 
 
-def test_training_never_reads_a_held_out_scirex_paper() -> None:
-    spec = importlib.util.spec_from_file_location("train_ner", ROOT / "scripts" / "train_ner.py")
+def _script(name: str) -> Any:
+    """Import ``scripts/<name>.py`` as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
-    train_ner = importlib.util.module_from_spec(spec)
-    sys.modules["train_ner"] = train_ner  # its dataclasses look their module up
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
     try:
-        spec.loader.exec_module(train_ner)
+        spec.loader.exec_module(module)
     finally:
-        del sys.modules["train_ner"]
+        del sys.modules[name]
+    return module
+
+
+def test_training_never_reads_a_held_out_scirex_paper() -> None:
+    train_ner = _script("train_ner")
     held_out, kg_typed = train_ner.scirex_excluded()
     split = json.loads(SCIREX_SPLIT.read_text(encoding="utf-8"))
     assert held_out == set(split["heldout"]) and kg_typed == set(split["train"])
@@ -99,6 +105,19 @@ def test_training_never_reads_a_held_out_scirex_paper() -> None:
     assert train_ner.scirex_trainable({"id": f"{split['train'][0]}#1"}, held_out, kg_typed)
     training_ids = {str(r["id"]) for path in train_ner.KG_TRAIN for r in _records(path)}
     assert len(training_ids) >= 500 and not training_ids & (held_out | train_ner.evaluation_ids())
+
+
+def test_cross_validation_folds_split_the_training_papers() -> None:
+    """Each kg-typed training file is held out by exactly one fold and trained on by the other."""
+    folds = _script("crossval").folds()
+    files = set(SEED_SETS[2:]) | set(SCIREX_TRAIN)
+    assert set(folds) == {"cv_even", "cv_odd"}
+    held = [set(h) for _, h in folds.values()]
+    assert held[0] | held[1] == files and not held[0] & held[1]
+    for trained, held_out in folds.values():
+        assert set(trained) == files - set(held_out)
+        papers = sum(len(_records(f)) for f in held_out)
+        assert 200 <= papers <= 300  # about half of the 500 papers each
 
 
 @pytest.mark.parametrize("record", SCIREX_CASES, ids=[r["id"][:12] for r in SCIREX_CASES])
