@@ -15,7 +15,8 @@ papers instead:
 2. for each fold, ``scripts/train_ner.py --no-install`` trains an NER with the shipped recipe
    on everything it normally uses except that fold's kg-typed papers (run ``cv_even`` is
    trained without the even files, ``cv_odd`` without the odd ones), unless ``--reuse`` finds
-   the run already under ``training/ner/``;
+   the run already under ``training/ner/`` (``--variant NAME --set KEY=VALUE`` trains and scores
+   a variant of the recipe instead, in runs named ``cv_even_NAME`` and ``cv_odd_NAME``);
 3. the full pipeline with that fold's NER extracts the held-out fold's papers;
 4. the 500 out-of-fold predictions are scored together with :func:`kg.evaluate.score` (exact
    typed micro P/R/F1 per kg type) and, for the named types, the precision of each source.
@@ -34,6 +35,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,20 +58,24 @@ def folds() -> dict[str, tuple[list[Path], list[Path]]]:
     return {"cv_even": (odd, even), "cv_odd": (even, odd)}
 
 
-def train_fold(run: str, train_files: list[Path]) -> Path:
-    """Train one fold's NER with the shipped recipe (``--no-install``); return its model directory."""
+def train_fold(run: str, train_files: list[Path], overrides: Sequence[str]) -> Path:
+    """Train one fold's NER with the shipped recipe (``--no-install``); return its model directory.
+
+    ``overrides`` (``KEY=VALUE``) go to ``scripts/train_ner.py --set``, to score a variant of the recipe.
+    """
     model = TRAINING_DIR / run / "model-best"
-    command = [sys.executable, str(REPO / "scripts" / "train_ner.py"), "--run", run, "--no-install", "--kg-train"]
+    command = [sys.executable, str(REPO / "scripts" / "train_ner.py"), "--run", run, "--no-install"]
+    command += [arg for pair in overrides for arg in ("--set", pair)]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    subprocess.run([*command, *map(str, train_files)], check=True, env=env)
+    subprocess.run([*command, "--kg-train", *map(str, train_files)], check=True, env=env)
     return model
 
 
-def fold_model(run: str, train_files: list[Path], reuse: bool) -> Path:
+def fold_model(run: str, train_files: list[Path], reuse: bool, overrides: Sequence[str] = ()) -> Path:
     """The fold's trained NER, with ``kg_meta.json`` beside it so the pipeline reads its confidences."""
     model = TRAINING_DIR / run / "model-best"
     if not (reuse and (model / "meta.json").exists()):
-        train_fold(run, train_files)
+        train_fold(run, train_files, overrides)
     meta = TRAINING_DIR / run / "kg_meta.json"
     trained_on = json.loads(meta.read_text(encoding="utf-8"))["training_data"]["description"]
     missing = [f.name for f in train_files if f.name not in trained_on]
@@ -85,15 +91,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse fold models already under training/ner/")
     parser.add_argument("--workers", type=int, default=1, help="extraction processes")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--mode", choices=["full", "names"], default="full", help="extraction mode scored")
+    parser.add_argument("--variant", default="", help="suffix of the fold runs' names, for a variant recipe")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="train_ner.py override")
     args = parser.parse_args(argv)
+    if args.set and not args.variant:
+        parser.error("--set changes the recipe: name the variant with --variant")
 
     gold: list[GoldDoc] = []
     pred: list[GoldDoc] = []
     by_source: dict[str, Counter[str]] = {label: Counter() for label in NAMED}
     right: dict[str, Counter[str]] = {label: Counter() for label in NAMED}
     for run, (train_files, held_out) in folds().items():
-        model = fold_model(run, train_files, args.reuse)
-        nlp = build_pipeline("full", ner_path=model)
+        run = f"{run}_{args.variant}" if args.variant else run
+        model = fold_model(run, train_files, args.reuse, args.set)
+        nlp = build_pipeline(args.mode, ner_path=model)
         docs = [d for f in held_out for d in load_gold(f)]
         papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
         for doc, (paper, mentions) in zip(docs, extract_papers(papers, nlp, n_process=args.workers), strict=True):
@@ -120,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         print(json.dumps({"report": report.as_dict(), "named_precision_by_source": sources}, indent=1))
         return
-    print(f"out-of-fold full pipeline, {len(gold)} papers")
+    print(f"out-of-fold {args.mode} pipeline, {len(gold)} papers")
     print(format_report(report))
     print("\nnamed types, precision by source (n = mentions proposed):")
     for label, rows in sources.items():
