@@ -18,8 +18,6 @@ papers instead:
    the run already under ``training/ner/`` (``--variant NAME --set KEY=VALUE`` trains and scores
    a variant of the recipe instead, in runs named ``cv_even_NAME`` and ``cv_odd_NAME``);
 3. the full pipeline with that fold's NER extracts the held-out fold's papers;
-   Resources derived from the annotations (``scripts/unmarked_phrases.py``) are rebuilt from
-   the training fold's papers, so nothing the rules use has seen the held-out fold;
 4. the 500 out-of-fold predictions are scored together with :func:`kg.evaluate.score` (exact
    typed micro P/R/F1 per kg type) and, for the named types, the precision of each source.
 
@@ -46,7 +44,6 @@ sys.path.insert(0, str(REPO))
 from kg.evaluate import GoldDoc, format_report, load_gold, score  # noqa: E402
 from kg.extract.pipeline import build_pipeline, extract_papers  # noqa: E402
 from kg.records import Paper  # noqa: E402
-from scripts.unmarked_phrases import unmarked_phrases  # noqa: E402
 
 ANNOTATIONS = REPO / "data" / "annotations"
 TRAINING_DIR = REPO / "training" / "ner"
@@ -109,8 +106,6 @@ def main(argv: list[str] | None = None) -> None:
         run = f"{run}_{args.variant}" if args.variant else run
         model = fold_model(run, train_files, args.reuse, args.set)
         nlp = build_pipeline(args.mode, ner_path=model)
-        # What the rules learnt from the annotations is learnt from the training fold only.
-        nlp.get_pipe("kg_merge").unmarked = frozenset(unmarked_phrases(train_files))  # type: ignore[attr-defined]
         docs = [d for f in held_out for d in load_gold(f)]
         papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
         for doc, (paper, mentions) in zip(docs, extract_papers(papers, nlp, n_process=args.workers), strict=True):

@@ -24,13 +24,10 @@ Components propose; this one decides. In order:
 from __future__ import annotations
 
 import bisect
-import functools
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from importlib import resources
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -340,30 +337,6 @@ def names_no_measure(surface: str) -> bool:
     return _head_word(surface) in _NO_MEASURE_HEADS
 
 
-_PHRASE_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
-
-
-def phrase_key(surface: str) -> str:
-    """A phrase's lookup key: lower-case words joined by one space, the last one singular.
-
-    Examples
-    --------
-    >>> [phrase_key(s) for s in ("Neural Networks", "inference-time  techniques", "loss")]
-    ['neural network', 'inference-time technique', 'loss']
-    """
-    words = _PHRASE_WORD.findall(surface.lower())
-    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
-        words[-1] = words[-1][:-1]
-    return " ".join(words)
-
-
-@functools.cache
-def unmarked_phrases() -> frozenset[str]:
-    """Phrases kg's training annotations mark in under a tenth of their 3+ uses (``scripts/unmarked_phrases.py``)."""
-    path = resources.files("kg.extract") / "resources" / "unmarked_phrases.json"
-    return frozenset(json.loads(path.read_text(encoding="utf-8")))
-
-
 def _head_word(surface: str) -> str:
     """The last word of a phrase, in lower case ("" if it has none)."""
     words = re.findall(r"[a-z@]+", surface.lower())
@@ -442,9 +415,6 @@ class Merger:
         # wrong (precision 0.05 and 0.08 on the 500 training papers, 0 of 5 on the seed gold),
         # so the full pipeline turns them off; without the NER they are right about half the time.
         self.weak_patterns = weak_patterns
-        # Phrases kg's annotators almost never mark ("neural network", "encoder"): the NER, which
-        # also learnt SciERC's convention, proposes them; alone they are dropped.
-        self.unmarked = unmarked_phrases()
         self.gazetteer = Gazetteer()
 
     def __call__(self, doc: Doc) -> Doc:
@@ -563,7 +533,6 @@ class Merger:
         return (
             _too_generic(surface)
             or (label == "Metric" and names_no_measure(surface))
-            or phrase_key(surface) in self.unmarked
             or (self.ner_names_only and not _NAME_LIKE.search(surface))
         )
 
