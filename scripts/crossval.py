@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO))
 from kg.evaluate import GoldDoc, format_report, load_gold, score  # noqa: E402
 from kg.extract.pipeline import build_pipeline, extract_papers  # noqa: E402
 from kg.records import Paper  # noqa: E402
+from scripts.train_ner import parse_overrides  # noqa: E402
 
 ANNOTATIONS = REPO / "data" / "annotations"
 TRAINING_DIR = REPO / "training" / "ner"
@@ -71,17 +72,28 @@ def train_fold(run: str, train_files: list[Path], overrides: Sequence[str]) -> P
     return model
 
 
-def fold_model(run: str, train_files: list[Path], reuse: bool, overrides: Sequence[str] = ()) -> Path:
-    """The fold's trained NER, with ``kg_meta.json`` beside it so the pipeline reads its confidences."""
+def fold_model(
+    run: str, train_files: list[Path], held_out: list[Path], reuse: bool, overrides: Sequence[str] = ()
+) -> Path:
+    """The fold's trained NER, with ``kg_meta.json`` beside it so the pipeline reads its confidences.
+
+    A reused model must have been trained on exactly this fold's files, none of the held-out ones,
+    and with the same ``--set`` overrides.
+    """
     model = TRAINING_DIR / run / "model-best"
     if not (reuse and (model / "meta.json").exists()):
         train_fold(run, train_files, overrides)
-    meta = TRAINING_DIR / run / "kg_meta.json"
-    trained_on = json.loads(meta.read_text(encoding="utf-8"))["training_data"]["description"]
-    missing = [f.name for f in train_files if f.name not in trained_on]
-    if missing:
-        raise SystemExit(f"{model} was not trained on {missing}; run without --reuse")
-    shutil.copy(meta, model / "kg_meta.json")
+    meta_file = TRAINING_DIR / run / "kg_meta.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    trained_on = set(re.findall(r"[\w.-]+\.jsonl", meta["training_data"]["description"]))
+    problems = [f"not trained on {f.name}" for f in train_files if f.name not in trained_on]
+    problems += [f"trained on the held-out {f.name}" for f in held_out if f.name in trained_on]
+    for key, value in parse_overrides(list(overrides)).items():
+        if meta.get("overrides", {}).get(key) != value:
+            problems.append(f"trained with {key}={meta.get('overrides', {}).get(key)!r}, not {value!r}")
+    if problems:
+        raise SystemExit(f"{model}: {'; '.join(problems)}; run without --reuse")
+    shutil.copy(meta_file, model / "kg_meta.json")
     return model
 
 
@@ -104,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     right: dict[str, Counter[str]] = {label: Counter() for label in NAMED}
     for run, (train_files, held_out) in folds().items():
         run = f"{run}_{args.variant}" if args.variant else run
-        model = fold_model(run, train_files, args.reuse, args.set)
+        model = fold_model(run, train_files, held_out, args.reuse, args.set)
         nlp = build_pipeline(args.mode, ner_path=model)
         docs = [d for f in held_out for d in load_gold(f)]
         papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]

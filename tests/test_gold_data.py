@@ -120,6 +120,30 @@ def test_cross_validation_folds_split_the_training_papers() -> None:
         assert 200 <= papers <= 300  # about half of the 500 papers each
 
 
+def test_cross_validation_refuses_a_model_that_saw_its_fold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    crossval = _script("crossval")
+    monkeypatch.setattr(crossval, "TRAINING_DIR", tmp_path)
+    trained, held_out = crossval.folds()["cv_even"]
+    model = tmp_path / "cv_even" / "model-best"
+    model.mkdir(parents=True)
+    (model / "meta.json").write_text("{}")
+
+    def meta(files: list[Path], overrides: dict[str, Any]) -> None:
+        description = "kg-annotated papers (" + ", ".join(f.name for f in files) + ")"
+        text = json.dumps({"training_data": {"description": description}, "overrides": overrides})
+        (tmp_path / "cv_even" / "kg_meta.json").write_text(text)
+
+    meta(trained, {"system.seed": 0})
+    assert crossval.fold_model("cv_even", trained, held_out, True) == model
+    assert (model / "kg_meta.json").exists()
+    meta([*trained, held_out[0]], {"system.seed": 0})
+    with pytest.raises(SystemExit, match=re.escape(f"held-out {held_out[0].name}")):
+        crossval.fold_model("cv_even", trained, held_out, True)
+    meta(trained, {"system.seed": 0})
+    with pytest.raises(SystemExit, match=re.escape("system.seed=0, not 1")):
+        crossval.fold_model("cv_even", trained, held_out, True, ["system.seed=1"])
+
+
 @pytest.mark.parametrize("record", SCIREX_CASES, ids=[r["id"][:12] for r in SCIREX_CASES])
 def test_scirex_text_is_the_papers_opening(record: dict[str, Any]) -> None:
     if not SCIREX_SECTIONS.exists():
