@@ -59,17 +59,15 @@ def folds() -> dict[str, tuple[list[Path], list[Path]]]:
     return {"cv_even": (odd, even), "cv_odd": (even, odd)}
 
 
-def train_fold(run: str, train_files: list[Path], overrides: Sequence[str]) -> Path:
-    """Train one fold's NER with the shipped recipe (``--no-install``); return its model directory.
+def train_fold(run: str, train_files: list[Path], overrides: Sequence[str]) -> None:
+    """Train one fold's NER with the shipped recipe (``--no-install``) into ``training/ner/<run>/``.
 
     ``overrides`` (``KEY=VALUE``) go to ``scripts/train_ner.py --set``, to score a variant of the recipe.
     """
-    model = TRAINING_DIR / run / "model-best"
     command = [sys.executable, str(REPO / "scripts" / "train_ner.py"), "--run", run, "--no-install"]
     command += [arg for pair in overrides for arg in ("--set", pair)]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     subprocess.run([*command, "--kg-train", *map(str, train_files)], check=True, env=env)
-    return model
 
 
 def fold_model(
