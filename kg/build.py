@@ -81,6 +81,9 @@ class BuildOptions:
     dask : str or None
         Address of a Dask scheduler (``tcp://host:8786``) to extract on instead
         of this machine; needs ``pip install 'kg[dask]'``.
+    min_confidence : float
+        Mentions below this confidence are left out of the graph (they stay in the
+        extraction cache, so changing it re-extracts nothing).
     """
 
     mode: Mode = "full"
@@ -93,6 +96,7 @@ class BuildOptions:
     batch_size: int = 64
     progress: bool = True
     dask: str | None = None
+    min_confidence: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +214,12 @@ def build(
         stage_done = stack.enter_context(held_objects())
         ingest = read_papers(input_paths, format=format, progress=options.progress)
         stage_done()
+        threshold = options.min_confidence
         mentions = [
-            m for _, ms in extract_with_cache(ingest.papers, options, out / CACHE_DIR if out else None) for m in ms
+            m
+            for _, ms in extract_with_cache(ingest.papers, options, out / CACHE_DIR if out else None)
+            for m in ms
+            if m.confidence >= threshold
         ]
         stage_done()
         with _timed("resolve"):
@@ -300,6 +308,7 @@ def build_report(
     return {
         "kg_version": _version(),
         "extractor": extractor_version(options.mode),
+        "min_confidence": options.min_confidence,
         "papers": {
             "read": ingest.records_read,
             "kept": len(ingest.papers),

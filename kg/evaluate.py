@@ -149,19 +149,24 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
 
 
 def predict(
-    docs: Sequence[GoldDoc], mode: Mode = "full", *, n_process: int = 1, ner_path: str | Path | None = None
+    docs: Sequence[GoldDoc],
+    mode: Mode = "full",
+    *,
+    n_process: int = 1,
+    ner_path: str | Path | None = None,
+    min_confidence: float = 0.0,
 ) -> list[GoldDoc]:
     """Run kg's extractor (``mode``, see :func:`kg.extract.build_pipeline`) on the text of ``docs``.
 
     ``ner_path`` replaces the shipped NER with another trained pipeline (``scripts/crossval.py``
-    scores fold models this way).
+    scores fold models this way); mentions below ``min_confidence`` are left out.
     """
     from kg.extract.pipeline import build_pipeline, extract_papers
 
     nlp = build_pipeline(mode, ner_path=ner_path)
     papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
     out = []
-    for paper, mentions in extract_papers(papers, nlp, n_process=n_process):
+    for paper, mentions in extract_papers(papers, nlp, n_process=n_process, min_confidence=min_confidence):
         spans = tuple((paper.id, m.field, m.start, m.end, m.label) for m in mentions)
         out.append(GoldDoc(paper.id, paper.title, paper.abstract, spans))
     return out

@@ -128,3 +128,44 @@ def test_eval_bad_map_is_a_clear_error(tmp_path: Path, runner: CliRunner) -> Non
     result = runner.invoke(main, ["eval", str(gold), "--pred", str(gold), "--map", "Model"])
     assert result.exit_code == 1
     assert "expected PRED=GOLD" in result.output
+
+
+def test_min_confidence_filters_extract_eval_and_build(tmp_path: Path, runner: CliRunner) -> None:
+    abstract = "We propose an encoder for speculative decoding that reduces latency on ImageNet."
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "title": "A study", "abstract": abstract}) + "\n")
+    texts = {}
+    for threshold in ("0", "0.5"):
+        out = tmp_path / f"out-{threshold}.jsonl"
+        result = runner.invoke(main, ["extract", str(src), "-o", str(out), "--min-confidence", threshold])
+        assert result.exit_code == 0, result.output
+        [record] = [json.loads(line) for line in out.read_text().splitlines()]
+        texts[threshold] = {e["text"]: e["confidence"] for e in record["entities"]}
+    assert "encoder" in texts["0"] and "encoder" not in texts["0.5"]  # a generic NER span, confidence ~0.05
+    assert texts["0.5"] == {t: c for t, c in texts["0"].items() if c >= 0.5}
+
+    gold = tmp_path / "gold.jsonl"
+    start = abstract.index("ImageNet")
+    entity = {"field": "abstract", "start": start, "end": start + 8, "text": "ImageNet", "label": "Dataset"}
+    gold.write_text(json.dumps({"id": "a", "title": "A study", "abstract": abstract, "entities": [entity]}) + "\n")
+    n_pred = {}
+    for threshold in ("0", "0.5"):
+        every_label = ["--labels", "Dataset,Method,Metric,Model,Task"]
+        result = runner.invoke(main, ["eval", str(gold), "--json", *every_label, "--min-confidence", threshold])
+        assert result.exit_code == 0, result.output
+        n_pred[threshold] = json.loads(result.output)["exact_typed"]["ALL"]["n_pred"]
+    assert n_pred == {"0": len(texts["0"]), "0.5": len(texts["0.5"])}
+    refused = runner.invoke(main, ["eval", str(gold), "--pred", str(gold), "--min-confidence", "0.5"])
+    assert refused.exit_code == 2 and "does not apply to --pred" in refused.output
+    assert runner.invoke(main, ["eval", str(gold), "--min-confidence", "1.5"]).exit_code == 2
+
+    reports = {}
+    for threshold in ("0", "0.5"):
+        out_dir = tmp_path / f"build-{threshold}"
+        result = runner.invoke(main, ["-q", "build", str(src), "-o", str(out_dir), "--min-confidence", threshold])
+        assert result.exit_code == 0, result.output
+        reports[threshold] = json.loads((out_dir / "report.json").read_text())
+        [paper] = [json.loads(line) for line in (out_dir / "mentions.jsonl").read_text().splitlines()]
+        assert {e["text"]: e["confidence"] for e in paper["entities"]} == texts[threshold]
+    assert reports["0.5"]["min_confidence"] == 0.5 and reports["0"]["min_confidence"] == 0.0
+    assert reports["0.5"]["mentions"]["total"] == len(texts["0.5"]) < reports["0"]["mentions"]["total"]

@@ -209,3 +209,29 @@ def test_text_matches_source(name: str, record: dict[str, Any]) -> None:
     abstract = next(x.strip() for x in lines[int(line) :] if x.strip())
     assert record["title"] == title
     assert record["abstract"] == abstract
+
+
+def test_confidence_fit_is_checked_on_the_fold_it_did_not_see() -> None:
+    """``scripts/train_confidence.py``: each half is scored with weights fitted on the other half."""
+    from kg.evaluate import GoldDoc
+    from kg.records import Mention
+
+    train_confidence = _script("train_confidence")
+
+    def half(prefix: str) -> tuple[list[GoldDoc], list[list[Mention]], list[list[tuple[list[str], bool]]]]:
+        docs, mentions, examples = [], [], []
+        for i in range(20):
+            pid = f"{prefix}{i}"
+            right = Mention(pid, "abstract", 0, 4, "BERT", "Model", source="kg_gazetteer")
+            wrong = Mention(pid, "abstract", 5, 12, "encoder", "Model", source="ner")
+            docs.append(GoldDoc(pid, "", "BERT encoder", ((pid, "abstract", 0, 4, "Model"),)))
+            mentions.append([right, wrong])
+            examples.append([(["L=Model", "L=Model|src=kg_gazetteer"], True), (["L=Model", "L=Model|src=ner"], False)])
+        return docs, mentions, examples
+
+    report = train_confidence.nested_report([half("a"), half("b")])
+    curve = report["by_threshold"]
+    assert curve["0.0"]["ALL"] == {"precision": 0.5, "recall": 1.0, "f1": 0.667}
+    assert curve["0.5"]["ALL"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert sum(row["n"] for row in report["calibration"]) == 80
+    assert report["expected_calibration_error"] < 0.2

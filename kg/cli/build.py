@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kg.build import BuildOptions, build
-from kg.cli.extract import MODE_OPTION
+from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION
 from kg.extract.pipeline import Mode
 from kg.graph import read_graph
 from kg.knowledge import KnowledgeGraph
@@ -34,6 +34,7 @@ __all__ = ["build_command", "stats_command"]
     help="Input format for all files (pagedump, jsonl, json, csv, arxiv, bibtex); guessed from extensions by default.",
 )
 @MODE_OPTION
+@MIN_CONFIDENCE_OPTION
 @click.option("-k", "--related", "k", default=10, show_default=True, help="Related papers kept per paper.")
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF resources.")
 @click.option("--no-provenance", is_flag=True, help="Leave mention-level provenance out of the RDF.")
@@ -66,6 +67,7 @@ def build_command(
     outdir: Path,
     input_format: str | None,
     mode: Mode,
+    min_confidence: float,
     k: int,
     base_iri: str | None,
     no_provenance: bool,
@@ -100,6 +102,7 @@ def build_command(
         workers=workers,
         progress=not quiet,
         dask=dask_address,
+        min_confidence=min_confidence,
     )
     if not inputs and update_dir is None:
         raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")

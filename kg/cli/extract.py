@@ -27,6 +27,16 @@ MODE_OPTION = click.option(
     help="full = trained NER + rules; names = only name-like NER spans; rules = no NER (fast).",
 )
 
+#: Shared by ``kg extract``, ``kg eval`` and ``kg build``.
+MIN_CONFIDENCE_OPTION = click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Leave out mentions below this confidence. In full mode a confidence is the estimated "
+    "probability that the mention is right (0.3 trades recall for precision; see the README).",
+)
+
 
 @click.command("extract")
 @click.argument("input_file", type=click.Path(path_type=Path))
@@ -40,8 +50,11 @@ MODE_OPTION = click.option(
 )
 @click.option("--format", "input_format", default=None, help="Input format (guessed by default).")
 @MODE_OPTION
+@MIN_CONFIDENCE_OPTION
 @click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
-def extract_command(input_file: Path, output: Path, input_format: str | None, mode: Mode, workers: int) -> None:
+def extract_command(
+    input_file: Path, output: Path, input_format: str | None, mode: Mode, min_confidence: float, workers: int
+) -> None:
     """Extract typed mentions from the papers in INPUT_FILE.
 
     Writes one line per input record, in input order, in the gold format:
@@ -51,7 +64,8 @@ def extract_command(input_file: Path, output: Path, input_format: str | None, mo
     items = list(_records(input_file, input_format))
     papers = [item for item in items if isinstance(item, Paper)]
     nlp = build_pipeline(mode)
-    extracted = dict(enumerate(m for _, m in extract_papers(papers, nlp, n_process=workers)))
+    found = extract_papers(papers, nlp, n_process=workers, min_confidence=min_confidence)
+    extracted = dict(enumerate(m for _, m in found))
     with atomic_write(output) as fh:
         done = 0
         for item in items:
@@ -120,6 +134,7 @@ def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--labels", default=None, help="Comma-separated gold labels to score (default: all).")
 @MODE_OPTION
+@MIN_CONFIDENCE_OPTION
 @click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_command(
@@ -128,6 +143,7 @@ def eval_command(
     maps: tuple[str, ...],
     labels: str | None,
     mode: Mode,
+    min_confidence: float,
     workers: int,
     as_json: bool,
 ) -> None:
@@ -138,8 +154,10 @@ def eval_command(
       kg eval ../shared/data/scierc/dev.jsonl --map Model=Method --map Dataset=Material \\
           --labels Method,Task,Metric,Material
     """
+    if pred_file and min_confidence:
+        raise click.UsageError("--min-confidence filters the extractor's mentions; it does not apply to --pred")
     gold = load_gold(gold_file)
-    pred = load_gold(pred_file) if pred_file else predict(gold, mode, n_process=workers)
+    pred = load_gold(pred_file) if pred_file else predict(gold, mode, n_process=workers, min_confidence=min_confidence)
     label_map = _parse_maps(maps)
     label_list = [x.strip() for x in labels.split(",")] if labels else None
     gold_labels = {s[4] for d in gold for s in d.spans}

@@ -1,7 +1,8 @@
 """Extract: typed mentions of methods, models, datasets, metrics and tasks, with spaCy.
 
 The extractor is a spaCy pipeline of registered factories (trained ``ner``,
-``kg_sentences``, ``kg_abbreviations``, ``kg_gazetteer``, ``kg_patterns``, ``kg_merge``),
+``kg_sentences``, ``kg_abbreviations``, ``kg_gazetteer``, ``kg_patterns``, ``kg_merge``,
+``kg_confidence``),
 built by :func:`build_pipeline` and run over papers by :func:`extract_papers`.
 
 Examples

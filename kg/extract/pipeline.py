@@ -11,6 +11,7 @@ The pipeline is a spaCy ``Language`` whose components are registered factories:
 ``kg_gazetteer``      curated names from ``resources/gazetteer.jsonl``
 ``kg_patterns``       contextual cues ("we propose X", "the X dataset", ...)
 ``kg_merge``          types, cleans and de-overlaps candidates into mentions
+``kg_confidence``     a calibrated confidence for each mention (``mode="full"``)
 ==================  =========================================================
 
 A paper is processed as one doc, ``title + "\\n\\n" + abstract``, so that an
@@ -41,6 +42,7 @@ from kg.records import Mention, Paper
 # Importing the component modules registers their factories with spaCy.
 from . import abbreviations as _abbreviations  # noqa: F401
 from . import candidates as _candidates
+from . import confidence as _confidence  # noqa: F401
 from . import gazetteer as _gazetteer  # noqa: F401
 from . import merge as _merge
 from . import patterns as _patterns  # noqa: F401
@@ -70,7 +72,7 @@ def ner_model_path() -> Path:
     return Path(str(resources.files("kg.extract") / "resources" / "ner"))
 
 
-def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -> Language:
+def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None, calibrate: bool = True) -> Language:
     """Build the kg extraction pipeline.
 
     Parameters
@@ -83,6 +85,10 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
     ner_path : path, optional
         Another trained spaCy pipeline with an ``ner`` component to use instead
         of the shipped one.
+    calibrate : bool
+        In ``"full"`` mode, end with ``kg_confidence``, which gives every mention the
+        probability that it is right (:mod:`kg.extract.confidence`); without it each
+        mention keeps its component's fixed confidence.
 
     Returns
     -------
@@ -113,6 +119,8 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None) -
         "kg_merge",
         config={"ner_confidence": confidences, "ner_names_only": mode == "names", "weak_patterns": mode == "rules"},
     )
+    if mode == "full" and calibrate:
+        nlp.add_pipe("kg_confidence")
     return nlp
 
 
@@ -152,6 +160,8 @@ def extractor_version(mode: Mode = "full") -> str:
             item = res / "ner" / name
             if item.is_file():
                 digest.update(item.read_bytes())
+    if mode == "full":
+        digest.update((res / "confidence.json").read_bytes())
     return f"{__version__}+{mode}.{digest.hexdigest()[:12]}"
 
 
@@ -216,6 +226,7 @@ def extract_papers(
     *,
     batch_size: int = 64,
     n_process: int = 1,
+    min_confidence: float = 0.0,
 ) -> Iterator[tuple[Paper, list[Mention]]]:
     """Run the pipeline over ``papers``, yielding each paper with its mentions, in order.
 
@@ -232,8 +243,17 @@ def extract_papers(
         mentions, not spaCy docs, which is what makes a second process pay off (``nlp.pipe``'s
         own ``n_process`` serialises every doc back to the parent). Where ``fork`` is not
         available, ``nlp.pipe(n_process=...)`` is used.
+    min_confidence : float
+        Leave out mentions whose confidence is below this (see :mod:`kg.extract.confidence`).
     """
     nlp = nlp if nlp is not None else build_pipeline("full")
+    for paper, mentions in _extract(papers, nlp, batch_size, n_process):
+        yield paper, [m for m in mentions if m.confidence >= min_confidence] if min_confidence > 0 else mentions
+
+
+def _extract(
+    papers: Iterable[Paper], nlp: Language, batch_size: int, n_process: int
+) -> Iterator[tuple[Paper, list[Mention]]]:
     if n_process > 1 and "fork" in mp.get_all_start_methods():
         yield from _extract_forked(papers, nlp, batch_size, n_process)
         return
