@@ -214,13 +214,12 @@ def build(
         stage_done = stack.enter_context(held_objects())
         ingest = read_papers(input_paths, format=format, progress=options.progress)
         stage_done()
-        threshold = options.min_confidence
         mentions = [
-            m
-            for _, ms in extract_with_cache(ingest.papers, options, out / CACHE_DIR if out else None)
-            for m in ms
-            if m.confidence >= threshold
+            m for _, ms in extract_with_cache(ingest.papers, options, out / CACHE_DIR if out else None) for m in ms
         ]
+        extracted = len(mentions)
+        if options.min_confidence > 0:
+            mentions = [m for m in mentions if m.confidence >= options.min_confidence]
         stage_done()
         with _timed("resolve"):
             resolution = resolve(mentions)
@@ -233,7 +232,7 @@ def build(
                 ingest.papers, mentions, resolution, k=options.k, max_df=options.max_df, progress=bar.update
             )
         stage_done()
-        report = build_report(ingest, mentions, resolution, g, options)
+        report = build_report(ingest, mentions, resolution, g, options, below_threshold=extracted - len(mentions))
         files: tuple[str, ...] = ()
         if out is not None:
             manifest = {"inputs": [str(p) for p in input_paths], "format": format}
@@ -299,8 +298,13 @@ def build_report(
     resolution: Resolution,
     g: nx.DiGraph,
     options: BuildOptions,
+    *,
+    below_threshold: int = 0,
 ) -> dict[str, Any]:
-    """Counts that describe a build (deterministic: no timings, no paths of temp files)."""
+    """Counts that describe a build (deterministic: no timings, no paths of temp files).
+
+    ``below_threshold`` is the number of extracted mentions left out by ``options.min_confidence``.
+    """
     mention_types = Counter(m.label for m in mentions)
     entity_types = Counter(e.type for e in resolution.entities)
     relations = Counter(r for _, _, r in g.edges(data="relation"))
@@ -316,7 +320,11 @@ def build_report(
             "rejected": len(ingest.rejects),
             "reject_reasons": dict(sorted(reasons.items())),
         },
-        "mentions": {"total": len(mentions), **{t: mention_types.get(t, 0) for t in ENTITY_TYPES}},
+        "mentions": {
+            "total": len(mentions),
+            **{t: mention_types.get(t, 0) for t in ENTITY_TYPES},
+            "below_min_confidence": below_threshold,
+        },
         "entities": {"total": len(resolution.entities), **{t: entity_types.get(t, 0) for t in ENTITY_TYPES}},
         "edges": dict(sorted(relations.items())),
         "resolution": {

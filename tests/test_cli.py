@@ -159,13 +159,18 @@ def test_min_confidence_filters_extract_eval_and_build(tmp_path: Path, runner: C
     assert refused.exit_code == 2 and "does not apply to --pred" in refused.output
     assert runner.invoke(main, ["eval", str(gold), "--min-confidence", "1.5"]).exit_code == 2
 
-    reports = {}
+    reports, stdout = {}, {}
     for threshold in ("0", "0.5"):
         out_dir = tmp_path / f"build-{threshold}"
         result = runner.invoke(main, ["-q", "build", str(src), "-o", str(out_dir), "--min-confidence", threshold])
         assert result.exit_code == 0, result.output
+        stdout[threshold] = result.output
         reports[threshold] = json.loads((out_dir / "report.json").read_text())
         [paper] = [json.loads(line) for line in (out_dir / "mentions.jsonl").read_text().splitlines()]
         assert {e["text"]: e["confidence"] for e in paper["entities"]} == texts[threshold]
     assert reports["0.5"]["min_confidence"] == 0.5 and reports["0"]["min_confidence"] == 0.0
     assert reports["0.5"]["mentions"]["total"] == len(texts["0.5"]) < reports["0"]["mentions"]["total"]
+    # every extracted mention is in the graph or counted as left out
+    left_out = reports["0.5"]["mentions"]["below_min_confidence"]
+    assert left_out == len(texts["0"]) - len(texts["0.5"]) > 0 and reports["0"]["mentions"]["below_min_confidence"] == 0
+    assert f"({left_out} below --min-confidence 0.5 left out)" in stdout["0.5"] and "left out" not in stdout["0"]

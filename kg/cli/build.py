@@ -125,7 +125,12 @@ def build_command(
         f"{ents['total']} entities: "
         + ", ".join(f"{ents[t]} {t}" for t in ("Method", "Model", "Dataset", "Metric", "Task"))
     )
-    click.echo(f"{report['mentions']['total']} mentions; " + ", ".join(f"{n} {r}" for r, n in report["edges"].items()))
+    dropped = report["mentions"]["below_min_confidence"]
+    left_out = f" ({dropped} below --min-confidence {min_confidence} left out)" if dropped else ""
+    click.echo(
+        f"{report['mentions']['total']} mentions{left_out}; "
+        + ", ".join(f"{n} {r}" for r, n in report["edges"].items())
+    )
     click.echo(f"wrote {len(result.files)} files to {outdir}/")
     if papers["rejected"]:
         click.echo(f"see {outdir}/rejects.jsonl for the {papers['rejected']} rejected records", err=True)
