@@ -29,3 +29,4 @@ def test_tour_notebook_executes(sample_build: Path) -> None:
     assert "large language models" in outputs
     assert "KITTI" in outputs  # a dataset of monocular depth estimation
     assert "(20 rows)" in outputs  # the SPARQL cell
+    assert "paper-entity links" in outputs and "with confidence below 0.3" in outputs
