@@ -44,6 +44,7 @@ __all__ = [
     "FEATURE_VERSION",
     "ConfidenceModel",
     "MentionConfidence",
+    "confidence_model_path",
     "fit_confidence",
     "load_confidence_model",
     "mention_features",
