@@ -36,7 +36,7 @@ from tqdm import tqdm
 from kg import graph as kgg
 from kg.cache import CACHE_DIR, ExtractionCache, content_key, mention_row, row_mentions
 from kg.errors import ExportError
-from kg.extract.pipeline import Mode, build_pipeline, extract_papers, extractor_version
+from kg.extract.pipeline import MODES, Mode, build_pipeline, extract_papers, extractor_version
 from kg.ingest import IngestResult, read_papers
 from kg.io import held_objects
 from kg.knowledge import KnowledgeGraph
@@ -235,7 +235,12 @@ def build(
         report = build_report(ingest, mentions, resolution, g, options, below_threshold=extracted - len(mentions))
         files: tuple[str, ...] = ()
         if out is not None:
-            manifest = {"inputs": [str(p) for p in input_paths], "format": format}
+            manifest = {
+                "inputs": [str(p) for p in input_paths],
+                "format": format,
+                "mode": options.mode,
+                "min_confidence": float(options.min_confidence),
+            }
             fingerprints = paper_fingerprints(ingest.papers, mentions, resolution.mention_entity)
             files = write_outputs(
                 out,
@@ -275,11 +280,7 @@ def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple
     ExportError
         When ``outdir`` holds no previous build.
     """
-    manifest_file = Path(outdir) / "manifest.json"
-    try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ExportError(f"{outdir}: no previous build to update (manifest.json missing); run kg build first") from err
+    manifest = _manifest(outdir)
     previous = [Path(p) for p in manifest.get("inputs", [])]
     kept = []
     for p in previous:
@@ -290,6 +291,36 @@ def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple
     seen = {str(p) for p in kept}
     added = [Path(p) for p in new_inputs if str(p) not in seen]
     return kept + added, manifest.get("format")
+
+
+def previous_settings(outdir: str | Path) -> dict[str, Any]:
+    """The extraction settings of the build in ``outdir`` (``mode``, ``min_confidence``), those it recorded.
+
+    ``kg build --update`` keeps them unless they are given again.
+
+    Raises
+    ------
+    ExportError
+        When ``outdir`` holds no previous build.
+    """
+    manifest = _manifest(outdir)
+    settings: dict[str, Any] = {}
+    if manifest.get("mode") in MODES:
+        settings["mode"] = manifest["mode"]
+    threshold = manifest.get("min_confidence")
+    if isinstance(threshold, int | float) and 0 <= threshold <= 1:
+        settings["min_confidence"] = float(threshold)
+    return settings
+
+
+def _manifest(outdir: str | Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((Path(outdir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ExportError(f"{outdir}: no previous build to update (manifest.json missing); run kg build first") from err
+    if not isinstance(manifest, dict):
+        raise ExportError(f"{outdir}/manifest.json is not a build manifest; run kg build without --update")
+    return manifest
 
 
 def build_report(
@@ -312,7 +343,7 @@ def build_report(
     return {
         "kg_version": _version(),
         "extractor": extractor_version(options.mode),
-        "min_confidence": options.min_confidence,
+        "min_confidence": float(options.min_confidence),
         "papers": {
             "read": ingest.records_read,
             "kept": len(ingest.papers),

@@ -174,3 +174,27 @@ def test_min_confidence_filters_extract_eval_and_build(tmp_path: Path, runner: C
     left_out = reports["0.5"]["mentions"]["below_min_confidence"]
     assert left_out == len(texts["0"]) - len(texts["0.5"]) > 0 and reports["0"]["mentions"]["below_min_confidence"] == 0
     assert f"({left_out} below --min-confidence 0.5 left out)" in stdout["0.5"] and "left out" not in stdout["0"]
+
+
+def test_update_keeps_the_previous_builds_mode_and_threshold(tmp_path: Path, runner: CliRunner) -> None:
+    first = tmp_path / "a.jsonl"
+    first.write_text(json.dumps({"id": "a", "title": "A study", "abstract": "We fine-tune BERT on GLUE."}) + "\n")
+    more = tmp_path / "b.jsonl"
+    more.write_text(json.dumps({"id": "b", "title": "Another", "abstract": "We evaluate Llama-2 7B on MMLU."}) + "\n")
+    out = tmp_path / "out"
+
+    def report(*args: str) -> dict[str, object]:
+        result = runner.invoke(main, ["-q", "build", *args])
+        assert result.exit_code == 0, result.output
+        return dict(json.loads((out / "report.json").read_text()))
+
+    built = report(str(first), "-o", str(out), "--mode", "rules", "--min-confidence", "0.9")
+    assert "+rules." in str(built["extractor"]) and built["min_confidence"] == 0.9
+    updated = report("--update", str(out), str(more))
+    assert updated["extractor"] == built["extractor"] and updated["min_confidence"] == 0.9
+    assert json.loads((out / "manifest.json").read_text())["mode"] == "rules"
+    changed = report("--update", str(out), "--min-confidence", "0")
+    assert changed["min_confidence"] == 0.0 and changed["extractor"] == built["extractor"]
+    (out / "manifest.json").write_text(json.dumps({"inputs": [str(first)], "mode": "fast", "min_confidence": "x"}))
+    fallback = report("--update", str(out))  # settings it cannot use are the defaults
+    assert "+full." in str(fallback["extractor"]) and fallback["min_confidence"] == 0.0

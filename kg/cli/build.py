@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from kg.build import BuildOptions, build
-from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION
-from kg.extract.pipeline import Mode
+from kg.cli.extract import BUILD_MIN_CONFIDENCE_OPTION, BUILD_MODE_OPTION
+from kg.extract.pipeline import MODES, Mode
 from kg.graph import read_graph
 from kg.knowledge import KnowledgeGraph
 
@@ -33,8 +33,8 @@ __all__ = ["build_command", "stats_command"]
     default=None,
     help="Input format for all files (pagedump, jsonl, json, csv, arxiv, bibtex); guessed from extensions by default.",
 )
-@MODE_OPTION
-@MIN_CONFIDENCE_OPTION
+@BUILD_MODE_OPTION
+@BUILD_MIN_CONFIDENCE_OPTION
 @click.option("-k", "--related", "k", default=10, show_default=True, help="Related papers kept per paper.")
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF resources.")
 @click.option("--no-provenance", is_flag=True, help="Leave mention-level provenance out of the RDF.")
@@ -66,8 +66,8 @@ def build_command(
     inputs: tuple[Path, ...],
     outdir: Path,
     input_format: str | None,
-    mode: Mode,
-    min_confidence: float,
+    mode: Mode | None,
+    min_confidence: float | None,
     k: int,
     base_iri: str | None,
     no_provenance: bool,
@@ -93,6 +93,16 @@ def build_command(
       kg build papers.jsonl --dask tcp://10.0.0.5:8786   # extract on a Dask cluster
     """
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
+    if not inputs and update_dir is None:
+        raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")
+    if update_dir is not None:  # an update extracts and filters as the build it updates did
+        from kg.build import previous_settings
+
+        previous = previous_settings(update_dir)
+        mode = mode or previous.get("mode", MODES[0])
+        min_confidence = previous.get("min_confidence", 0.0) if min_confidence is None else min_confidence
+    mode = mode or MODES[0]
+    min_confidence = 0.0 if min_confidence is None else min_confidence
     options = BuildOptions(
         mode=mode,
         k=k,
@@ -104,8 +114,6 @@ def build_command(
         dask=dask_address,
         min_confidence=min_confidence,
     )
-    if not inputs and update_dir is None:
-        raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")
     if update_dir is not None:
         from kg.build import update_inputs
 

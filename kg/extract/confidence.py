@@ -243,19 +243,27 @@ def load_confidence_model(path: str | Path | None = None) -> ConfidenceModel:
     file = Path(path) if path else confidence_model_path()
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
-        version, bias, weights = data["feature_version"], float(data["bias"]), data["weights"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        version, bias = data["feature_version"], float(data["bias"])
+        weights = {str(k): float(x) for k, x in data["weights"].items()}
+        meta = dict(data.get("meta") or {})
+        if not all(map(math.isfinite, [bias, *weights.values()])):
+            raise ValueError("a weight is not a finite number")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise ExtractError(f"cannot read the confidence model {file} ({err}); run scripts/train_confidence.py") from err
     if version != FEATURE_VERSION:
         raise ExtractError(
             f"{file} was fitted to features version {version}, this kg computes version {FEATURE_VERSION}; "
             "run scripts/train_confidence.py"
         )
-    return ConfidenceModel({str(k): float(x) for k, x in weights.items()}, bias, dict(data.get("meta") or {}))
+    return ConfidenceModel(weights, bias, meta)
 
 
 class MentionConfidence:
-    """Rewrite the confidence of each mention ``kg_merge`` chose (see the module docstring)."""
+    """Rewrite the confidence of each mention ``kg_merge`` chose (see the module docstring).
+
+    The doc's text is read as :func:`kg.extract.paper_text` writes it: the title ends at the first
+    blank line (a text without one is all title).
+    """
 
     def __init__(self, model: ConfidenceModel) -> None:
         self.model = model
@@ -286,9 +294,9 @@ class MentionConfidence:
             if len(self._name_weight) >= 200_000:
                 self._name_weight.clear()
             name_weight = self._name_weight[key] = sum(weights.get(f, 0.0) for f in _name_features(*key))
-        z = self.model.bias + name_weight
-        z += sum(weights.get(f, 0.0) for f in _context_features(text, lowered, title_end, start, end, label))
-        return _sigmoid(z)
+        # The same additions, in the same order, as ``probability(mention_features(...))``.
+        context = _context_features(text, lowered, title_end, start, end, label)
+        return _sigmoid(self.model.bias + sum((weights.get(f, 0.0) for f in context), name_weight))
 
 
 @Language.factory("kg_confidence", default_config={"path": None})

@@ -362,29 +362,40 @@ def _skip_quantities(text: str, start: int, end: int) -> int:
 # A release's variant or version after a known model's name is part of the name, as model
 # cards name them: "Grok 3", "Gemini 2.0 Flash Experimental", "QVQ-72B-Preview", "OLMo-2 1B Base",
 # "AlphaGo Zero", "CornerNet - Lite" (tokenized text). Out of fold on the 500 training papers,
-# 15 of 16 such spans are marked with the variant.
+# 15 of 16 such spans are marked with the variant. A bare number is a version only once, only
+# after a name without digits, only as one digit (and a decimal), and not before a unit:
+# "GPT-4 5 shot", "BERT 1 epoch", "Claude 80.1" and "Llama 3 8 GPUs" keep their names as they are.
 _MODEL_VARIANT = re.compile(
     r"(?: |-)(?:Preview|Experimental|Instruct|Chat|Base|Turbo|Pro|Mini|Flash|Lite|Ultra|Plus|Max|Nano"
-    r"|Large|Small|Medium|XL|Zero|Omni|Vision|Coder|Distill|\d+(?:\.\d+)*)"
-    r"(?![\w-]|\.\d|\s?\\?%|x\b| ?(?:times|points?|pp|percent|fold|steps|layers|epochs)\b)"
+    r"|Large|Small|Medium|XL|Zero|Omni|Vision|Coder|Distill)(?![\w-])"
 )
 _SPACED_MODEL_VARIANT = re.compile(r" - (?:Preview|Instruct|Chat|Base|Turbo|Pro|Mini|Lite|Large|Small|Zero)\b")
+_UNITS = (
+    r"times|points?|pp|percent|fold|steps?|layers?|epochs?|shots?|seconds?|s|ms|minutes?|hours?|days?|runs?"
+    r"|samples?|examples?|GPUs?|tokens?|images?|tasks?|languages?|datasets?|benchmarks?|heads?|bits?|[kKMBT]"
+)
+_MODEL_VERSION = re.compile(rf" [1-9](?:\.\d)?(?![\w-]|\.\d|\s?\\?%|\s?[x×](?!\w)|\s\d| ?(?:{_UNITS})\b)")
 
 
-def model_variant_end(text: str, end: int) -> int:
-    """Where a known model's name ending at ``end`` ends with its variants ("Grok" -> "Grok 3").
+def model_variant_end(text: str, start: int, end: int) -> int:
+    """Where the known model's name ``text[start:end]`` ends with its variants ("Grok" -> "Grok 3").
 
     Examples
     --------
-    >>> t = "Grok 3 and Gemini 2.0 Flash Experimental beat BERT 3 times and Llama 2% of the time"
-    >>> [t[s:model_variant_end(t, e)] for s, e in ((0, 4), (11, 17), (46, 50), (63, 68))]
-    ['Grok 3', 'Gemini 2.0 Flash Experimental', 'BERT', 'Llama']
+    >>> t = "Grok 3 and Gemini 2.0 Flash Experimental beat BERT 3 times, GPT-4 5 shot and Claude 80.1"
+    >>> spans = [(t.index(n), t.index(n) + len(n)) for n in ("Grok", "Gemini", "BERT", "GPT-4", "Claude")]
+    >>> [t[s:model_variant_end(t, s, e)] for s, e in spans]
+    ['Grok 3', 'Gemini 2.0 Flash Experimental', 'BERT', 'GPT-4', 'Claude']
     """
     spaced = looks_tokenized(text)
+    numbered = any(c.isdigit() for c in text[start:end])
     for _ in range(4):
         m = _MODEL_VARIANT.match(text, end) or (_SPACED_MODEL_VARIANT.match(text, end) if spaced else None)
+        if m is None and not numbered:
+            m = _MODEL_VERSION.match(text, end)
         if m is None:
             break
+        numbered = numbered or any(c.isdigit() for c in m.group())
         end = m.end()
     return end
 
@@ -527,7 +538,7 @@ class Merger:
         elif label == "Dataset" and _is_ner(cand) and not _NAME_LIKE.search(surface):
             return None  # SciERC's "Material" includes generic stuff ("image sequence")
         if label == "Model" and cand.source in ("kg_gazetteer", "kg_patterns:model_size"):
-            end = model_variant_end(text, end)
+            end = model_variant_end(text, start, end)
         return Candidate(start, end, label, cand.source, cand.confidence)
 
     def _type_names(self, chosen: list[Candidate], text: str) -> list[Candidate]:
@@ -731,7 +742,9 @@ def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
     return sorted(taken, key=lambda c: (c.start_char, c.end_char))
 
 
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org)/\S+", re.I)
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+|\b(?:[a-z0-9-]+\.)+(?:com|org|net|io|ai|co|edu|gov|dev|me|info)/\S*", re.IGNORECASE
+)
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
@@ -739,9 +752,9 @@ def url_spans(text: str) -> list[tuple[int, int]]:
 
     Examples
     --------
-    >>> t = "Code: https://github.com/x/CATS. Data at huggingface.co/datasets/GLUE and www.a.org"
+    >>> t = "Code: https://github.com/x/CATS. Data: huggingface.co/datasets/GLUE, sites.google.com/v/X and www.a.org"
     >>> [t[s:e] for s, e in url_spans(t)]
-    ['https://github.com/x/CATS.', 'huggingface.co/datasets/GLUE', 'www.a.org']
+    ['https://github.com/x/CATS.', 'huggingface.co/datasets/GLUE,', 'sites.google.com/v/X', 'www.a.org']
     """
     lowered = text.lower()
     if not any(cue in lowered for cue in ("://", "www.", ".com/", ".co/", ".org/")):

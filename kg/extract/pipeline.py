@@ -146,8 +146,9 @@ def ner_confidences(path: Path) -> dict[str, float]:
 def extractor_version(mode: Mode = "full") -> str:
     """Return a version string that changes whenever extraction output could.
 
-    It hashes kg's version, the extract package's source, the gazetteer file
-    and the trained model's meta, so it can key a cache of extraction results.
+    It hashes kg's version, the extract package's source, the gazetteer file,
+    the trained model's meta and (full mode) the confidence weights, so it can
+    key a cache of extraction results.
     """
     digest = hashlib.sha256(f"kg {__version__} {mode}".encode())
     res = resources.files("kg.extract") / "resources"

@@ -18,7 +18,8 @@ from kg.extract.confidence import (
     load_confidence_model,
     mention_features,
 )
-from kg.extract.pipeline import build_pipeline, extract_papers, paper_text
+from kg.extract.merge import get_mentions
+from kg.extract.pipeline import build_pipeline, extract_papers, make_doc, paper_text
 from kg.records import Paper
 
 from .conftest import mentions_of
@@ -91,6 +92,17 @@ def test_weights_round_trip_and_bad_files_say_what_to_do(tmp_path: Path) -> None
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(ExtractError, match="cannot read the confidence model"):
         load_confidence_model(path)
+    good = model.to_json()
+    for broken in (
+        {"weights": [1, 2]},
+        {"weights": {"a": None}},
+        {"weights": {"a": "x"}},
+        {"bias": "nan"},
+        {"meta": [1]},
+    ):
+        path.write_text(json.dumps({**good, **broken}), encoding="utf-8")
+        with pytest.raises(ExtractError, match="cannot read the confidence model"):
+            load_confidence_model(path)
     with pytest.raises(ExtractError, match="cannot read"):
         load_confidence_model(tmp_path / "missing.json")
 
@@ -144,18 +156,17 @@ def test_min_confidence_keeps_the_mentions_at_or_above_it(full_nlp: Language) ->
 
 
 def test_the_component_computes_what_the_features_and_weights_say(full_nlp: Language) -> None:
-    """The component memoises each surface form's share; its result is the model's probability."""
+    """The component memoises each surface form's share; its result is exactly the model's probability."""
     model = load_confidence_model()
     docs = load_gold(GOLD / "seed_gold.jsonl")[:15]
     papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
     checked = 0
     for _ in range(2):  # the second pass runs on the memo
-        for paper, mentions in extract_papers(papers, full_nlp):
+        for paper in papers:
             text = paper_text(paper)
-            title_end = len(paper.title)
-            for m in mentions:
-                offset = 0 if m.field == "title" else title_end + 2
-                features = mention_features(text, title_end, m.start + offset, m.end + offset, m.label, m.source)
-                assert m.confidence == round(model.probability(features), 4), m
+            doc = full_nlp(make_doc(full_nlp, text))
+            for m in get_mentions(doc):
+                features = mention_features(text, len(paper.title), m.start_char, m.end_char, m.label, m.source)
+                assert m.confidence == model.probability(features), m
                 checked += 1
     assert checked > 300

@@ -360,8 +360,8 @@ def test_nothing_inside_a_url_is_a_mention(nlp_name: str, request: pytest.Fixtur
     title = "PeriodWave: multi-period flow matching for waveform generation"
     abstract = (
         "We propose PeriodWave, evaluated on LibriTTS with BERT features. "
-        "Code: https://github.com/sh-lee-prml/PeriodWave. Demo at www.periodwave.io/BERT and "
-        "huggingface.co/LibriTTS/PeriodWave-BERT."
+        "Code: https://github.com/sh-lee-prml/PeriodWave. Demo at www.periodwave.io/BERT, "
+        "huggingface.co/LibriTTS/PeriodWave-BERT and sites.google.com/view/PeriodWave (see arxiv.org/abs/BERT)."
     )
     mentions = mentions_of(nlp, abstract, title)
     in_abstract = [(m.text, m.start) for m in mentions if m.field == "abstract"]
@@ -377,6 +377,13 @@ def test_a_known_model_keeps_its_variant(rules_nlp: Language) -> None:
     got = found(rules_nlp, abstract)
     assert {("AlphaGo Zero", "Model"), ("Gemini 2.0 Flash Experimental", "Model"), ("QVQ-72B-Preview", "Model")} <= got
     assert ("BERT", "Model") in got and not any(text.startswith("BERT ") for text, _ in got)
+    numbers = "GPT-4 5 shot. BERT 1 epoch. GPT-4 0.5 seconds. Llama 3 8 GPUs. Scores : GPT-4 85.2 , Claude 80.1 ."
+    assert {text for text, label in found(rules_nlp, numbers) if label == "Model"} == {
+        "GPT-4",
+        "BERT",
+        "Llama 3",
+        "Claude",
+    }
     tokenized = "We introduce CornerNet - Lite , a variant of CornerNet ( Law et al. , 2018 ) , which is fast ."
     assert {("CornerNet - Lite", "Model"), ("CornerNet", "Model")} <= found(rules_nlp, tokenized)
     assert ("CornerNet - Lite", "Model") not in found(rules_nlp, "CornerNet - Lite models, we say, are fast.")
