@@ -34,12 +34,15 @@ if TYPE_CHECKING:
     from kg.extract.pipeline import Mode
 
 __all__ = [
+    "CURVE_THRESHOLDS",
     "SCIERC_LABEL_MAP",
     "SCIERC_SCORED",
     "EvalReport",
     "GoldDoc",
     "Scores",
     "Span",
+    "confidence_curve",
+    "format_curve",
     "format_report",
     "load_gold",
     "predict",
@@ -161,15 +164,57 @@ def predict(
     ``ner_path`` replaces the shipped NER with another trained pipeline (``scripts/crossval.py``
     scores fold models this way); mentions below ``min_confidence`` are left out.
     """
+    return [_at_threshold(doc, min_confidence) for doc in _predict_scored(docs, mode, n_process, ner_path)]
+
+
+#: The thresholds ``kg eval --curve`` scores.
+CURVE_THRESHOLDS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def confidence_curve(
+    gold: Sequence[GoldDoc],
+    mode: Mode = "full",
+    *,
+    thresholds: Sequence[float] = CURVE_THRESHOLDS,
+    label_map: Mapping[str, str] | None = None,
+    labels: Iterable[str] | None = None,
+    n_process: int = 1,
+) -> list[tuple[float, EvalReport]]:
+    """Score the extractor at each ``--min-confidence`` threshold, extracting once.
+
+    Examples
+    --------
+    >>> gold = [GoldDoc("a", "", "We fine-tune BERT on GLUE.", (("a", "abstract", 13, 17, "Model"),))]
+    >>> [(t, r.exact["ALL"].n_pred) for t, r in confidence_curve(gold, "rules", thresholds=(0.0, 0.99))]
+    [(0.0, 1), (0.99, 0)]
+    """
+    scored = _predict_scored(gold, mode, n_process, None)
+    return [
+        (t, score(gold, [_at_threshold(d, t) for d in scored], label_map=label_map, labels=labels)) for t in thresholds
+    ]
+
+
+def _predict_scored(
+    docs: Sequence[GoldDoc], mode: Mode, n_process: int, ner_path: str | Path | None
+) -> list[tuple[GoldDoc, tuple[float, ...]]]:
+    """Each doc's predicted spans, with the confidence of each."""
     from kg.extract.pipeline import build_pipeline, extract_papers
 
     nlp = build_pipeline(mode, ner_path=ner_path)
     papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
     out = []
-    for paper, mentions in extract_papers(papers, nlp, n_process=n_process, min_confidence=min_confidence):
+    for paper, mentions in extract_papers(papers, nlp, n_process=n_process):
         spans = tuple((paper.id, m.field, m.start, m.end, m.label) for m in mentions)
-        out.append(GoldDoc(paper.id, paper.title, paper.abstract, spans))
+        out.append((GoldDoc(paper.id, paper.title, paper.abstract, spans), tuple(m.confidence for m in mentions)))
     return out
+
+
+def _at_threshold(scored: tuple[GoldDoc, tuple[float, ...]], threshold: float) -> GoldDoc:
+    doc, confidences = scored
+    if threshold <= 0:
+        return doc
+    spans = tuple(s for s, c in zip(doc.spans, confidences, strict=True) if c >= threshold)
+    return GoldDoc(doc.id, doc.title, doc.abstract, spans)
 
 
 def _filtered(spans: Iterable[Span], labels: set[str], label_map: Mapping[str, str]) -> set[Span]:
@@ -253,4 +298,20 @@ def format_report(report: EvalReport) -> str:
     lines.append(row("exact untyped", "ALL", report.untyped))
     for label, s in report.overlap.items():
         lines.append(row("overlap typed", label, s))
+    return "\n".join(lines)
+
+
+def format_curve(curve: Sequence[tuple[float, EvalReport]]) -> str:
+    """A plain-text table of :func:`confidence_curve`: exact typed P/R/F1, overall and per label."""
+    if not curve:
+        return ""
+    labels = [label for label in curve[0][1].exact if label != "ALL"]
+    header = f"{'min conf':>8}{'P':>7}{'R':>7}{'F1':>7}{'pred':>7}  " + "  ".join(
+        f"{lab + ' P/R':>13}" for lab in labels
+    )
+    lines = [f"exact typed, {curve[0][1].n_docs} docs", header, "-" * len(header)]
+    for t, report in curve:
+        s = report.exact["ALL"]
+        cells = "  ".join(f"{report.exact[lab].precision:>7.3f}/{report.exact[lab].recall:.3f}" for lab in labels)
+        lines.append(f"{t:>8.1f}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.n_pred:>7d}  {cells}")
     return "\n".join(lines)

@@ -156,7 +156,7 @@ def test_min_confidence_filters_extract_eval_and_build(tmp_path: Path, runner: C
         n_pred[threshold] = json.loads(result.output)["exact_typed"]["ALL"]["n_pred"]
     assert n_pred == {"0": len(texts["0"]), "0.5": len(texts["0.5"])}
     refused = runner.invoke(main, ["eval", str(gold), "--pred", str(gold), "--min-confidence", "0.5"])
-    assert refused.exit_code == 2 and "does not apply to --pred" in refused.output
+    assert refused.exit_code == 2 and "do not apply to --pred" in refused.output
     assert runner.invoke(main, ["eval", str(gold), "--min-confidence", "1.5"]).exit_code == 2
 
     reports, stdout = {}, {}

@@ -33,3 +33,29 @@ def test_scierc_gold_is_mapped_and_scored_on_the_comparable_labels(tmp_path: Pat
     report = json.loads(as_json.output)
     assert report["labels"] == ["Material", "Method", "Metric", "Task"]  # OtherScientificTerm is not scored
     assert report["exact_typed"]["ALL"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "n_pred": 2, "n_gold": 2}
+
+
+def test_curve_scores_every_threshold_from_one_extraction(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    abstract = "We propose an encoder for speculative decoding that reduces latency on ImageNet."
+    start = abstract.index("ImageNet")
+    entity = {"field": "abstract", "start": start, "end": start + 8, "text": "ImageNet", "label": "Dataset"}
+    gold.write_text(json.dumps({"id": "a", "title": "A study", "abstract": abstract, "entities": [entity]}) + "\n")
+    runner = CliRunner()
+    every = ["--labels", "Dataset,Method,Metric,Model,Task"]
+    result = runner.invoke(main, ["eval", str(gold), "--curve", "--json", *every])
+    assert result.exit_code == 0, result.output
+    points = json.loads(result.output)
+    assert [p["min_confidence"] for p in points] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    n_pred = [p["exact_typed"]["ALL"]["n_pred"] for p in points]
+    assert n_pred == sorted(n_pred, reverse=True) and n_pred[0] > n_pred[5]
+    for threshold in ("0", "0.5"):
+        single = json.loads(
+            runner.invoke(main, ["eval", str(gold), "--json", *every, "--min-confidence", threshold]).output
+        )
+        assert points[0 if threshold == "0" else 5]["exact_typed"] == single["exact_typed"]
+    table = runner.invoke(main, ["eval", str(gold), "--curve", *every]).output
+    assert "min conf" in table and "Dataset P/R" in table and len(table.splitlines()) == 13
+    for extra in (["--pred", str(gold)], ["--min-confidence", "0.5"]):
+        refused = runner.invoke(main, ["eval", str(gold), "--curve", *extra])
+        assert refused.exit_code == 2, refused.output

@@ -9,7 +9,16 @@ from pathlib import Path
 import click
 
 from kg.errors import InputError
-from kg.evaluate import SCIERC_LABEL_MAP, SCIERC_SCORED, format_report, load_gold, predict, score
+from kg.evaluate import (
+    SCIERC_LABEL_MAP,
+    SCIERC_SCORED,
+    confidence_curve,
+    format_curve,
+    format_report,
+    load_gold,
+    predict,
+    score,
+)
 from kg.extract.pipeline import MODES, Mode, build_pipeline, extract_papers
 from kg.ingest import detect_format, iter_records, paper_id
 from kg.ingest.text import clean_text, clean_title, read_text
@@ -143,6 +152,11 @@ def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
 @click.option("--labels", default=None, help="Comma-separated gold labels to score (default: all).")
 @MODE_OPTION
 @MIN_CONFIDENCE_OPTION
+@click.option(
+    "--curve",
+    is_flag=True,
+    help="Score every --min-confidence from 0 to 0.9 (one extraction), to choose a threshold.",
+)
 @click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_command(
@@ -152,6 +166,7 @@ def eval_command(
     labels: str | None,
     mode: Mode,
     min_confidence: float,
+    curve: bool,
     workers: int,
     as_json: bool,
 ) -> None:
@@ -162,10 +177,13 @@ def eval_command(
       kg eval ../shared/data/scierc/dev.jsonl --map Model=Method --map Dataset=Material \\
           --labels Method,Task,Metric,Material
     """
-    if pred_file and min_confidence:
-        raise click.UsageError("--min-confidence filters the extractor's mentions; it does not apply to --pred")
+    if pred_file and (min_confidence or curve):
+        raise click.UsageError(
+            "--min-confidence and --curve filter the extractor's mentions; they do not apply to --pred"
+        )
+    if curve and min_confidence:
+        raise click.UsageError("--curve scores every threshold; leave out --min-confidence")
     gold = load_gold(gold_file)
-    pred = load_gold(pred_file) if pred_file else predict(gold, mode, n_process=workers, min_confidence=min_confidence)
     label_map = _parse_maps(maps)
     label_list = [x.strip() for x in labels.split(",")] if labels else None
     gold_labels = {s[4] for d in gold for s in d.spans}
@@ -177,6 +195,14 @@ def eval_command(
                 f"SciERC labels: mapping {', '.join(f'{k}->{v}' for k, v in label_map.items())}, "
                 f"scoring {', '.join(label_list)} (GUIDELINES.md)"
             )
+    if curve:
+        points = confidence_curve(gold, mode, label_map=label_map, labels=label_list, n_process=workers)
+        if as_json:
+            click.echo(json.dumps([{"min_confidence": t, **r.as_dict()} for t, r in points], indent=2))
+        else:
+            click.echo(format_curve(points))
+        return
+    pred = load_gold(pred_file) if pred_file else predict(gold, mode, n_process=workers, min_confidence=min_confidence)
     report = score(gold, pred, label_map=label_map, labels=label_list)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
