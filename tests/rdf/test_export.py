@@ -127,3 +127,9 @@ def test_example_queries_answer_on_the_sample(sample_build: Path) -> None:
     assert evidence and all(r[1] and r[2] in {"title", "abstract"} for r in evidence)
     related = run(sample_build, "11_related_papers_with_weight.rq")
     assert 0 < len(related) <= 10
+    confident = QUERIES / "12_confident_model_dataset_pairs.rq"
+    pairs = run(sample_build, confident.name)
+    assert pairs and all(int(r[2] or 0) >= 1 for r in pairs) and ("YOLO", "COCO") in {r[:2] for r in pairs}
+    store = load_store(sample_build)
+    at = {t: list(query(store, confident.read_text().replace("{ 0.5 }", f"{{ {t} }}")).rows) for t in (0, 1.01)}
+    assert at[1.01] == [] and sum(int(r[2] or 0) for r in at[0]) >= sum(int(r[2] or 0) for r in pairs)
