@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
-from kg.records import Paper
+from kg.records import Mention, Paper
 
 if TYPE_CHECKING:
+    from spacy.language import Language
+
     from kg.extract.pipeline import Mode
 
 __all__ = [
@@ -41,11 +43,13 @@ __all__ = [
     "GoldDoc",
     "Scores",
     "Span",
+    "as_prediction",
     "confidence_curve",
     "format_curve",
     "format_report",
     "load_gold",
     "predict",
+    "predict_mentions",
     "score",
 ]
 
@@ -194,19 +198,37 @@ def confidence_curve(
     ]
 
 
+def predict_mentions(
+    docs: Sequence[GoldDoc],
+    mode: Mode = "full",
+    *,
+    n_process: int = 1,
+    ner_path: str | Path | None = None,
+    nlp: Language | None = None,
+) -> list[list[Mention]]:
+    """The extractor's mentions on the text of each of ``docs``, in order.
+
+    ``nlp`` is a pipeline from :func:`kg.extract.build_pipeline` to use as it is; otherwise one
+    is built from ``mode`` and ``ner_path``.
+    """
+    from kg.extract.pipeline import build_pipeline, extract_papers
+
+    nlp = nlp if nlp is not None else build_pipeline(mode, ner_path=ner_path)
+    papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
+    return [mentions for _, mentions in extract_papers(papers, nlp, n_process=n_process)]
+
+
+def as_prediction(doc: GoldDoc, mentions: Iterable[Mention]) -> GoldDoc:
+    """``doc`` with ``mentions`` as its spans, to score with :func:`score`."""
+    return GoldDoc(doc.id, doc.title, doc.abstract, tuple((doc.id, m.field, m.start, m.end, m.label) for m in mentions))
+
+
 def _predict_scored(
     docs: Sequence[GoldDoc], mode: Mode, n_process: int, ner_path: str | Path | None
 ) -> list[tuple[GoldDoc, tuple[float, ...]]]:
     """Each doc's predicted spans, with the confidence of each."""
-    from kg.extract.pipeline import build_pipeline, extract_papers
-
-    nlp = build_pipeline(mode, ner_path=ner_path)
-    papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
-    out = []
-    for paper, mentions in extract_papers(papers, nlp, n_process=n_process):
-        spans = tuple((paper.id, m.field, m.start, m.end, m.label) for m in mentions)
-        out.append((GoldDoc(paper.id, paper.title, paper.abstract, spans), tuple(m.confidence for m in mentions)))
-    return out
+    found = predict_mentions(docs, mode, n_process=n_process, ner_path=ner_path)
+    return [(as_prediction(d, ms), tuple(m.confidence for m in ms)) for d, ms in zip(docs, found, strict=True)]
 
 
 def _at_threshold(scored: tuple[GoldDoc, tuple[float, ...]], threshold: float) -> GoldDoc:

@@ -41,9 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kg.evaluate import GoldDoc, format_report, load_gold, score  # noqa: E402
-from kg.extract.pipeline import build_pipeline, extract_papers  # noqa: E402
-from kg.records import Paper  # noqa: E402
+from kg.evaluate import GoldDoc, as_prediction, format_report, load_gold, predict_mentions, score  # noqa: E402
 from scripts.train_ner import parse_overrides  # noqa: E402
 
 ANNOTATIONS = REPO / "data" / "annotations"
@@ -115,24 +113,16 @@ def main(argv: list[str] | None = None) -> None:
     for run, (train_files, held_out) in folds().items():
         run = f"{run}_{args.variant}" if args.variant else run
         model = fold_model(run, train_files, held_out, args.reuse, args.set)
-        nlp = build_pipeline(args.mode, ner_path=model)
         docs = [d for f in held_out for d in load_gold(f)]
-        papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
-        for doc, (paper, mentions) in zip(docs, extract_papers(papers, nlp, n_process=args.workers), strict=True):
+        found = predict_mentions(docs, args.mode, n_process=args.workers, ner_path=model)
+        for doc, mentions in zip(docs, found, strict=True):
             spans = {s[1:] for s in doc.spans}
             for m in mentions:
                 if m.label in by_source:
                     source = m.source.split(":", 1)[0]
                     by_source[m.label][source] += 1
                     right[m.label][source] += (m.field, m.start, m.end, m.label) in spans
-            pred.append(
-                GoldDoc(
-                    paper.id,
-                    paper.title,
-                    paper.abstract,
-                    tuple((paper.id, m.field, m.start, m.end, m.label) for m in mentions),
-                )
-            )
+            pred.append(as_prediction(doc, mentions))
         gold += docs
     report = score(gold, pred)
     sources = {

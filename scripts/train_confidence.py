@@ -31,14 +31,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kg.evaluate import GoldDoc, load_gold, score  # noqa: E402
+from kg.evaluate import GoldDoc, as_prediction, load_gold, predict_mentions, score  # noqa: E402
 from kg.extract.confidence import (  # noqa: E402
     ConfidenceModel,
     confidence_model_path,
     fit_confidence,
     mention_features,
 )
-from kg.extract.pipeline import FIELD_SEPARATOR, build_pipeline, extract_papers, paper_text  # noqa: E402
+from kg.extract.pipeline import build_pipeline, doc_span, paper_text  # noqa: E402
 from kg.io import atomic_write  # noqa: E402
 from kg.records import Mention, Paper  # noqa: E402
 from scripts.crossval import fold_model, folds  # noqa: E402
@@ -53,19 +53,16 @@ def fold_examples(
     """The held-out papers of one fold, their out-of-fold mentions and each mention's example."""
     nlp = build_pipeline("full", ner_path=fold_model(run, train_files, held_out, reuse), calibrate=False)
     docs = [d for f in held_out for d in load_gold(f)]
-    papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
-    all_mentions: list[list[Mention]] = []
+    all_mentions = predict_mentions(docs, nlp=nlp, n_process=workers)
     all_examples: list[list[Example]] = []
-    for doc, (paper, mentions) in zip(docs, extract_papers(papers, nlp, n_process=workers), strict=True):
+    for doc, mentions in zip(docs, all_mentions, strict=True):
         gold = {s[1:] for s in doc.spans}
+        paper = Paper(id=doc.id, title=doc.title, abstract=doc.abstract)
         text = paper_text(paper)
-        title_end = len(paper.title)
         examples = []
         for m in mentions:
-            offset = 0 if m.field == "title" else title_end + len(FIELD_SEPARATOR)
-            features = mention_features(text, title_end, m.start + offset, m.end + offset, m.label, m.source)
+            features = mention_features(text, len(paper.title), *doc_span(paper, m), m.label, m.source)
             examples.append((features, (m.field, m.start, m.end, m.label) in gold))
-        all_mentions.append(mentions)
         all_examples.append(examples)
     return docs, all_mentions, all_examples
 
@@ -84,12 +81,7 @@ def nested_report(
         gold += docs
     by_threshold = {}
     for t in THRESHOLDS:
-        pred = [
-            GoldDoc(
-                d.id, d.title, d.abstract, tuple((d.id, m.field, m.start, m.end, m.label) for m, p, _ in ms if p >= t)
-            )
-            for d, ms in scored
-        ]
+        pred = [as_prediction(d, (m for m, p, _ in ms if p >= t)) for d, ms in scored]
         report = score(gold, pred)
         by_threshold[f"{t:.1f}"] = {
             label: {k: round(getattr(s, k), 3) for k in ("precision", "recall", "f1")}

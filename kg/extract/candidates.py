@@ -21,6 +21,10 @@ CANDIDATES_KEY = "kg_candidates"
 TEXT_KEY = "kg_text"
 
 
+#: Between a paper's title and its abstract in the text the pipeline sees (:func:`kg.extract.paper_text`).
+FIELD_SEPARATOR = "\n\n"
+
+
 def doc_text(doc: Doc) -> str:
     """``doc.text``, computed once per doc.
 

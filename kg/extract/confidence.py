@@ -37,7 +37,7 @@ from spacy.tokens import Doc
 
 from kg.errors import ExtractError
 
-from .candidates import doc_text
+from .candidates import FIELD_SEPARATOR, doc_text
 from .merge import _NAME_LIKE, MERGED_KEY, _head_word
 
 __all__ = [
@@ -275,7 +275,7 @@ class MentionConfidence:
             return doc
         text = doc_text(doc)
         lowered = text.lower()
-        title_end = text.find("\n\n")
+        title_end = text.find(FIELD_SEPARATOR)
         title_end = len(text) if title_end < 0 else title_end
         doc.user_data[MERGED_KEY] = [
             (s, e, label, source, self._probability(text, lowered, title_end, s, e, label, source), lf)

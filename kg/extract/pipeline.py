@@ -47,6 +47,7 @@ from . import gazetteer as _gazetteer  # noqa: F401
 from . import merge as _merge
 from . import patterns as _patterns  # noqa: F401
 from . import sentences as _sentences
+from .candidates import FIELD_SEPARATOR
 
 __all__ = [
     "FIELD_SEPARATOR",
@@ -54,6 +55,7 @@ __all__ = [
     "Mode",
     "build_pipeline",
     "doc_mentions",
+    "doc_span",
     "extract_papers",
     "extractor_version",
     "make_doc",
@@ -63,7 +65,6 @@ __all__ = [
 Mode = Literal["full", "names", "rules"]
 #: The extraction modes, default first.
 MODES: tuple[Mode, ...] = ("full", "names", "rules")
-FIELD_SEPARATOR = "\n\n"
 RULE_COMPONENTS = ("kg_abbreviations", "kg_gazetteer", "kg_patterns", "kg_merge")
 
 
@@ -180,6 +181,20 @@ def make_doc(nlp: Language, text: str) -> Doc:
     doc = nlp.make_doc(text)
     doc.user_data[_candidates.TEXT_KEY] = text  # spaCy's tokenization is non-destructive
     return doc
+
+
+def doc_span(paper: Paper, mention: Mention) -> tuple[int, int]:
+    """The offsets in :func:`paper_text` of a mention given in field offsets (the inverse of :func:`doc_mentions`).
+
+    Examples
+    --------
+    >>> p = Paper(id="p", title="CATS", abstract="We test CATS.")
+    >>> m = Mention("p", "abstract", 8, 12, "CATS", "Method")
+    >>> s, e = doc_span(p, m); paper_text(p)[s:e]
+    'CATS'
+    """
+    offset = 0 if mention.field == "title" else len(paper.title) + len(FIELD_SEPARATOR)
+    return mention.start + offset, mention.end + offset
 
 
 def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
