@@ -8,7 +8,7 @@ import pytest
 from spacy.language import Language
 
 from kg.extract.candidates import Candidate
-from kg.extract.merge import Merger, _select, clean_span, looks_like_model, priority
+from kg.extract.merge import Merger, _select, clean_span, looks_like_model, priority, url_spans
 
 from .conftest import found, mentions_of
 
@@ -387,3 +387,12 @@ def test_a_known_model_keeps_its_variant(rules_nlp: Language) -> None:
     tokenized = "We introduce CornerNet - Lite , a variant of CornerNet ( Law et al. , 2018 ) , which is fast ."
     assert {("CornerNet - Lite", "Model"), ("CornerNet", "Model")} <= found(rules_nlp, tokenized)
     assert ("CornerNet - Lite", "Model") not in found(rules_nlp, "CornerNet - Lite models, we say, are fast.")
+
+
+@pytest.mark.parametrize(
+    "link", ["periodwave.ai/BERT", "lab.example.io/code/BERT", "WWW.EXAMPLE.NET", "arxiv.org/abs/BERT"]
+)
+def test_a_link_alone_is_found(link: str, rules_nlp: Language) -> None:
+    text = f"Project page: {link} (with BERT)."
+    assert [text[s:e] for s, e in url_spans(text)] == [link]
+    assert [(m.text, m.start) for m in mentions_of(rules_nlp, text)] == [("BERT", text.index("(with BERT") + 6)]
