@@ -168,7 +168,8 @@ def predict(
     ``ner_path`` replaces the shipped NER with another trained pipeline (``scripts/crossval.py``
     scores fold models this way); mentions below ``min_confidence`` are left out.
     """
-    return [_at_threshold(doc, min_confidence) for doc in _predict_scored(docs, mode, n_process, ner_path)]
+    found = predict_mentions(docs, mode, n_process=n_process, ner_path=ner_path)
+    return [as_prediction(d, ms, min_confidence) for d, ms in zip(docs, found, strict=True)]
 
 
 #: The thresholds ``kg eval --curve`` scores.
@@ -192,9 +193,18 @@ def confidence_curve(
     >>> [(t, r.exact["ALL"].n_pred) for t, r in confidence_curve(gold, "rules", thresholds=(0.0, 0.99))]
     [(0.0, 1), (0.99, 0)]
     """
-    scored = _predict_scored(gold, mode, n_process, None)
+    found = predict_mentions(gold, mode, n_process=n_process)
     return [
-        (t, score(gold, [_at_threshold(d, t) for d in scored], label_map=label_map, labels=labels)) for t in thresholds
+        (
+            t,
+            score(
+                gold,
+                [as_prediction(d, ms, t) for d, ms in zip(gold, found, strict=True)],
+                label_map=label_map,
+                labels=labels,
+            ),
+        )
+        for t in thresholds
     ]
 
 
@@ -218,24 +228,9 @@ def predict_mentions(
     return [mentions for _, mentions in extract_papers(papers, nlp, n_process=n_process)]
 
 
-def as_prediction(doc: GoldDoc, mentions: Iterable[Mention]) -> GoldDoc:
-    """``doc`` with ``mentions`` as its spans, to score with :func:`score`."""
-    return GoldDoc(doc.id, doc.title, doc.abstract, tuple((doc.id, m.field, m.start, m.end, m.label) for m in mentions))
-
-
-def _predict_scored(
-    docs: Sequence[GoldDoc], mode: Mode, n_process: int, ner_path: str | Path | None
-) -> list[tuple[GoldDoc, tuple[float, ...]]]:
-    """Each doc's predicted spans, with the confidence of each."""
-    found = predict_mentions(docs, mode, n_process=n_process, ner_path=ner_path)
-    return [(as_prediction(d, ms), tuple(m.confidence for m in ms)) for d, ms in zip(docs, found, strict=True)]
-
-
-def _at_threshold(scored: tuple[GoldDoc, tuple[float, ...]], threshold: float) -> GoldDoc:
-    doc, confidences = scored
-    if threshold <= 0:
-        return doc
-    spans = tuple(s for s, c in zip(doc.spans, confidences, strict=True) if c >= threshold)
+def as_prediction(doc: GoldDoc, mentions: Iterable[Mention], min_confidence: float = 0.0) -> GoldDoc:
+    """``doc`` with ``mentions`` (those of at least ``min_confidence``) as its spans, to score with :func:`score`."""
+    spans = tuple((doc.id, m.field, m.start, m.end, m.label) for m in mentions if m.confidence >= min_confidence)
     return GoldDoc(doc.id, doc.title, doc.abstract, spans)
 
 
