@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.extract.gazetteer import load_gazetteer  # noqa: E402
+from kg.extract.vocabulary import load_gazetteer  # noqa: E402
 from kg.ingest import read_papers  # noqa: E402
 
 __all__ = ["CorpusSource", "generate", "load_source"]

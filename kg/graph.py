@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
 from kg.graph_io import graph_to_json, read_graph, write_graph, write_graphml  # files; re-exported here
 from kg.records import Mention, Paper
@@ -139,6 +138,8 @@ def project_papers(
     >>> [(l.source, l.target, l.shared) for l in links][:2]
     [('p1', 'p2', ('a',)), ('p2', 'p1', ('a',))]
     """
+    import scipy.sparse as sp  # here, not at the top: reading a build (kg.load) never needs it
+
     papers = sorted(paper_entities)
     sets = {p: set(paper_entities[p]) for p in papers}
     idf = idf_weights(sets)

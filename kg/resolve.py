@@ -31,8 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.extract.abbreviations import is_plural_acronym
-from kg.extract.gazetteer import Gazetteer
+from kg.extract.vocabulary import Gazetteer, is_plural_acronym
 from kg.records import ENTITY_TYPES, Entity, Mention
 
 __all__ = [

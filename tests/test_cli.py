@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -19,6 +21,26 @@ def test_help_lists_every_command(runner: CliRunner) -> None:
         assert command in result.output
         sub = runner.invoke(main, [command, "--help"])
         assert sub.exit_code == 0 and "Usage:" in sub.output
+
+
+def _modules_after(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after running ``code``."""
+    probe = f"{code}\nimport sys; print(' '.join(sorted({{m.partition('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
+    return set(out.split())
+
+
+def test_help_and_reading_a_build_do_not_load_spacy(sample_build: Path) -> None:
+    # `kg --help` took 2.4 s when every command module imported the extractor (spaCy, thinc, scipy).
+    help_modules = _modules_after("from kg.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass")
+    assert "click" in help_modules and "kg" in help_modules
+    assert not help_modules & {"spacy", "thinc", "networkx", "scipy", "rdflib"}
+    reading = _modules_after(f"import kg\ng = kg.load({str(sample_build)!r})\nprint(g.entity('LLM').label)")
+    assert "networkx" in reading
+    assert not reading & {"spacy", "thinc", "scipy"}
+    # and the names kg.extract exports still resolve (loading spaCy on first use)
+    extracting = _modules_after("from kg.extract import MODES, build_pipeline\nassert MODES[0] == 'full'")
+    assert "spacy" in extracting
 
 
 def test_sample_build_counts(sample_build: Path) -> None:

@@ -7,11 +7,8 @@ from pathlib import Path
 
 import click
 
-from kg.build import BuildOptions, build
 from kg.cli.extract import BUILD_MIN_CONFIDENCE_OPTION, BUILD_MODE_OPTION
-from kg.extract.pipeline import MODES, Mode
-from kg.graph import read_graph
-from kg.knowledge import KnowledgeGraph
+from kg.extract.modes import MODES, Mode
 
 __all__ = ["build_command", "stats_command"]
 
@@ -92,12 +89,12 @@ def build_command(
       kg build --update output new-papers.jsonl     # add papers to an existing build
       kg build papers.jsonl --dask tcp://10.0.0.5:8786   # extract on a Dask cluster
     """
+    from kg.build import BuildOptions, build, previous_settings, update_inputs
+
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
     if not inputs and update_dir is None:
         raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")
     if update_dir is not None:  # an update extracts and filters as the build it updates did
-        from kg.build import previous_settings
-
         previous = previous_settings(update_dir)
         mode = mode or previous.get("mode", MODES[0])
         min_confidence = previous.get("min_confidence", 0.0) if min_confidence is None else min_confidence
@@ -115,8 +112,6 @@ def build_command(
         min_confidence=min_confidence,
     )
     if update_dir is not None:
-        from kg.build import update_inputs
-
         all_inputs, previous_format = update_inputs(update_dir, inputs)
         outdir = update_dir
         result = build(all_inputs, outdir, format=input_format or previous_format, options=options)
@@ -150,6 +145,9 @@ def build_command(
 @click.option("-n", "--top", default=10, show_default=True, help="Top entities listed per type.")
 def stats_command(outdir: Path, as_json: bool, top: int) -> None:
     """Summarise a build: counts by type and the most frequent entities."""
+    from kg.graph import read_graph
+    from kg.knowledge import KnowledgeGraph
+
     report_file = outdir / "report.json"
     graph = KnowledgeGraph(read_graph(outdir))
     if as_json:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kg.knowledge import KnowledgeGraph
 from kg.records import Entity, Paper
+
+if TYPE_CHECKING:
+    from kg.knowledge import KnowledgeGraph
 
 __all__ = ["entity_command", "path_command", "related_command"]
 
@@ -22,6 +25,12 @@ _DIR = click.option(
 )
 
 
+def _load(outdir: Path) -> KnowledgeGraph:
+    from kg.knowledge import KnowledgeGraph  # networkx loads only for the commands reading a build
+
+    return KnowledgeGraph.load(outdir)
+
+
 @click.command("entity")
 @click.argument("name")
 @_DIR
@@ -31,7 +40,7 @@ def entity_command(name: str, outdir: Path, top: int) -> None:
 
     NAME is a label, alias or id, e.g. `kg entity LLM` or `kg entity "Llama 2"`.
     """
-    graph = KnowledgeGraph.load(outdir)
+    graph = _load(outdir)
     e = graph.entity(name)
     click.echo(f"{e.label}  [{e.type}]  id={e.id}")
     click.echo(f"  aliases: {', '.join(e.aliases) or '-'}")
@@ -55,7 +64,7 @@ def entity_command(name: str, outdir: Path, top: int) -> None:
 @click.option("-k", default=10, show_default=True, help="How many related papers.")
 def related_command(paper: str, outdir: Path, k: int) -> None:
     """Papers related to PAPER (an id or a title substring), with the entities they share."""
-    graph = KnowledgeGraph.load(outdir)
+    graph = _load(outdir)
     p = graph.paper(paper)
     click.echo(f"{p.title}  ({p.id})")
     related = graph.related_papers(p, k=k)
@@ -78,7 +87,7 @@ def _describe(node: Paper | Entity) -> str:
 @_DIR
 def path_command(a: str, b: str, outdir: Path) -> None:
     """A shortest path between A and B (entity names/aliases, paper ids or title substrings)."""
-    graph = KnowledgeGraph.load(outdir)
+    graph = _load(outdir)
     nodes = graph.path(a, b)
     if not nodes:
         click.echo(f"no path between {a!r} and {b!r}")

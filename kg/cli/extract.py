@@ -19,7 +19,7 @@ from kg.evaluate import (
     predict,
     score,
 )
-from kg.extract.pipeline import MODES, Mode, build_pipeline, extract_papers
+from kg.extract.modes import MODES, Mode
 from kg.ingest import detect_format, iter_records, paper_id
 from kg.ingest.text import clean_text, clean_title, read_text
 from kg.io import atomic_write
@@ -78,6 +78,8 @@ def extract_command(
     {"id", "entities": [{"field", "start", "end", "text", "label", "confidence", "source"}]}.
     Rejected records are reported on stderr with their reason.
     """
+    from kg.extract.pipeline import build_pipeline, extract_papers  # spaCy loads only for the commands using it
+
     items = list(_records(input_file, input_format))
     papers = [item for item in items if isinstance(item, Paper)]
     nlp = build_pipeline(mode)

@@ -27,6 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .candidates import after_spaced_hyphen, doc_text, looks_tokenized
+from .vocabulary import is_plural_acronym
 
 __all__ = [
     "ABBREVIATIONS_KEY",
@@ -79,17 +80,6 @@ def is_short_form(text: str, *, tokenized: bool = False) -> bool:
     if not any(c.isupper() for c in text) or not any(c.isalpha() for c in text):
         return False
     return not re.search(r"[=,;:<>]|\bet al\b|^(?:e\.g|i\.e|cf|Fig|Table|Eq|Sec)\b", text)
-
-
-def is_plural_acronym(word: str) -> bool:
-    """Whether ``word`` is an upper-case acronym with a plural s ("LLMs", "CNNs"; not "Ms").
-
-    Examples
-    --------
-    >>> [is_plural_acronym(w) for w in ("LLMs", "CNNs", "Ms", "Models", "LLM")]
-    [True, True, False, False, False]
-    """
-    return len(word) > 2 and word.endswith("s") and word[:-1].isupper()
 
 
 def _initials_start(short: str, long: str) -> int | None:

@@ -48,6 +48,7 @@ from . import merge as _merge
 from . import patterns as _patterns  # noqa: F401
 from . import sentences as _sentences
 from .candidates import FIELD_SEPARATOR
+from .modes import MODES, Mode
 
 __all__ = [
     "FIELD_SEPARATOR",
@@ -62,9 +63,6 @@ __all__ = [
     "paper_text",
 ]
 
-Mode = Literal["full", "names", "rules"]
-#: The extraction modes, default first.
-MODES: tuple[Mode, ...] = ("full", "names", "rules")
 RULE_COMPONENTS = ("kg_abbreviations", "kg_gazetteer", "kg_patterns", "kg_merge")
 
 

@@ -7,7 +7,8 @@ from collections import defaultdict
 import pytest
 from spacy.language import Language
 
-from kg.extract.gazetteer import Gazetteer, load_gazetteer, lookup_key
+from kg.extract.gazetteer import Gazetteer, load_gazetteer
+from kg.extract.vocabulary import lookup_key
 from kg.records import ENTITY_TYPES
 
 from .conftest import found, mentions_of

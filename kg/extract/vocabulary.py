@@ -1,0 +1,195 @@
+"""The curated vocabulary behind the gazetteer, and the surface forms of names: no spaCy here.
+
+:class:`Gazetteer` looks surface forms up in ``resources/gazetteer.jsonl``
+(loaded once per file by :func:`load_gazetteer`); the ``kg_gazetteer``
+component (:mod:`kg.extract.gazetteer`) finds the same entries in docs, and
+entity resolution (:mod:`kg.resolve`) names entities after them. Keeping the
+lookups free of spaCy lets what only reads a build (``kg stats``, ``kg query``,
+``kg.load``) start without loading it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from kg.errors import ExtractError
+from kg.records import ENTITY_TYPES
+
+__all__ = ["Gazetteer", "GazetteerEntry", "default_path", "is_plural_acronym", "load_gazetteer", "lookup_key"]
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerEntry:
+    """One curated name with its aliases."""
+
+    canonical: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    cue_required: bool = False
+    source: str = ""
+    patterns: tuple[str, ...] = ()
+
+    @property
+    def surfaces(self) -> tuple[str, ...]:
+        """The canonical name followed by its aliases."""
+        return (self.canonical, *self.aliases)
+
+
+def default_path() -> Path:
+    """The gazetteer file shipped with kg."""
+    return Path(str(resources.files("kg.extract") / "resources" / "gazetteer.jsonl"))
+
+
+def _entry(obj: object, where: str) -> GazetteerEntry:
+    if not isinstance(obj, dict) or not isinstance(obj.get("canonical"), str) or not obj["canonical"].strip():
+        raise ExtractError(f"{where}: a gazetteer entry needs a non-empty 'canonical' name")
+    if obj.get("type") not in ENTITY_TYPES:
+        raise ExtractError(f"{where}: type {obj.get('type')!r} is not one of {', '.join(ENTITY_TYPES)}")
+    aliases = obj.get("aliases", [])
+    patterns = obj.get("patterns", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise ExtractError(f"{where}: 'aliases' must be a list of strings")
+    try:
+        for p in patterns:
+            re.compile(p)
+    except (re.error, TypeError) as err:
+        raise ExtractError(f"{where}: bad pattern ({err})") from err
+    return GazetteerEntry(
+        canonical=obj["canonical"].strip(),
+        type=obj["type"],
+        aliases=tuple(a.strip() for a in aliases if a.strip()),
+        case_sensitive=bool(obj.get("case_sensitive", False)),
+        cue_required=bool(obj.get("cue_required", False)),
+        source=str(obj.get("source", "")),
+        patterns=tuple(patterns),
+    )
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> tuple[GazetteerEntry, ...]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise ExtractError(f"{path}: cannot read the gazetteer ({err})") from err
+    entries = []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as err:
+            raise ExtractError(f"{path}:{lineno}: not valid JSON ({err})") from err
+        entries.append(_entry(obj, f"{path}:{lineno}"))
+    return tuple(entries)
+
+
+def load_gazetteer(path: str | Path | None = None) -> tuple[GazetteerEntry, ...]:
+    """Load gazetteer entries (the shipped file by default).
+
+    Raises
+    ------
+    ExtractError
+        A line that is not a valid entry, with file and line.
+    """
+    return _load(str(Path(path) if path is not None else default_path()))
+
+
+def lookup_key(surface: str, fold_case: bool) -> str:
+    """Normalise dashes, spaces and (optionally) case for dictionary lookups."""
+    text = _DASHES.sub("-", unicodedata.normalize("NFKC", surface)).strip()
+    text = re.sub(r"\s+", " ", text)
+    return text.casefold() if fold_case else text
+
+
+def _singular(surface: str) -> str | None:
+    """The form without a plural s: "LLMs" -> "LLM"; none for "FastSpeech 2s" (a name of its own)."""
+    if len(surface) > 3 and surface.endswith("s") and not surface.endswith("ss") and not surface[-2].isdigit():
+        return surface[:-1]
+    return None
+
+
+def _forms(surface: str) -> list[str]:
+    """The forms a lookup tries: the surface, then its singular."""
+    singular = _singular(surface)
+    return [surface, singular] if singular else [surface]
+
+
+class Gazetteer:
+    """Look up surface forms in the curated vocabulary.
+
+    Examples
+    --------
+    >>> gaz = Gazetteer()
+    >>> gaz.lookup("LLaMA-2").canonical
+    'Llama 2'
+    >>> gaz.lookup("places") is None   # "Places" the dataset is case-sensitive
+    True
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.entries = load_gazetteer(path)
+        self._exact: dict[str, GazetteerEntry] = {}
+        self._folded: dict[str, GazetteerEntry] = {}
+        self._seen: dict[str, GazetteerEntry | None] = {}
+        self._any_case: dict[str, GazetteerEntry] = {}  # every entry, case folded (for resolution only)
+        for entry in self.entries:
+            for surface in entry.surfaces:
+                self._exact.setdefault(lookup_key(surface, False), entry)
+                if not entry.case_sensitive:
+                    self._folded.setdefault(lookup_key(surface, True), entry)
+                self._any_case.setdefault(lookup_key(surface, True), entry)
+
+    def lookup(self, surface: str) -> GazetteerEntry | None:
+        """The entry naming ``surface`` (or its singular), or ``None``."""
+        if surface in self._seen:
+            return self._seen[surface]
+        entry = self._lookup(surface)
+        if len(self._seen) < 100_000:  # surfaces repeat across papers; the bound keeps memory flat
+            self._seen[surface] = entry
+        return entry
+
+    def lookup_any_case(self, surface: str) -> GazetteerEntry | None:
+        """The entry ``surface`` names when case is ignored for every entry, case-sensitive ones too.
+
+        The fallback after :meth:`lookup` misses, for resolving surfaces that
+        were already extracted ("Deepseek-R1", "NuScenes"), never for finding
+        mentions in text: the case guard is what keeps "places" from being the
+        Places dataset.
+
+        Examples
+        --------
+        >>> Gazetteer().lookup_any_case("Deepseek-R1").canonical
+        'DeepSeek-R1'
+        """
+        for form in _forms(surface):
+            hit = self._any_case.get(lookup_key(form, True))
+            if hit is not None:
+                return hit
+        return None
+
+    def _lookup(self, surface: str) -> GazetteerEntry | None:
+        for form in _forms(surface):
+            hit = self._exact.get(lookup_key(form, False)) or self._folded.get(lookup_key(form, True))
+            if hit is not None:
+                return hit
+        return None
+
+
+def is_plural_acronym(word: str) -> bool:
+    """Whether ``word`` is an upper-case acronym with a plural s ("LLMs", "CNNs"; not "Ms").
+
+    Examples
+    --------
+    >>> [is_plural_acronym(w) for w in ("LLMs", "CNNs", "Ms", "Models", "LLM")]
+    [True, True, False, False, False]
+    """
+    return len(word) > 2 and word.endswith("s") and word[:-1].isupper()
