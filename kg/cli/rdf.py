@@ -11,6 +11,14 @@ from kg.rdf.store import STORES, load_store, query
 
 __all__ = ["query_command"]
 
+#: Shared by ``kg query`` and ``kg serve``.
+IN_MEMORY_OPTION = click.option(
+    "--in-memory",
+    is_flag=True,
+    help="Load the RDF into memory every time instead of keeping a store on disk in the build's .oxigraph/ "
+    "(loaded on the first query of a build, then opened in milliseconds; about the size of graph.nt).",
+)
+
 
 @click.command("query")
 @click.argument("target", type=click.Path(path_type=Path))
@@ -25,7 +33,8 @@ __all__ = ["query_command"]
     help="Output format.",
 )
 @click.option("--store", type=click.Choice(sorted(STORES)), default="oxigraph", show_default=True, help="Query engine.")
-def query_command(target: Path, sparql: str, fmt: str, store: str) -> None:
+@IN_MEMORY_OPTION
+def query_command(target: Path, sparql: str, fmt: str, store: str, in_memory: bool) -> None:
     """Run a SPARQL query over TARGET (a build directory or an RDF file).
 
     SPARQL is the query text, or @FILE to read it from a file (see queries/*.rq).
@@ -39,7 +48,7 @@ def query_command(target: Path, sparql: str, fmt: str, store: str) -> None:
             sparql = Path(sparql[1:]).read_text(encoding="utf-8")
         except OSError as err:
             raise QueryError(f"{sparql[1:]}: cannot read query file ({err.strerror})") from err
-    result = query(load_store(target, store), sparql)
+    result = query(load_store(target, store, persist=not in_memory), sparql)
     out = {"table": result.to_table, "json": result.to_json, "csv": result.to_csv}[fmt]()
     click.echo(out.rstrip("\n"))
 
@@ -65,7 +74,8 @@ def validate_command(target: Path, show_report: bool) -> None:
 @click.option("--port", default=7878, show_default=True, help="TCP port.")
 @click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit in seconds.")
 @click.option("--max-results", default=10_000, show_default=True, help="Most rows (or triples) a query may return.")
-def serve_command(target: Path, host: str, port: int, timeout: float, max_results: int) -> None:
+@IN_MEMORY_OPTION
+def serve_command(target: Path, host: str, port: int, timeout: float, max_results: int, in_memory: bool) -> None:
     """Serve TARGET (build directory or RDF file) as a read-only SPARQL 1.1 endpoint.
 
     Queries go to http://HOST:PORT/sparql (GET ?query= or POST); results come as
@@ -75,4 +85,4 @@ def serve_command(target: Path, host: str, port: int, timeout: float, max_result
     from kg.rdf.endpoint import EndpointConfig, serve
 
     click.echo(f"serving {target} at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
-    serve(target, host, port, EndpointConfig(timeout=timeout, max_results=max_results))
+    serve(target, host, port, EndpointConfig(timeout=timeout, max_results=max_results, persist=not in_memory))

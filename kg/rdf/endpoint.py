@@ -48,18 +48,24 @@ GRAPH_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt", "text/plain"
 
 @dataclass(frozen=True, slots=True)
 class EndpointConfig:
-    """Limits of the endpoint."""
+    """Limits of the endpoint, and where its store lives.
+
+    ``persist``: open the build's on-disk store (loaded once, see
+    :mod:`kg.rdf.store`), so a worker restarted after a timeout is back in
+    milliseconds; ``False`` loads the RDF file in memory in every worker.
+    """
 
     timeout: float = 10.0
     max_results: int = 10_000
+    persist: bool = True
 
 
-def _worker(path: str, conn: Connection) -> None:  # runs in the child process
+def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the child process
     import pyoxigraph as ox
 
     from .store import STORES
 
-    store = STORES["oxigraph"](Path(path))
+    store = STORES["oxigraph"](Path(path), persist)
     conn.send(("ready", None))
     while True:
         try:
@@ -121,15 +127,16 @@ def _solutions(ox: Any, variables: list[Any], rows: list[list[Any]], fmt: str) -
 class QueryWorker:
     """A worker process holding the store; restarted when a query runs over time."""
 
-    def __init__(self, rdf_file: Path) -> None:
+    def __init__(self, rdf_file: Path, persist: bool = True) -> None:
         self.rdf_file = rdf_file
+        self.persist = persist
         self.lock = threading.Lock()
         self._start()
 
     def _start(self) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(str(self.rdf_file), child), daemon=True)
+        self.proc = ctx.Process(target=_worker, args=(str(self.rdf_file), self.persist, child), daemon=True)
         self.proc.start()
         if not self.conn.poll(600) or self.conn.recv()[0] != "ready":
             raise QueryError(f"{self.rdf_file}: the query worker did not start")
@@ -181,7 +188,7 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
 
     config = config or EndpointConfig()
     rdf_file = resolve_rdf_file(target)
-    worker = QueryWorker(rdf_file)
+    worker = QueryWorker(rdf_file, config.persist)
 
     async def sparql(request: Request) -> Response:
         if request.method == "POST":
