@@ -240,6 +240,10 @@ def build(
                 "format": format,
                 "mode": options.mode,
                 "min_confidence": float(options.min_confidence),
+                "k": options.k,
+                "base_iri": options.base_iri,
+                "provenance": options.provenance,
+                "html": options.html,
             }
             fingerprints = paper_fingerprints(ingest.papers, mentions, resolution.mention_entity)
             files = write_outputs(
@@ -294,7 +298,8 @@ def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple
 
 
 def previous_settings(outdir: str | Path) -> dict[str, Any]:
-    """The extraction settings of the build in ``outdir`` (``mode``, ``min_confidence``), those it recorded.
+    """The settings the build in ``outdir`` recorded: ``mode``, ``min_confidence``, ``k``, ``base_iri``,
+    ``provenance``, ``html`` (builds before a setting was recorded lack it).
 
     ``kg build --update`` keeps them unless they are given again.
 
@@ -310,6 +315,13 @@ def previous_settings(outdir: str | Path) -> dict[str, Any]:
     threshold = manifest.get("min_confidence")
     if isinstance(threshold, int | float) and 0 <= threshold <= 1:
         settings["min_confidence"] = float(threshold)
+    if isinstance(manifest.get("k"), int) and not isinstance(manifest["k"], bool) and manifest["k"] >= 0:
+        settings["k"] = manifest["k"]
+    if isinstance(manifest.get("base_iri"), str):
+        settings["base_iri"] = manifest["base_iri"]
+    for flag in ("provenance", "html"):
+        if isinstance(manifest.get(flag), bool):
+            settings[flag] = manifest[flag]
     return settings
 
 

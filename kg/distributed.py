@@ -124,6 +124,10 @@ def _connect(address: str) -> Any:
         return Client(address, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError) as err:
         raise ExtractError(f"cannot reach the Dask scheduler at {address} ({err}); is it running?") from err
+    except ValueError as err:  # not an address at all ("missing port number in address ...")
+        raise ExtractError(
+            f"--dask {address!r} is not a scheduler address ({err}); use e.g. tcp://10.0.0.5:8786"
+        ) from err
 
 
 def extract_on_dask(

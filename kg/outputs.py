@@ -215,6 +215,9 @@ def write_outputs(
         with atomic_write(staging / COMPLETE_MARKER) as fh:
             fh.write("staged\n")
         written = _move_into(staging, out)
+        for name in set(OUTPUT_FILES) - set(written):  # an earlier build's graph.html after --no-html
+            with contextlib.suppress(FileNotFoundError):
+                (out / name).unlink()
         publish(staging, out)
     except OSError as err:
         raise ExportError(f"cannot write outputs to {out}: {err}") from err

@@ -217,6 +217,38 @@ def test_update_keeps_the_previous_builds_mode_and_threshold(tmp_path: Path, run
     assert json.loads((out / "manifest.json").read_text())["mode"] == "rules"
     changed = report("--update", str(out), "--min-confidence", "0")
     assert changed["min_confidence"] == 0.0 and changed["extractor"] == built["extractor"]
+    # and the export settings (they were silently back to the defaults after an update)
+    custom = ["-k", "0", "--base-iri", "http://example.org/kg/", "--no-provenance", "--no-html"]
+    report(str(first), str(more), "-o", str(out), "--mode", "rules", *custom)
+    report("--update", str(out), str(more))
+    nt = (out / "graph.nt").read_text()
+    assert "<http://example.org/kg/paper/" in nt and "w3id.org/kg/id/" not in nt
+    assert "Annotation" not in nt and "relatedPaper>" not in nt and not (out / "graph.html").exists()
+    report("--update", str(out), "--related", "5")  # given again: the new value
+    assert json.loads((out / "manifest.json").read_text())["k"] == 5
+    elsewhere = runner.invoke(main, ["-q", "build", "--update", str(out), "-o", str(tmp_path / "other")])
+    assert elsewhere.exit_code == 2 and "--update writes into" in elsewhere.output
+    assert not (tmp_path / "other").exists()
     (out / "manifest.json").write_text(json.dumps({"inputs": [str(first)], "mode": "fast", "min_confidence": "x"}))
     fallback = report("--update", str(out))  # settings it cannot use are the defaults
     assert "+full." in str(fallback["extractor"]) and fallback["min_confidence"] == 0.0
+
+
+def test_out_of_range_options_are_usage_errors(tmp_path: Path, runner: CliRunner) -> None:
+    paper = tmp_path / "a.jsonl"
+    paper.write_text(json.dumps({"id": "a", "title": "A study", "abstract": "We fine-tune BERT on GLUE."}) + "\n")
+    for args in (
+        ["build", str(paper), "-k", "-3"],
+        ["build", str(paper), "--workers", "0"],
+        ["extract", str(paper), "-o", str(tmp_path / "m.jsonl"), "--workers", "-1"],
+        ["serve", str(tmp_path), "--port", "99999"],
+        ["serve", str(tmp_path), "--timeout", "0"],
+        ["related", "x", "-k", "0"],
+        ["entity", "x", "-n", "-2"],
+        ["stats", str(tmp_path), "-n", "-1"],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2 and "Invalid value" in result.output, (args, result.output)
+    # not an address at all: one line, not a traceback from inside Dask
+    bad = runner.invoke(main, ["-q", "build", str(paper), "-o", str(tmp_path / "out"), "--dask", "notanaddress"])
+    assert bad.exit_code == 1 and "is not a scheduler address" in bad.output, bad.output

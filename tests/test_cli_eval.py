@@ -59,3 +59,18 @@ def test_curve_scores_every_threshold_from_one_extraction(tmp_path: Path) -> Non
     for extra in (["--pred", str(gold)], ["--min-confidence", "0.5"]):
         refused = runner.invoke(main, ["eval", str(gold), "--curve", *extra])
         assert refused.exit_code == 2, refused.output
+
+
+def test_unknown_labels_and_files_without_gold_are_errors(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    entity = {"field": "abstract", "start": 13, "end": 17, "text": "BERT", "label": "Model"}
+    gold.write_text(
+        json.dumps({"id": "a", "title": "T", "abstract": "We fine-tune BERT.", "entities": [entity]}) + "\n"
+    )
+    runner = CliRunner()
+    typo = runner.invoke(main, ["eval", str(gold), "--mode", "rules", "--labels", "Modl"])
+    assert typo.exit_code == 2 and "Modl" in typo.output and "neither a kg type" in typo.output
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text(json.dumps({"id": "a", "title": "T", "abstract": "We fine-tune BERT."}) + "\n")
+    empty = runner.invoke(main, ["eval", str(bare), "--mode", "rules"])
+    assert empty.exit_code == 1 and "no gold spans" in empty.output

@@ -32,13 +32,22 @@ __all__ = ["build_command", "stats_command"]
 )
 @BUILD_MODE_OPTION
 @BUILD_MIN_CONFIDENCE_OPTION
-@click.option("-k", "--related", "k", default=10, show_default=True, help="Related papers kept per paper.")
+@click.option(
+    "-k",
+    "--related",
+    "k",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Related papers kept per paper (0: no paper links).",
+)
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF resources.")
 @click.option("--no-provenance", is_flag=True, help="Leave mention-level provenance out of the RDF.")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
 @click.option(
     "-w",
     "--workers",
+    type=click.IntRange(min=1),
     default=1,
     show_default=True,
     help="Local processes: for extraction, and with 2+ the RDF export runs beside the other outputs.",
@@ -55,7 +64,8 @@ __all__ = ["build_command", "stats_command"]
     "update_dir",
     default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Add INPUTS to the build in this directory (incremental: cached papers are not re-extracted).",
+    help="Add INPUTS to the build in this directory (incremental: cached papers are not re-extracted). "
+    "It keeps the build's --mode, --min-confidence, -k, --base-iri, --no-provenance and --no-html unless given again.",
 )
 @click.pass_context
 def build_command(
@@ -94,10 +104,16 @@ def build_command(
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
     if not inputs and update_dir is None:
         raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")
-    if update_dir is not None:  # an update extracts and filters as the build it updates did
+    if update_dir is not None:  # an update builds as the build it updates did, unless told otherwise
+        if _given(ctx, "outdir") and outdir.resolve() != update_dir.resolve():
+            raise click.UsageError(f"--update writes into {update_dir}; leave out -o {outdir} (or make it the same)")
         previous = previous_settings(update_dir)
         mode = mode or previous.get("mode", MODES[0])
         min_confidence = previous.get("min_confidence", 0.0) if min_confidence is None else min_confidence
+        k = k if _given(ctx, "k") else previous.get("k", k)
+        base_iri = base_iri if _given(ctx, "base_iri") else previous.get("base_iri", base_iri)
+        no_provenance = no_provenance if _given(ctx, "no_provenance") else not previous.get("provenance", True)
+        no_html = no_html if _given(ctx, "no_html") else not previous.get("html", True)
     mode = mode or MODES[0]
     min_confidence = 0.0 if min_confidence is None else min_confidence
     options = BuildOptions(
@@ -139,10 +155,17 @@ def build_command(
         click.echo(f"see {outdir}/rejects.jsonl for the {papers['rejected']} rejected records", err=True)
 
 
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether option ``name`` was given on the command line (not its default)."""
+    return ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+
+
 @click.command("stats")
 @click.argument("outdir", default="output", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
-@click.option("-n", "--top", default=10, show_default=True, help="Top entities listed per type.")
+@click.option(
+    "-n", "--top", type=click.IntRange(min=1), default=10, show_default=True, help="Top entities listed per type."
+)
 def stats_command(outdir: Path, as_json: bool, top: int) -> None:
     """Summarise a build: counts by type and the most frequent entities."""
     from kg.graph import read_graph

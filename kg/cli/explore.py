@@ -34,7 +34,14 @@ def _load(outdir: Path) -> KnowledgeGraph:
 @click.command("entity")
 @click.argument("name")
 @_DIR
-@click.option("-n", "--top", default=10, show_default=True, help="How many papers and co-occurring entities.")
+@click.option(
+    "-n",
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many papers and co-occurring entities.",
+)
 def entity_command(name: str, outdir: Path, top: int) -> None:
     """Show an entity: type, aliases, papers and top co-occurring entities.
 
@@ -61,7 +68,7 @@ def entity_command(name: str, outdir: Path, top: int) -> None:
 @click.command("related")
 @click.argument("paper")
 @_DIR
-@click.option("-k", default=10, show_default=True, help="How many related papers.")
+@click.option("-k", type=click.IntRange(min=1), default=10, show_default=True, help="How many related papers.")
 def related_command(paper: str, outdir: Path, k: int) -> None:
     """Papers related to PAPER (an id or a title substring), with the entities they share."""
     graph = _load(outdir)

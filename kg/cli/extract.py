@@ -23,7 +23,7 @@ from kg.extract.modes import MODES, Mode
 from kg.ingest import detect_format, iter_records, paper_id
 from kg.ingest.text import clean_text, clean_title, read_text
 from kg.io import atomic_write
-from kg.records import Paper, Reject
+from kg.records import ENTITY_TYPES, Paper, Reject
 
 __all__ = ["eval_command", "extract_command"]
 
@@ -68,7 +68,7 @@ BUILD_MIN_CONFIDENCE_OPTION = click.option(
 @click.option("--format", "input_format", default=None, help="Input format (guessed by default).")
 @MODE_OPTION
 @MIN_CONFIDENCE_OPTION
-@click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Extraction processes.")
 def extract_command(
     input_file: Path, output: Path, input_format: str | None, mode: Mode, min_confidence: float, workers: int
 ) -> None:
@@ -159,7 +159,7 @@ def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
     is_flag=True,
     help="Score every --min-confidence from 0 to 0.9 (one extraction), to choose a threshold.",
 )
-@click.option("-w", "--workers", default=1, show_default=True, help="Extraction processes.")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Extraction processes.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_command(
     gold_file: Path,
@@ -189,6 +189,14 @@ def eval_command(
     label_map = _parse_maps(maps)
     label_list = [x.strip() for x in labels.split(",")] if labels else None
     gold_labels = {s[4] for d in gold for s in d.spans}
+    if not gold_labels:
+        raise InputError(f"{gold_file}: no gold spans (each line needs 'entities'); is this a gold file?")
+    known = gold_labels | set(ENTITY_TYPES) | set(label_map.values())
+    unknown = sorted(set(label_list or ()) - known)
+    if unknown:  # a typo would score an empty row of zeros
+        raise click.UsageError(
+            f"--labels {', '.join(unknown)}: neither a kg type nor in the gold file ({', '.join(sorted(gold_labels))})"
+        )
     if not label_map and "Material" in gold_labels:
         label_map = dict(SCIERC_LABEL_MAP)
         label_list = label_list or list(SCIERC_SCORED)

@@ -71,9 +71,21 @@ def validate_command(target: Path, show_report: bool) -> None:
 @click.command("serve")
 @click.argument("target", type=click.Path(path_type=Path), default="output")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (localhost only by default).")
-@click.option("--port", default=7878, show_default=True, help="TCP port.")
-@click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit in seconds.")
-@click.option("--max-results", default=10_000, show_default=True, help="Most rows (or triples) a query may return.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True, help="TCP port.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Per-query time limit in seconds.",
+)
+@click.option(
+    "--max-results",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Most rows (or triples) a query may return.",
+)
 @IN_MEMORY_OPTION
 def serve_command(target: Path, host: str, port: int, timeout: float, max_results: int, in_memory: bool) -> None:
     """Serve TARGET (build directory or RDF file) as a read-only SPARQL 1.1 endpoint.
