@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from kg.cli.extract import BUILD_MIN_CONFIDENCE_OPTION, BUILD_MODE_OPTION
-from kg.extract.modes import MODES, Mode
+from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION
+from kg.extract.modes import Mode
 
 __all__ = ["build_command", "stats_command"]
 
@@ -30,8 +30,8 @@ __all__ = ["build_command", "stats_command"]
     default=None,
     help="Input format for all files (pagedump, jsonl, json, csv, arxiv, bibtex); guessed from extensions by default.",
 )
-@BUILD_MODE_OPTION
-@BUILD_MIN_CONFIDENCE_OPTION
+@MODE_OPTION
+@MIN_CONFIDENCE_OPTION
 @click.option(
     "-k",
     "--related",
@@ -73,8 +73,8 @@ def build_command(
     inputs: tuple[Path, ...],
     outdir: Path,
     input_format: str | None,
-    mode: Mode | None,
-    min_confidence: float | None,
+    mode: Mode,
+    min_confidence: float,
     k: int,
     base_iri: str | None,
     no_provenance: bool,
@@ -108,14 +108,12 @@ def build_command(
         if _given(ctx, "outdir") and outdir.resolve() != update_dir.resolve():
             raise click.UsageError(f"--update writes into {update_dir}; leave out -o {outdir} (or make it the same)")
         previous = previous_settings(update_dir)
-        mode = mode or previous.get("mode", MODES[0])
-        min_confidence = previous.get("min_confidence", 0.0) if min_confidence is None else min_confidence
+        mode = mode if _given(ctx, "mode") else previous.get("mode", mode)
+        min_confidence = min_confidence if _given(ctx, "min_confidence") else previous.get("min_confidence", 0.0)
         k = k if _given(ctx, "k") else previous.get("k", k)
         base_iri = base_iri if _given(ctx, "base_iri") else previous.get("base_iri", base_iri)
         no_provenance = no_provenance if _given(ctx, "no_provenance") else not previous.get("provenance", True)
         no_html = no_html if _given(ctx, "no_html") else not previous.get("html", True)
-    mode = mode or MODES[0]
-    min_confidence = 0.0 if min_confidence is None else min_confidence
     options = BuildOptions(
         mode=mode,
         k=k,

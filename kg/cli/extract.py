@@ -27,31 +27,22 @@ from kg.records import ENTITY_TYPES, Paper, Reject
 
 __all__ = ["eval_command", "extract_command"]
 
-#: The extraction mode, shared by ``kg extract`` and ``kg eval`` (``kg build`` has its own default).
-_MODE_HELP = "full = trained NER + rules; names = only name-like NER spans; rules = no NER (fast)."
-MODE_OPTION = click.option("--mode", type=click.Choice(MODES), default=MODES[0], show_default=True, help=_MODE_HELP)
-#: ``kg build``'s: unset means full, or with ``--update`` the previous build's mode.
-BUILD_MODE_OPTION = click.option(
+#: The extraction mode, shared by ``kg extract``, ``kg eval`` and ``kg build``.
+MODE_OPTION = click.option(
     "--mode",
     type=click.Choice(MODES),
-    default=None,
-    help=_MODE_HELP + " Default full (with --update: the previous build's).",
+    default=MODES[0],
+    show_default=True,
+    help="full = trained NER + rules; names = only name-like NER spans; rules = no NER (fast).",
 )
 
 _MIN_CONFIDENCE_HELP = (
     "Leave out mentions below this confidence. In full mode a confidence is the estimated "
     "probability that the mention is right (0.3 trades recall for precision; see the README)."
 )
-#: Shared by ``kg extract`` and ``kg eval`` (``kg build`` has its own default, for ``--update``).
+#: Shared by ``kg extract``, ``kg eval`` and ``kg build``.
 MIN_CONFIDENCE_OPTION = click.option(
     "--min-confidence", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True, help=_MIN_CONFIDENCE_HELP
-)
-#: ``kg build``'s: unset means 0, or with ``--update`` the previous build's.
-BUILD_MIN_CONFIDENCE_OPTION = click.option(
-    "--min-confidence",
-    type=click.FloatRange(0.0, 1.0),
-    default=None,
-    help=_MIN_CONFIDENCE_HELP + " Default 0 (with --update: the previous build's).",
 )
 
 
