@@ -252,3 +252,14 @@ def test_out_of_range_options_are_usage_errors(tmp_path: Path, runner: CliRunner
     # not an address at all: one line, not a traceback from inside Dask
     bad = runner.invoke(main, ["-q", "build", str(paper), "-o", str(tmp_path / "out"), "--dask", "notanaddress"])
     assert bad.exit_code == 1 and "is not a scheduler address" in bad.output, bad.output
+
+
+def test_updates_empty_builds_and_missing_builds_say_so(sample_build: Path, tmp_path: Path, runner: CliRunner) -> None:
+    update = runner.invoke(main, ["query", str(sample_build), "INSERT DATA { <http://a.org/s> <http://a.org/p> 1 }"])
+    assert update.exit_code == 1 and "updates (INSERT, DELETE, LOAD, ...) are not supported" in update.output
+    missing = runner.invoke(main, ["serve", str(tmp_path / "nothing")])
+    assert missing.exit_code == 1 and "serving" not in missing.output and "no such file" in missing.output
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    built = runner.invoke(main, ["-q", "build", str(empty), "-o", str(tmp_path / "out"), "--mode", "rules"])
+    assert built.exit_code == 0 and "no paper was kept" in built.output

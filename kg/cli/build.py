@@ -151,6 +151,8 @@ def build_command(
     click.echo(f"wrote {len(result.files)} files to {outdir}/")
     if papers["rejected"]:
         click.echo(f"see {outdir}/rejects.jsonl for the {papers['rejected']} rejected records", err=True)
+    if not papers["kept"]:
+        click.echo("kg: warning: no paper was kept, so the graph is empty; check the inputs and --format", err=True)
 
 
 def _given(ctx: click.Context, name: str) -> bool:

@@ -95,6 +95,8 @@ def serve_command(target: Path, host: str, port: int, timeout: float, max_result
     Updates are refused. Works with SPARQLWrapper, YASGUI, Jena and Oxigraph clients.
     """
     from kg.rdf.endpoint import EndpointConfig, serve
+    from kg.rdf.store import resolve_rdf_file
 
+    resolve_rdf_file(target)  # a missing build is an error before anything says it is served
     click.echo(f"serving {target} at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
     serve(target, host, port, EndpointConfig(timeout=timeout, max_results=max_results, persist=not in_memory))

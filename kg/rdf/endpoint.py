@@ -25,16 +25,12 @@ from typing import Any
 
 from kg.errors import QueryError
 
-from .store import resolve_rdf_file
+from .store import UPDATE_REQUEST, resolve_rdf_file
 
 __all__ = ["EndpointConfig", "QueryWorker", "make_app", "serve"]
 
 log = logging.getLogger(__name__)
 
-_UPDATE = re.compile(
-    r"^\s*(?:(?:PREFIX|BASE)\s[^\n]*\n\s*)*(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
 SELECT_TYPES = {
     "application/sparql-results+json": "json",
     "application/json": "json",
@@ -209,7 +205,7 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
             text = request.query_params.get("query", "")
             if not text:
                 return HTMLResponse(_landing(rdf_file))
-        if _UPDATE.search(text):
+        if UPDATE_REQUEST.search(text):
             return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
         graph = _is_graph_query(text)
         mime, fmt = _negotiate(request.headers.get("accept", ""), graph)

@@ -27,6 +27,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -37,13 +38,18 @@ from typing import Any
 
 from kg.errors import QueryError
 
-__all__ = ["STORES", "STORE_DIR", "QueryResult", "load_store", "query", "resolve_rdf_file"]
+__all__ = ["STORES", "STORE_DIR", "UPDATE_REQUEST", "QueryResult", "load_store", "query", "resolve_rdf_file"]
 
 log = logging.getLogger(__name__)
 
 #: Where on-disk oxigraph stores of a build's RDF files are kept, inside the build directory.
 STORE_DIR = ".oxigraph"
-_STALE_LOAD_SECONDS = 6 * 3600  # a temporary store this old belongs to a load that was killed
+_STALE_LOAD_SECONDS = 6 * 3600
+#: A SPARQL Update request (after any PREFIX/BASE lines): refused, the stores here are read-only.
+UPDATE_REQUEST = re.compile(
+    r"^\s*(?:(?:PREFIX|BASE)\s[^\n]*\n\s*)*(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)  # a temporary store this old belongs to a load that was killed
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +260,8 @@ def query(store: Any, sparql: str) -> QueryResult:
     """
     import pyoxigraph as ox
 
+    if UPDATE_REQUEST.search(sparql):
+        raise QueryError("updates (INSERT, DELETE, LOAD, ...) are not supported: kg queries a build read-only")
     if isinstance(store, ox.Store):
         try:
             result = store.query(sparql)
