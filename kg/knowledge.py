@@ -155,7 +155,10 @@ class KnowledgeGraph:
         try:
             return self.entity(ref).id
         except NotFoundError:
-            return self.paper(ref).id
+            try:
+                return self.paper(ref).id
+            except NotFoundError as err:  # say that both were looked for
+                raise NotFoundError(f"no entity named {ref!r}, and {err}") from None
 
     # --- traversal ----------------------------------------------------------------------
     def papers_with(self, *entities: str | Entity) -> list[Paper]:

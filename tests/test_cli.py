@@ -263,3 +263,18 @@ def test_updates_empty_builds_and_missing_builds_say_so(sample_build: Path, tmp_
     empty.write_text("")
     built = runner.invoke(main, ["-q", "build", str(empty), "-o", str(tmp_path / "out"), "--mode", "rules"])
     assert built.exit_code == 0 and "no paper was kept" in built.output
+
+
+def test_path_names_both_lookups_and_extract_writes_to_stdout(
+    sample_build: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    missing = runner.invoke(main, ["path", "FlashAttention", "Nonexist", "-d", str(sample_build)])
+    assert missing.exit_code == 1
+    assert "no entity named 'Nonexist', and no paper with id or title matching 'Nonexist'" in missing.output
+    papers = tmp_path / "p.jsonl"
+    papers.write_text(json.dumps({"id": "a", "title": "A study", "abstract": "We fine-tune BERT on GLUE."}) + "\n")
+    result = runner.invoke(main, ["extract", str(papers), "-o", "-", "--mode", "rules"])
+    assert result.exit_code == 0, result.output
+    [record] = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert record["id"] == "a" and {e["text"] for e in record["entities"]} >= {"BERT", "GLUE"}
+    assert not (Path.cwd() / "-").exists()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,8 +55,8 @@ MIN_CONFIDENCE_OPTION = click.option(
     "--output",
     "output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Output JSONL, one record per input paper.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Output JSONL, one record per input paper ('-': standard output).",
 )
 @click.option("--format", "input_format", default=None, help="Input format (guessed by default).")
 @MODE_OPTION
@@ -76,7 +78,8 @@ def extract_command(
     nlp = build_pipeline(mode)
     found = extract_papers(papers, nlp, n_process=workers, min_confidence=min_confidence)
     extracted = dict(enumerate(m for _, m in found))
-    with atomic_write(output) as fh:
+    to_stdout = str(output) == "-"
+    with contextlib.nullcontext(sys.stdout) if to_stdout else atomic_write(output) as fh:
         done = 0
         for item in items:
             if isinstance(item, Reject):
@@ -92,7 +95,7 @@ def extract_command(
                     "entities": [m.to_gold() for m in mentions],
                 }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    click.echo(f"wrote {len(items)} records to {output}", err=True)
+    click.echo(f"wrote {len(items)} records to {'standard output' if to_stdout else output}", err=True)
 
 
 def _records(path: Path, input_format: str | None) -> Iterator[Paper | Reject]:
