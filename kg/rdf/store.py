@@ -44,12 +44,12 @@ log = logging.getLogger(__name__)
 
 #: Where on-disk oxigraph stores of a build's RDF files are kept, inside the build directory.
 STORE_DIR = ".oxigraph"
-_STALE_LOAD_SECONDS = 6 * 3600
+_STALE_LOAD_SECONDS = 6 * 3600  # a temporary store this old belongs to a load that was killed
 #: A SPARQL Update request (after any PREFIX/BASE lines): refused, the stores here are read-only.
 UPDATE_REQUEST = re.compile(
     r"^\s*(?:(?:PREFIX|BASE)\s[^\n]*\n\s*)*(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
     re.IGNORECASE,
-)  # a temporary store this old belongs to a load that was killed
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,19 +158,18 @@ def _persistent(path: Path, fmt: Any) -> Any | None:
     root = path.parent / STORE_DIR
     ready = root / f"{path.name}-{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
     if not ready.is_dir():
+        started = time.perf_counter()
+        tmp: Path | None = None
         try:
             root.mkdir(exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{ready.name}-", dir=root))
+            store = ox.Store(str(tmp))
         except OSError as err:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
             log.info("%s: cannot keep a store in %s (%s); loading it in memory", path, root, err)
             return None
-        started = time.perf_counter()
         try:
-            try:
-                store = ox.Store(str(tmp))
-            except OSError as err:
-                log.info("%s: cannot create a store in %s (%s); loading it in memory", path, tmp, err)
-                return None
             _bulk_load(store, path, fmt)
             store.flush()
             store.optimize()
