@@ -6,7 +6,7 @@ catch one class. Messages name the file, the record and what to do about it.
 
 from __future__ import annotations
 
-__all__ = ["ExportError", "ExtractError", "InputError", "KgError", "QueryError"]
+__all__ = ["ExportError", "ExtractError", "InputError", "KgError", "QueryError", "ResultLimitError", "ServeError"]
 
 
 class KgError(Exception):
@@ -27,3 +27,11 @@ class ExportError(KgError):
 
 class QueryError(KgError):
     """A SPARQL query is malformed, refused (updates) or exceeded its limits."""
+
+
+class ResultLimitError(QueryError):
+    """A query's answer has more rows or triples than the endpoint serves (``--max-results``)."""
+
+
+class ServeError(KgError):
+    """The SPARQL endpoint cannot start (the port is taken, the address cannot be bound)."""

@@ -19,7 +19,7 @@ DATA = Path(__file__).resolve().parent / "data"
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A full build of data/sample (trained NER + rules) made with `kg build`."""
     out = tmp_path_factory.mktemp("sample") / "output"
-    result = CliRunner().invoke(main, ["-q", "build", *map(str, SAMPLE), "-o", str(out)])
+    result = CliRunner().invoke(main, ["build", *map(str, SAMPLE), "-o", str(out)])
     assert result.exit_code == 0, result.output
     (out / "build-stdout.txt").write_text(result.output)
     # Keep a copy under output/ so the README's figures and screenshots match the tests.

@@ -74,3 +74,22 @@ def test_unknown_labels_and_files_without_gold_are_errors(tmp_path: Path) -> Non
     bare.write_text(json.dumps({"id": "a", "title": "T", "abstract": "We fine-tune BERT."}) + "\n")
     empty = runner.invoke(main, ["eval", str(bare), "--mode", "rules"])
     assert empty.exit_code == 1 and "no gold spans" in empty.output
+
+
+def test_predictions_that_share_no_id_with_the_gold_say_so(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(GOLD) + "\n" + json.dumps({**GOLD, "id": "b"}) + "\n")
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({**GOLD, "id": "zzz"}) + "\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["eval", str(gold), "--pred", str(other), "--json"])
+    assert result.exit_code == 0
+    assert "no id of" in result.stderr and "every score is 0" in result.stderr
+    assert json.loads(result.stdout)["exact_typed"]["ALL"]["f1"] == 0.0
+    half = tmp_path / "half.jsonl"
+    half.write_text(json.dumps(GOLD) + "\n" + json.dumps({**GOLD, "id": "c"}) + "\n")
+    result = runner.invoke(main, ["eval", str(gold), "--pred", str(half), "--json"])
+    assert "1 gold papers have no prediction" in result.stderr and "1 predicted papers are not in" in result.stderr
+    assert json.loads(result.stdout)["exact_typed"]["ALL"]["recall"] == 0.5
+    same = runner.invoke(main, ["eval", str(gold), "--pred", str(gold), "--json"])
+    assert same.stderr == "" and json.loads(same.stdout)["exact_typed"]["ALL"]["f1"] == 1.0

@@ -31,7 +31,13 @@ class KgGroup(click.Group):
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kg", prog_name="kg")
 @click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bars.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress bars, logging or build summary: only errors, results "
+    "and the warnings of a build that rejected records or kept none.",
+)
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """kg: build a knowledge graph of methods, models, datasets, metrics and tasks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -131,7 +132,17 @@ def build_command(
         result = build(all_inputs, outdir, format=input_format or previous_format, options=options)
     else:
         result = build(inputs, outdir, format=input_format, options=options)
-    report = result.report
+    papers = result.report["papers"]
+    if not quiet:
+        _print_summary(result.report, outdir, min_confidence, len(result.files))
+    if papers["rejected"]:
+        click.echo(f"see {outdir}/rejects.jsonl for the {papers['rejected']} rejected records", err=True)
+    if not papers["kept"]:
+        click.echo("kg: warning: no paper was kept, so the graph is empty; check the inputs and --format", err=True)
+
+
+def _print_summary(report: dict[str, Any], outdir: Path, min_confidence: float | None, files: int) -> None:
+    """The summary ``kg build`` prints on standard output when it is done (not under ``kg -q``)."""
     papers = report["papers"]
     click.echo(
         f"{papers['kept']} papers ({papers['read']} records read, {papers['merged']} duplicates merged, "
@@ -148,11 +159,7 @@ def build_command(
         f"{report['mentions']['total']} mentions{left_out}; "
         + ", ".join(f"{n} {r}" for r, n in report["edges"].items())
     )
-    click.echo(f"wrote {len(result.files)} files to {outdir}/")
-    if papers["rejected"]:
-        click.echo(f"see {outdir}/rejects.jsonl for the {papers['rejected']} rejected records", err=True)
-    if not papers["kept"]:
-        click.echo("kg: warning: no paper was kept, so the graph is empty; check the inputs and --format", err=True)
+    click.echo(f"wrote {files} files to {outdir}/")
 
 
 def _given(ctx: click.Context, name: str) -> bool:

@@ -14,6 +14,7 @@ from kg.errors import InputError
 from kg.evaluate import (
     SCIERC_LABEL_MAP,
     SCIERC_SCORED,
+    GoldDoc,
     confidence_curve,
     format_curve,
     format_report,
@@ -119,6 +120,25 @@ def _records(path: Path, input_format: str | None) -> Iterator[Paper | Reject]:
         yield Paper(id=record_id or paper_id(title), title=title, abstract=abstract, record_id=record_id)
 
 
+def _warn_unmatched_ids(gold: list[GoldDoc], pred: list[GoldDoc], gold_file: Path, pred_file: Path) -> None:
+    """Say so on stderr when predictions and gold do not share their paper ids (scores are per id)."""
+    gold_ids, pred_ids = {d.id for d in gold}, {d.id for d in pred}
+    if not gold_ids & pred_ids:
+        click.echo(
+            f"kg: warning: no id of {pred_file} is in {gold_file}, so nothing can match and every score is 0; "
+            "the prediction file needs the gold file's ids",
+            err=True,
+        )
+        return
+    missing, extra = len(gold_ids - pred_ids), len(pred_ids - gold_ids)
+    if missing:
+        click.echo(
+            f"kg: warning: {missing} gold papers have no prediction in {pred_file}; they count as missed", err=True
+        )
+    if extra:
+        click.echo(f"kg: warning: {extra} predicted papers are not in {gold_file}; they are not scored", err=True)
+
+
 def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for item in maps:
@@ -207,6 +227,8 @@ def eval_command(
             click.echo(format_curve(points))
         return
     pred = load_gold(pred_file) if pred_file else predict(gold, mode, n_process=workers, min_confidence=min_confidence)
+    if pred_file:
+        _warn_unmatched_ids(gold, pred, gold_file, pred_file)
     report = score(gold, pred, label_map=label_map, labels=label_list)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))

@@ -30,7 +30,8 @@ IN_MEMORY_OPTION = click.option(
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
-    help="Output format.",
+    help="Output format: an aligned table (CONSTRUCT: N-Triples), SPARQL 1.1 results JSON "
+    "(CONSTRUCT: expanded JSON-LD) or CSV (CONSTRUCT: subject,predicate,object).",
 )
 @click.option("--store", type=click.Choice(sorted(STORES)), default="oxigraph", show_default=True, help="Query engine.")
 @IN_MEMORY_OPTION
@@ -91,12 +92,14 @@ def serve_command(target: Path, host: str, port: int, timeout: float, max_result
     """Serve TARGET (build directory or RDF file) as a read-only SPARQL 1.1 endpoint.
 
     Queries go to http://HOST:PORT/sparql (GET ?query= or POST); results come as
-    SPARQL JSON, XML, CSV or TSV by the Accept header, CONSTRUCT as Turtle.
+    SPARQL JSON, XML, CSV or TSV by the Accept header, CONSTRUCT as Turtle,
+    N-Triples, JSON-LD or RDF/XML.
     Updates are refused. Works with SPARQLWrapper, YASGUI, Jena and Oxigraph clients.
     """
-    from kg.rdf.endpoint import EndpointConfig, serve
+    from kg.rdf.endpoint import EndpointConfig, check_address, serve
     from kg.rdf.store import resolve_rdf_file
 
-    resolve_rdf_file(target)  # a missing build is an error before anything says it is served
+    resolve_rdf_file(target)  # a missing build or a taken port is an error before anything says it is served
+    check_address(host, port)
     click.echo(f"serving {target} at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
     serve(target, host, port, EndpointConfig(timeout=timeout, max_results=max_results, persist=not in_memory))

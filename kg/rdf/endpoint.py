@@ -5,17 +5,22 @@ a separate worker process that holds the store in memory: a query over its time
 limit is cut off by killing that worker (pyoxigraph evaluation cannot be
 interrupted from another thread), and a fresh worker reloads the store. The
 endpoint answers GET ``?query=`` and POST (form or ``application/sparql-query``);
-SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation,
-CONSTRUCT/DESCRIBE as Turtle or N-Triples. Updates are refused with 403. It binds
-to 127.0.0.1 unless told otherwise.
+SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation
+(Accept with q-values; 406 when no type served is acceptable),
+CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML. Updates are refused
+with 403, answers over the row limit with 413, queries over the time limit with
+503. kg's prefixes (``kg:``, ``skos:``, ``dcterms:``, ...) need no PREFIX line.
+It binds to 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
 
+import errno
 import html
 import logging
 import multiprocessing as mp
 import re
+import socket
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -23,11 +28,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from kg.errors import QueryError
+from kg.errors import QueryError, ResultLimitError, ServeError
 
-from .store import UPDATE_REQUEST, resolve_rdf_file
+from .store import QUERY_PREFIXES, UPDATE_REQUEST, resolve_rdf_file, syntax_message
 
-__all__ = ["EndpointConfig", "QueryWorker", "make_app", "serve"]
+__all__ = ["EndpointConfig", "QueryWorker", "check_address", "make_app", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +44,15 @@ SELECT_TYPES = {
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
 }
-GRAPH_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt", "text/plain": "nt"}
+#: Media types of CONSTRUCT/DESCRIBE answers; JSON asked of a graph gets JSON-LD.
+GRAPH_TYPES = {
+    "text/turtle": "ttl",
+    "application/n-triples": "nt",
+    "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdfxml",
+    "text/plain": "nt",
+    "application/json": "jsonld",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +83,16 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
             return
         try:
             conn.send(("ok", _run(ox, store, sparql, fmt, max_results)))
+        except OverflowError as err:
+            conn.send(("too-large", str(err)))
+        except SyntaxError as err:
+            conn.send(("error", syntax_message(sparql, str(err))))
         except Exception as err:  # report every failure back, the worker lives on
             conn.send(("error", f"{type(err).__name__}: {err}"))
 
 
 def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int) -> tuple[str, bytes]:
-    result = store.query(sparql)
+    result = store.query(sparql, prefixes=QUERY_PREFIXES)
     if isinstance(result, ox.QueryBoolean):
         kind_fmt = {
             "json": ox.QueryResultsFormat.JSON,
@@ -89,15 +106,16 @@ def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int) -> tuple[
         rows = []
         for i, solution in enumerate(result):
             if i >= max_results:
-                raise OverflowError(f"more than {max_results} results; add a LIMIT")
+                raise OverflowError(f"more than {max_results} results (the endpoint's --max-results); add a LIMIT")
             rows.append([solution[v] for v in variables])
         return "select", _solutions(ox, variables, rows, fmt)
     triples = []
     for i, triple in enumerate(result):
         if i >= max_results:
-            raise OverflowError(f"more than {max_results} triples; add a LIMIT")
+            raise OverflowError(f"more than {max_results} triples (the endpoint's --max-results); add a LIMIT")
         triples.append(triple)
-    rdf_format = ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.N_TRIPLES
+    formats = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+    rdf_format = formats.get(fmt, ox.RdfFormat.N_TRIPLES)
     return "graph", ox.serialize(triples, format=rdf_format)
 
 
@@ -147,6 +165,8 @@ class QueryWorker:
                 self._start()
                 raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
             status, payload = self.conn.recv()
+        if status == "too-large":
+            raise ResultLimitError(str(payload))
         if status == "error":
             raise QueryError(str(payload))
         kind, body = payload
@@ -157,14 +177,50 @@ class QueryWorker:
         self.proc.join()
 
 
-def _negotiate(accept: str, graph: bool) -> tuple[str, str]:
+def _negotiate(accept: str, graph: bool) -> tuple[str, str] | None:
+    """Pick the media type to answer in from an Accept header (RFC 9110, with q-values).
+
+    Each type served gets the q-value of the most specific range that matches it
+    (``type/subtype`` over ``type/*`` over ``*/*``); the highest q wins, ties go to
+    the range listed first, then to the server's order (JSON, then XML, CSV, TSV;
+    Turtle, then N-Triples, JSON-LD, RDF/XML). An empty header gets the first; ``None``
+    when every type served has q = 0 (answered with 406).
+    """
     table = GRAPH_TYPES if graph else SELECT_TYPES
+    ranges: list[tuple[str, float]] = []
     for part in accept.split(","):
-        mime = part.split(";")[0].strip().lower()
-        if mime in table:
-            return mime, table[mime]
-    default = "text/turtle" if graph else "application/sparql-results+json"
-    return default, table[default]
+        mime, *params = (p.strip().lower() for p in part.split(";"))
+        if not mime:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0  # a malformed q-value makes the range unusable
+        ranges.append((mime, q))
+    if not ranges:
+        first = next(iter(table))
+        return first, table[first]
+    best: tuple[float, int, int, str] | None = None
+    for order, mime in enumerate(table):
+        kind = mime.split("/")[0]
+        matches = [
+            (specificity, -position, q)
+            for position, (accepted, q) in enumerate(ranges)
+            for specificity in [{mime: 2, kind + "/*": 1, "*/*": 0}.get(accepted)]
+            if specificity is not None
+        ]
+        if not matches:
+            continue
+        _, neg_position, q = max(matches)  # the most specific range decides
+        if q > 0 and (best is None or (q, neg_position, -order) > best[:3]):
+            best = (q, neg_position, -order, mime)
+    if best is None:
+        return None
+    return best[3], table[best[3]]
 
 
 def _is_graph_query(sparql: str) -> bool:
@@ -208,16 +264,23 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
         if UPDATE_REQUEST.search(text):
             return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
         graph = _is_graph_query(text)
-        mime, fmt = _negotiate(request.headers.get("accept", ""), graph)
+        accept = request.headers.get("accept", "")
+        chosen = _negotiate(accept, graph)
+        if chosen is None:
+            served = ", ".join(dict.fromkeys(GRAPH_TYPES if graph else SELECT_TYPES))
+            message = f"cannot answer in any type of Accept: {accept}; this endpoint serves {served}\n"
+            return PlainTextResponse(message, 406)
+        mime, fmt = chosen
         from starlette.concurrency import run_in_threadpool
 
         try:
             _, body = await run_in_threadpool(worker.run, text, fmt, config.timeout, config.max_results)
         except TimeoutError as err:
             return PlainTextResponse(f"{err}\n", 503)
+        except ResultLimitError as err:
+            return PlainTextResponse(f"{err}\n", 413)
         except QueryError as err:
-            status = 413 if "OverflowError" in str(err) else 400
-            return PlainTextResponse(f"{err}\n", status)
+            return PlainTextResponse(f"{err}\n", 400)
         return Response(body, media_type=mime)
 
     app = Starlette(
@@ -251,10 +314,28 @@ def _landing(rdf_file: Path) -> str:
     )
 
 
+def check_address(host: str, port: int) -> None:
+    """Raise :class:`ServeError` in words when ``host:port`` cannot be bound (uvicorn exits with 3)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise ServeError(f"--host {host}: not an address of this machine ({err.strerror})") from err
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise ServeError(f"port {port} on {host} is in use; stop what serves there or pick --port") from err
+            raise ServeError(f"cannot serve on {host}:{port} ({err.strerror})") from err
+
+
 def serve(target: str | Path, host: str = "127.0.0.1", port: int = 7878, config: EndpointConfig | None = None) -> None:
     """Serve ``target`` until interrupted."""
     import uvicorn
 
+    check_address(host, port)  # before the store loads, which can take a while
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("serving on %s: the endpoint is reachable from other machines", host)
     uvicorn.run(make_app(target, config), host=host, port=port, log_level="warning")

@@ -38,12 +38,36 @@ from typing import Any
 
 from kg.errors import QueryError
 
-__all__ = ["STORES", "STORE_DIR", "UPDATE_REQUEST", "QueryResult", "load_store", "query", "resolve_rdf_file"]
+__all__ = [
+    "QUERY_PREFIXES",
+    "STORES",
+    "STORE_DIR",
+    "UPDATE_REQUEST",
+    "QueryResult",
+    "Term",
+    "load_store",
+    "query",
+    "resolve_rdf_file",
+]
 
 log = logging.getLogger(__name__)
 
 #: Where on-disk oxigraph stores of a build's RDF files are kept, inside the build directory.
 STORE_DIR = ".oxigraph"
+#: Prefixes every query may use without declaring them (those of kg's Turtle and JSON-LD);
+#: a query's own PREFIX lines take precedence.
+QUERY_PREFIXES = {
+    "kg": "https://w3id.org/kg/vocab#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
 _STALE_LOAD_SECONDS = 6 * 3600  # a temporary store this old belongs to a load that was killed
 #: A SPARQL Update request (after any PREFIX/BASE lines): refused, the stores here are read-only.
 UPDATE_REQUEST = re.compile(
@@ -52,15 +76,64 @@ UPDATE_REQUEST = re.compile(
 )
 
 
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One RDF term of a query answer, with its kind, as SPARQL's result formats need it.
+
+    ``kind`` is ``"uri"``, ``"literal"``, ``"bnode"`` or ``"triple"`` (an RDF-star
+    quoted triple, whose ``value`` is its N-Triples text). ``datatype`` is set for
+    typed literals other than ``xsd:string``, ``language`` for language-tagged ones.
+    """
+
+    kind: str
+    value: str
+    datatype: str | None = None
+    language: str | None = None
+
+    def to_sparql_json(self) -> dict[str, str]:
+        """The term as a binding of SPARQL 1.1 Query Results JSON (W3C)."""
+        out = {"type": self.kind, "value": self.value}
+        if self.language:
+            out["xml:lang"] = self.language
+        elif self.datatype:
+            out["datatype"] = self.datatype
+        return out
+
+    def to_jsonld(self) -> dict[str, str]:
+        """The term as an object of expanded JSON-LD (``@id`` or ``@value``)."""
+        if self.kind == "uri":
+            return {"@id": self.value}
+        if self.kind == "bnode":
+            return {"@id": "_:" + self.value}
+        out = {"@value": self.value}
+        if self.language:
+            out["@language"] = self.language
+        elif self.datatype:
+            out["@type"] = self.datatype
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class QueryResult:
-    """The result of a query: a table (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE)."""
+    """The result of a query: a table (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE).
+
+    ``rows`` holds each cell's plain value (an IRI, a literal's lexical form or a
+    blank node's label; ``None`` where a variable is unbound), ``terms`` the same
+    cells as :class:`Term`; ``triples`` the triples of a graph result and
+    ``ntriples`` their N-Triples text.
+    """
 
     kind: str  # "select" | "ask" | "graph"
     variables: tuple[str, ...] = ()
     rows: tuple[tuple[str | None, ...], ...] = ()
     boolean: bool | None = None
     ntriples: str = ""
+    terms: tuple[tuple[Term | None, ...], ...] = ()
+    triples: tuple[tuple[Term, Term, Term], ...] = ()
 
     def to_table(self) -> str:
         """Plain-text table (or ``true``/``false``, or N-Triples)."""
@@ -82,27 +155,53 @@ class QueryResult:
         return "\n".join(lines)
 
     def to_json(self) -> str:
-        """SPARQL 1.1 Query Results JSON (simplified: every value as a literal or IRI string)."""
+        """SPARQL 1.1 Query Results JSON (SELECT, ASK); expanded JSON-LD for a graph result."""
         if self.kind == "ask":
             return json.dumps({"head": {}, "boolean": bool(self.boolean)})
         if self.kind == "graph":
-            return json.dumps({"ntriples": self.ntriples})
-        bindings = [{v: c for v, c in zip(self.variables, row, strict=True) if c is not None} for row in self.rows]
+            return json.dumps(_expanded_jsonld(self.triples), ensure_ascii=False, indent=1)
+        bindings = [
+            {v: t.to_sparql_json() for v, t in zip(self.variables, row, strict=True) if t is not None}
+            for row in self.terms
+        ]
         return json.dumps(
             {"head": {"vars": list(self.variables)}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1
         )
 
     def to_csv(self) -> str:
-        """CSV with a header row."""
+        """CSV with a header row, as SPARQL 1.1 Query Results CSV writes values.
+
+        A graph result has the columns subject, predicate, object.
+        """
         out = io.StringIO()
         writer = csv.writer(out)
         if self.kind == "ask":
             writer.writerow(["boolean"])
             writer.writerow(["true" if self.boolean else "false"])
+        elif self.kind == "graph":
+            writer.writerow(["subject", "predicate", "object"])
+            writer.writerows([[_csv_value(t) for t in triple] for triple in self.triples])
         else:
             writer.writerow(self.variables)
-            writer.writerows([[c or "" for c in row] for row in self.rows])
+            writer.writerows([["" if t is None else _csv_value(t) for t in row] for row in self.terms])
         return out.getvalue()
+
+
+def _csv_value(term: Term) -> str:
+    return "_:" + term.value if term.kind == "bnode" else term.value
+
+
+def _expanded_jsonld(triples: tuple[tuple[Term, Term, Term], ...]) -> list[dict[str, Any]]:
+    """Triples as expanded JSON-LD: one node object per subject, in first-seen order."""
+    nodes: dict[str, dict[str, Any]] = {}
+    for subject, predicate, obj in triples:
+        key = subject.to_jsonld().get("@id", subject.value)  # a quoted triple (RDF-star) keeps its text
+        node = nodes.setdefault(key, {"@id": key})
+        if predicate.value == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" and obj.kind in ("uri", "bnode"):
+            node.setdefault("@type", []).append(obj.to_jsonld()["@id"])  # uri or bnode: always an @id
+        else:
+            node.setdefault(predicate.value, []).append(obj.to_jsonld())
+    return list(nodes.values())
 
 
 def resolve_rdf_file(target: str | Path) -> Path:
@@ -243,14 +342,92 @@ def load_store(target: str | Path, store: str = "oxigraph", *, persist: bool = T
     return STORES[store](resolve_rdf_file(target), persist)
 
 
-def _ox_term(term: Any) -> str | None:
-    if term is None:
-        return None
-    return str(term.value)
+def _ox_term(term: Any) -> Term:
+    """A pyoxigraph term as a :class:`Term`."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return Term("uri", term.value)
+    if isinstance(term, ox.BlankNode):
+        return Term("bnode", term.value)
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        return Term("literal", term.value, _datatype(datatype), term.language)
+    return Term("triple", str(term))  # an RDF-star quoted triple
+
+
+def _datatype(iri: str | None) -> str | None:
+    """A literal's datatype as SPARQL results name it: none for plain and language-tagged strings."""
+    return None if iri in (XSD_STRING, RDF_LANG_STRING) else iri
+
+
+def _rdflib_term(term: Any) -> Term:
+    """An rdflib term as a :class:`Term`."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return Term("uri", str(term))
+    if isinstance(term, BNode):
+        return Term("bnode", str(term))
+    if isinstance(term, Literal):
+        datatype = str(term.datatype) if term.datatype is not None else None
+        return Term("literal", str(term), _datatype(datatype), term.language)
+    return Term("triple", str(term))
+
+
+def _select(variables: tuple[str, ...], terms: tuple[tuple[Term | None, ...], ...]) -> QueryResult:
+    rows = tuple(tuple(None if t is None else t.value for t in row) for row in terms)
+    return QueryResult("select", variables, rows, terms=terms)
+
+
+_SYNTAX_AT = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
+#: What cannot hold a prefixed name: long and short strings, IRIs, comments.
+_NOT_NAMES = re.compile(
+    r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|<[^\s<>\"{}|^`]*>|#[^\n]*"
+)
+_PREFIXED = re.compile(r"(?<![\w?$:.-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:")
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+
+
+def _undeclared_prefix(sparql: str) -> tuple[str, int] | None:
+    """The first prefix the query uses but neither declares nor finds in :data:`QUERY_PREFIXES`, and where."""
+    blanked = _NOT_NAMES.sub(lambda m: " " * len(m[0]), sparql)  # same offsets
+    declared = {m[1] or "" for m in _DECLARED.finditer(blanked)} | set(QUERY_PREFIXES)
+    for used in _PREFIXED.finditer(blanked):
+        if (used[1] or "") not in declared:
+            return used[1] or "", used.start()
+    return None
+
+
+def syntax_message(sparql: str, error: str) -> str:
+    """pyoxigraph's syntax error as a short message: where, what, and the line with a caret.
+
+    An undefined prefix is named as such (pyoxigraph lists every character it
+    expected, or names what may follow a prefix it did not know).
+    """
+    found = _SYNTAX_AT.match(error.strip())
+    if not found:
+        return f"malformed SPARQL: {error}"
+    line_no, column, detail = int(found[1]), int(found[2]), " ".join(found[3].split())
+    undeclared = _undeclared_prefix(sparql)
+    if undeclared:
+        prefix, offset = undeclared
+        line_no = sparql.count("\n", 0, offset) + 1
+        column = offset - (sparql.rfind("\n", 0, offset) + 1) + 1
+        what = f"undefined prefix {prefix}: (declare it: PREFIX {prefix}: <...>)"
+    else:
+        what = detail if len(detail) <= 160 else detail[:157] + "..."
+    lines = sparql.splitlines() or [""]
+    text = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    caret = " " * (column - 1) + "^"
+    return f"malformed SPARQL at line {line_no}, column {column}: {what}\n  {text}\n  {caret}"
 
 
 def query(store: Any, sparql: str) -> QueryResult:
     """Run a read-only SPARQL query on a store from :func:`load_store`.
+
+    The prefixes of :data:`QUERY_PREFIXES` (``kg:``, ``skos:``, ``dcterms:``, ...)
+    need no PREFIX line.
 
     Raises
     ------
@@ -263,25 +440,28 @@ def query(store: Any, sparql: str) -> QueryResult:
         raise QueryError("updates (INSERT, DELETE, LOAD, ...) are not supported: kg queries a build read-only")
     if isinstance(store, ox.Store):
         try:
-            result = store.query(sparql)
+            result = store.query(sparql, prefixes=QUERY_PREFIXES)
         except SyntaxError as err:
-            raise QueryError(f"malformed SPARQL: {err}") from err
+            raise QueryError(syntax_message(sparql, str(err))) from err
         if isinstance(result, ox.QuerySolutions):
             variables = tuple(v.value for v in result.variables)
-            rows = tuple(tuple(_ox_term(sol[v]) for v in variables) for sol in result)
-            return QueryResult("select", variables, rows)
+            cells = tuple(tuple(None if sol[v] is None else _ox_term(sol[v]) for v in variables) for sol in result)
+            return _select(variables, cells)
         if isinstance(result, ox.QueryBoolean):
             return QueryResult("ask", boolean=bool(result))
-        nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in result)
-        return QueryResult("graph", ntriples=nt)
+        found = list(result)
+        nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in found)
+        triples = tuple((_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)) for t in found)
+        return QueryResult("graph", ntriples=nt, triples=triples)
     try:
-        res = store.query(sparql)
+        res = store.query(sparql, initNs=QUERY_PREFIXES)
     except Exception as err:
         raise QueryError(f"malformed SPARQL: {err}") from err
     if res.type == "ASK":
         return QueryResult("ask", boolean=bool(res.askAnswer))
     if res.type in ("CONSTRUCT", "DESCRIBE"):
-        return QueryResult("graph", ntriples=res.serialize(format="nt").decode())
+        triples = tuple((_rdflib_term(s), _rdflib_term(p), _rdflib_term(o)) for s, p, o in res.graph)
+        return QueryResult("graph", ntriples=res.serialize(format="nt").decode(), triples=triples)
     variables = tuple(str(v) for v in res.vars)
-    rows = tuple(tuple(None if c is None else str(c) for c in row) for row in res)
-    return QueryResult("select", variables, rows)
+    cells = tuple(tuple(None if c is None else _rdflib_term(c) for c in row) for row in res)
+    return _select(variables, cells)

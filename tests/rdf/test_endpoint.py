@@ -86,3 +86,74 @@ def test_malformed_query_is_400(endpoint: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(url, timeout=10)
     assert err.value.code == 400
+
+
+def _get(endpoint: str, query: str, accept: str) -> tuple[int, str, bytes]:
+    url = endpoint + "?" + urllib.parse.urlencode({"query": query})
+    req = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers.get_content_type(), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get_content_type(), err.read()
+
+
+def test_accept_q_values_choose_the_type(endpoint: str) -> None:
+    select = KG + "SELECT ?m WHERE { ?m a kg:Model } LIMIT 2"
+    assert _get(endpoint, select, "application/sparql-results+json;q=0.5, text/csv")[1] == "text/csv"
+    assert _get(endpoint, select, "text/csv;q=0.1, application/sparql-results+xml;q=0.9")[1] == (
+        "application/sparql-results+xml"
+    )
+    # a browser: html is not served, xml (q 0.9) beats */* (q 0.8)
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    status, ctype, body = _get(endpoint, select, browser)
+    assert (status, ctype) == (200, "application/xml") and b"<sparql" in body
+    status, _, body = _get(endpoint, select, "text/html")
+    assert status == 406 and b"application/sparql-results+json" in body  # says what it serves
+    assert _get(endpoint, select, "application/sparql-results+json;q=0")[0] == 406
+
+
+def test_construct_in_json_ld_and_rdf_xml(endpoint: str) -> None:
+    from rdflib import Graph
+
+    construct = KG + "CONSTRUCT { ?m a kg:Model } WHERE { ?m a kg:Model } LIMIT 5"
+    status, ctype, body = _get(endpoint, construct, "application/ld+json")
+    assert (status, ctype) == (200, "application/ld+json")
+    assert len(Graph().parse(data=body, format="json-ld")) == 5
+    status, ctype, body = _get(endpoint, construct, "application/rdf+xml")
+    assert (status, ctype) == (200, "application/rdf+xml")
+    assert len(Graph().parse(data=body, format="xml")) == 5
+
+
+def test_too_many_results_is_413_in_words(endpoint: str) -> None:
+    status, _, body = _get(endpoint, "SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json")
+    assert status == 413
+    assert body.decode().strip() == "more than 5000 results (the endpoint's --max-results); add a LIMIT"
+    status, _, body = _get(endpoint, "SELEKT nothing", "*/*")
+    assert status == 400 and body.startswith(b"malformed SPARQL at line 1, column ")
+
+
+def test_a_taken_port_is_an_error_in_words(endpoint: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    port = urllib.parse.urlsplit(endpoint).port
+    taken = CliRunner().invoke(main, ["serve", str(tmp_path / "x.nt"), "--port", str(port)])
+    assert taken.exit_code == 1  # the missing file is found first
+    (tmp_path / "x.nt").write_text("<http://a.org/s> <http://a.org/p> <http://a.org/o> .\n")
+    taken = CliRunner().invoke(main, ["serve", str(tmp_path / "x.nt"), "--port", str(port)])
+    assert taken.exit_code == 1 and f"port {port} on 127.0.0.1 is in use" in taken.output
+    assert "serving" not in taken.output
+
+
+def test_kg_prefixes_need_no_declaration_and_errors_point_at_the_place(endpoint: str) -> None:
+    status, _, body = _get(endpoint, "ASK { ?m a kg:Model ; skos:prefLabel ?l }", "application/sparql-results+json")
+    assert status == 200 and b"true" in body
+    status, _, body = _get(endpoint, "ASK { ?m a foaf:Person }", "*/*")
+    assert status == 400
+    assert body.decode().splitlines() == [
+        "malformed SPARQL at line 1, column 12: undefined prefix foaf: (declare it: PREFIX foaf: <...>)",
+        "  ASK { ?m a foaf:Person }",
+        "             ^",
+    ]
