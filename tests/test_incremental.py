@@ -20,7 +20,7 @@ def test_update_equals_full_rebuild_and_reuses_cache(tmp_path: Path, caplog: pyt
     inc = tmp_path / "inc"
     build(first, inc, options=RULES)
     runner = CliRunner()
-    result = runner.invoke(main, ["-q", "build", "--mode", "rules", "--no-html", "--update", str(inc), *map(str, rest)])
+    result = runner.invoke(main, ["build", "--mode", "rules", "--no-html", "--update", str(inc), *map(str, rest)])
     assert result.exit_code == 0, result.output
     assert "420 papers" in result.output
     full = tmp_path / "full"
@@ -41,7 +41,7 @@ def test_removed_input_leaves_the_graph(tmp_path: Path) -> None:
     out = tmp_path / "out"
     build([a, b], out, options=RULES)
     b.unlink()
-    result = CliRunner().invoke(main, ["-q", "build", "--mode", "rules", "--no-html", "--update", str(out)])
+    result = CliRunner().invoke(main, ["build", "--mode", "rules", "--no-html", "--update", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("288 papers")  # only a.txt's papers remain
 

@@ -92,3 +92,44 @@ def test_hostile_titles_run_nothing(browser, tmp_path: Path) -> None:  # type: i
     if tip is not None and tip.is_visible():
         assert "<script>window.__pwned=1</script>" in tip.inner_text()
     assert errors == []
+
+
+def test_the_endpoint_form_runs_a_query_in_the_browser(browser, sample_build: Path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from kg.rdf.endpoint import EndpointConfig, make_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(make_app(sample_build, EndpointConfig()), port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.click("button[type=submit]")  # the example query: the most used models
+        page.wait_for_selector("table")
+        assert page.locator("th").all_inner_texts() == ["model", "label", "papers"]
+        assert page.locator("tbody tr").count() == 20
+        page.fill("textarea", "SELECT (COUNT(?p) AS ?n) WHERE { ?p a kg:Paper }")
+        page.click("button[type=submit]")
+        page.wait_for_selector("td")
+        assert page.locator("td").inner_text().startswith("420")
+        page.locator("textarea").fill("SELECT ?m WHERE { ?m a kg:Model } LIMIT 1")
+        page.click("button[type=submit]")
+        page.locator("td a").first.click()  # an entity's link: its DESCRIBE
+        page.wait_for_selector("th")
+        assert page.locator("th").all_inner_texts() == ["subject", "predicate", "object"]
+        assert errors == []
+    finally:
+        server.should_exit = True
+        thread.join(10)

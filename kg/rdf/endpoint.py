@@ -6,7 +6,8 @@ limit is cut off by killing that worker (pyoxigraph evaluation cannot be
 interrupted from another thread), and a fresh worker reloads the store. The
 endpoint answers GET ``?query=`` and POST (form or ``application/sparql-query``);
 SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation
-(Accept with q-values; 406 when no type served is acceptable),
+(Accept with q-values; 406 when no type served is acceptable; a browser, which
+asks for HTML first, gets a query form and a result table, :mod:`kg.rdf.browse`),
 CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML. Updates are refused
 with 403, answers over the row limit with 413, queries over the time limit with
 503. kg's prefixes (``kg:``, ``skos:``, ``dcterms:``, ...) need no PREFIX line.
@@ -16,7 +17,6 @@ It binds to 127.0.0.1 unless told otherwise.
 from __future__ import annotations
 
 import errno
-import html
 import logging
 import multiprocessing as mp
 import re
@@ -43,6 +43,7 @@ SELECT_TYPES = {
     "application/xml": "xml",
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
+    "text/html": "html",  # last: only a browser, which lists it first, gets it
 }
 #: Media types of CONSTRUCT/DESCRIBE answers; JSON asked of a graph gets JSON-LD.
 GRAPH_TYPES = {
@@ -52,6 +53,7 @@ GRAPH_TYPES = {
     "application/rdf+xml": "rdfxml",
     "text/plain": "nt",
     "application/json": "jsonld",
+    "text/html": "html",
 }
 
 
@@ -82,7 +84,7 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
         except EOFError:
             return
         try:
-            conn.send(("ok", _run(ox, store, sparql, fmt, max_results)))
+            conn.send(("ok", _run(ox, store, sparql, fmt, max_results, path)))
         except OverflowError as err:
             conn.send(("too-large", str(err)))
         except SyntaxError as err:
@@ -91,8 +93,10 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
             conn.send(("error", f"{type(err).__name__}: {err}"))
 
 
-def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int) -> tuple[str, bytes]:
+def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int, source: str = "") -> tuple[str, bytes]:
     result = store.query(sparql, prefixes=QUERY_PREFIXES)
+    if fmt == "html":
+        return "html", _html_answer(ox, result, sparql, max_results, source).encode("utf-8")
     if isinstance(result, ox.QueryBoolean):
         kind_fmt = {
             "json": ox.QueryResultsFormat.JSON,
@@ -117,6 +121,26 @@ def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int) -> tuple[
     formats = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
     rdf_format = formats.get(fmt, ox.RdfFormat.N_TRIPLES)
     return "graph", ox.serialize(triples, format=rdf_format)
+
+
+def _html_answer(ox: Any, result: Any, sparql: str, max_results: int, source: str) -> str:
+    """The answer as the browser page of :mod:`kg.rdf.browse`."""
+    from .browse import page
+    from .store import oxigraph_term
+
+    if isinstance(result, ox.QueryBoolean):
+        return page(source, sparql, boolean=bool(result))
+    found = []
+    for i, item in enumerate(result):
+        if i >= max_results:
+            raise OverflowError(f"more than {max_results} results (the endpoint's --max-results); add a LIMIT")
+        found.append(item)
+    if isinstance(result, ox.QuerySolutions):
+        variables = list(result.variables)
+        rows = [[None if s[v] is None else oxigraph_term(s[v]) for v in variables] for s in found]
+        return page(source, sparql, variables=[v.value for v in variables], rows=rows)
+    triples = [(oxigraph_term(t.subject), oxigraph_term(t.predicate), oxigraph_term(t.object)) for t in found]
+    return page(source, sparql, triples=triples)
 
 
 def _solutions(ox: Any, variables: list[Any], rows: list[list[Any]], fmt: str) -> bytes:
@@ -238,7 +262,10 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
     from starlette.responses import HTMLResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
+    from .browse import CSP, page
+
     config = config or EndpointConfig()
+    csp = {"Content-Security-Policy": CSP}
     rdf_file = resolve_rdf_file(target)
     worker = QueryWorker(rdf_file, config.persist)
 
@@ -260,7 +287,7 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
                 return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
             text = request.query_params.get("query", "")
             if not text:
-                return HTMLResponse(_landing(rdf_file))
+                return HTMLResponse(page(str(rdf_file)), headers=csp)
         if UPDATE_REQUEST.search(text):
             return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
         graph = _is_graph_query(text)
@@ -275,13 +302,12 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
 
         try:
             _, body = await run_in_threadpool(worker.run, text, fmt, config.timeout, config.max_results)
-        except TimeoutError as err:
-            return PlainTextResponse(f"{err}\n", 503)
-        except ResultLimitError as err:
-            return PlainTextResponse(f"{err}\n", 413)
-        except QueryError as err:
-            return PlainTextResponse(f"{err}\n", 400)
-        return Response(body, media_type=mime)
+        except (TimeoutError, QueryError) as err:
+            status = 503 if isinstance(err, TimeoutError) else 413 if isinstance(err, ResultLimitError) else 400
+            if fmt == "html":
+                return HTMLResponse(page(str(rdf_file), text, error=str(err)), status, headers=csp)
+            return PlainTextResponse(f"{err}\n", status)
+        return Response(body, media_type=mime, headers=csp if fmt == "html" else None)
 
     app = Starlette(
         routes=[Route("/", sparql, methods=["GET"]), Route("/sparql", sparql, methods=["GET", "POST"])],
@@ -303,15 +329,6 @@ def _lifespan(worker: QueryWorker) -> Any:
         worker.close()
 
     return lifespan
-
-
-def _landing(rdf_file: Path) -> str:
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>kg SPARQL endpoint</title></head><body>"
-        f"<h1>kg SPARQL endpoint</h1><p>Serving <code>{html.escape(str(rdf_file))}</code> read-only.</p>"
-        "<p>Send queries to <code>/sparql?query=…</code> (GET or POST, SPARQL 1.1 Protocol).</p>"
-        "</body></html>"
-    )
 
 
 def check_address(host: str, port: int) -> None:

@@ -46,6 +46,7 @@ __all__ = [
     "QueryResult",
     "Term",
     "load_store",
+    "oxigraph_term",
     "query",
     "resolve_rdf_file",
 ]
@@ -342,7 +343,7 @@ def load_store(target: str | Path, store: str = "oxigraph", *, persist: bool = T
     return STORES[store](resolve_rdf_file(target), persist)
 
 
-def _ox_term(term: Any) -> Term:
+def oxigraph_term(term: Any) -> Term:
     """A pyoxigraph term as a :class:`Term`."""
     import pyoxigraph as ox
 
@@ -445,13 +446,13 @@ def query(store: Any, sparql: str) -> QueryResult:
             raise QueryError(syntax_message(sparql, str(err))) from err
         if isinstance(result, ox.QuerySolutions):
             variables = tuple(v.value for v in result.variables)
-            cells = tuple(tuple(None if sol[v] is None else _ox_term(sol[v]) for v in variables) for sol in result)
+            cells = tuple(tuple(None if sol[v] is None else oxigraph_term(sol[v]) for v in variables) for sol in result)
             return _select(variables, cells)
         if isinstance(result, ox.QueryBoolean):
             return QueryResult("ask", boolean=bool(result))
         found = list(result)
         nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in found)
-        triples = tuple((_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)) for t in found)
+        triples = tuple((oxigraph_term(t.subject), oxigraph_term(t.predicate), oxigraph_term(t.object)) for t in found)
         return QueryResult("graph", ntriples=nt, triples=triples)
     try:
         res = store.query(sparql, initNs=QUERY_PREFIXES)
