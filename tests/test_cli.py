@@ -280,3 +280,29 @@ def test_path_names_both_lookups_and_extract_writes_to_stdout(
     [record] = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     assert record["id"] == "a" and {e["text"] for e in record["entities"]} >= {"BERT", "GLUE"}
     assert not (Path.cwd() / "-").exists()
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # hours on the sample
+
+
+def test_a_runaway_query_stops_at_its_timeout_and_on_ctrl_c(sample_build: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    kg = str(Path(sys.executable).parent / "kg")
+    started = time.monotonic()
+    timed = subprocess.run([kg, "query", str(sample_build), RUNAWAY, "--timeout", "1"], capture_output=True, text=True)
+    assert timed.returncode == 1 and "ran over --timeout 1 s" in timed.stderr
+    assert time.monotonic() - started < 30
+    # pyoxigraph evaluates without the GIL, where a signal handler never runs: Ctrl-C used to be ignored
+    proc = subprocess.Popen([kg, "query", str(sample_build), RUNAWAY], stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    assert proc.poll() is None  # still evaluating
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(15)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1 and "Aborted" in (proc.stderr.read() if proc.stderr else "")

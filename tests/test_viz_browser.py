@@ -109,8 +109,10 @@ def test_the_endpoint_form_runs_a_query_in_the_browser(browser, sample_build: Pa
     server = uvicorn.Server(uvicorn.Config(make_app(sample_build, EndpointConfig()), port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
+    deadline = time.time() + 60
+    while not server.started and time.time() < deadline:
         time.sleep(0.05)
+    assert server.started, "the endpoint did not start"
     try:
         page = browser.new_page()
         errors: list[str] = []

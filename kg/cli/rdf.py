@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -10,6 +14,8 @@ from kg.errors import QueryError
 from kg.rdf.store import STORES, load_store, query
 
 __all__ = ["query_command"]
+
+T = TypeVar("T")
 
 #: Shared by ``kg query`` and ``kg serve``.
 IN_MEMORY_OPTION = click.option(
@@ -35,7 +41,13 @@ IN_MEMORY_OPTION = click.option(
 )
 @click.option("--store", type=click.Choice(sorted(STORES)), default="oxigraph", show_default=True, help="Query engine.")
 @IN_MEMORY_OPTION
-def query_command(target: Path, sparql: str, fmt: str, store: str, in_memory: bool) -> None:
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Give up after this many seconds (default: no limit; Ctrl-C always stops a query).",
+)
+def query_command(target: Path, sparql: str, fmt: str, store: str, in_memory: bool, timeout: float | None) -> None:
     """Run a SPARQL query over TARGET (a build directory or an RDF file).
 
     SPARQL is the query text, or @FILE to read it from a file (see queries/*.rq).
@@ -49,9 +61,38 @@ def query_command(target: Path, sparql: str, fmt: str, store: str, in_memory: bo
             sparql = Path(sparql[1:]).read_text(encoding="utf-8")
         except OSError as err:
             raise QueryError(f"{sparql[1:]}: cannot read query file ({err.strerror})") from err
-    result = query(load_store(target, store, persist=not in_memory), sparql)
+    result = _interruptible(lambda: query(load_store(target, store, persist=not in_memory), sparql), timeout)
     out = {"table": result.to_table, "json": result.to_json, "csv": result.to_csv}[fmt]()
     click.echo(out.rstrip("\n"))
+
+
+def _interruptible(work: Callable[[], T], timeout: float | None) -> T:
+    """Run ``work`` in a thread and wait for it so that Ctrl-C and ``timeout`` are heard.
+
+    pyoxigraph evaluates a query in Rust without the GIL, where Python's signal
+    handlers do not run: called directly, a runaway query ignores Ctrl-C. The
+    evaluation itself cannot be cancelled; the thread is a daemon, so it ends
+    with the process, which exits right after the error.
+    """
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as err:  # handed to the main thread
+            box["error"] = err
+
+    thread = threading.Thread(target=target, name="kg-query", daemon=True)
+    thread.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while thread.is_alive():
+        wait = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+        if wait <= 0:
+            raise QueryError(f"the query ran over --timeout {timeout:g} s; add a LIMIT or narrow its patterns")
+        thread.join(wait)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["result"]  # type: ignore[return-value]
 
 
 @click.command("validate")

@@ -130,7 +130,8 @@ def page(
         "SPARQL 1.1 Protocol) and get JSON, XML, CSV, TSV, Turtle, N-Triples, JSON-LD or RDF/XML "
         "by their Accept header.</p>"
         '<form method="get" action="/sparql">'
-        f'<textarea name="query" rows="12" spellcheck="false">{html.escape(query or DEFAULT_QUERY)}</textarea>'
+        # the newline after <textarea> is dropped by parsers, so the query's own first newline survives
+        f'<textarea name="query" rows="12" spellcheck="false">\n{html.escape(query or DEFAULT_QUERY)}</textarea>'
         '<p><button type="submit">Run query</button></p></form>'
         f"{answer}</body></html>"
     )

@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 import logging
 import multiprocessing as mp
-import re
 import socket
 import threading
 import urllib.parse
@@ -30,7 +29,7 @@ from typing import Any
 
 from kg.errors import QueryError, ResultLimitError, ServeError
 
-from .store import QUERY_PREFIXES, UPDATE_REQUEST, resolve_rdf_file, syntax_message
+from .store import QUERY_PREFIXES, is_update, query_form, resolve_rdf_file, syntax_message
 
 __all__ = ["EndpointConfig", "QueryWorker", "check_address", "make_app", "serve"]
 
@@ -87,14 +86,17 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
             conn.send(("ok", _run(ox, store, sparql, fmt, max_results, path)))
         except OverflowError as err:
             conn.send(("too-large", str(err)))
-        except SyntaxError as err:
-            conn.send(("error", syntax_message(sparql, str(err))))
-        except Exception as err:  # report every failure back, the worker lives on
-            conn.send(("error", f"{type(err).__name__}: {err}"))
+        except QueryError as err:
+            conn.send(("error", str(err)))
+        except Exception as err:  # the endpoint's own failure, reported back; the worker lives on
+            conn.send(("internal", f"cannot answer in {fmt} ({type(err).__name__}: {err})"))
 
 
 def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int, source: str = "") -> tuple[str, bytes]:
-    result = store.query(sparql, prefixes=QUERY_PREFIXES)
+    try:
+        result = store.query(sparql, prefixes=QUERY_PREFIXES)
+    except SyntaxError as err:  # the user's query; not the re-serialisation below
+        raise QueryError(syntax_message(sparql, str(err))) from err
     if fmt == "html":
         return "html", _html_answer(ox, result, sparql, max_results, source).encode("utf-8")
     if isinstance(result, ox.QueryBoolean):
@@ -180,7 +182,8 @@ class QueryWorker:
             raise QueryError(f"{self.rdf_file}: the query worker did not start")
 
     def run(self, sparql: str, fmt: str, timeout: float, max_results: int) -> tuple[str, bytes]:
-        """Run a query; raises TimeoutError (worker restarted) or QueryError."""
+        """Run a query; raises TimeoutError (worker restarted), QueryError (the query's fault:
+        :class:`ResultLimitError` when its answer is too large) or RuntimeError (the endpoint's)."""
         with self.lock:
             self.conn.send((sparql, fmt, max_results))
             if not self.conn.poll(timeout):
@@ -193,6 +196,8 @@ class QueryWorker:
             raise ResultLimitError(str(payload))
         if status == "error":
             raise QueryError(str(payload))
+        if status == "internal":
+            raise RuntimeError(str(payload))
         kind, body = payload
         return str(kind), bytes(body)
 
@@ -201,16 +206,19 @@ class QueryWorker:
         self.proc.join()
 
 
-def _negotiate(accept: str, graph: bool) -> tuple[str, str] | None:
+def _negotiate(accept: str, graph: bool, html: bool = True) -> tuple[str, str] | None:
     """Pick the media type to answer in from an Accept header (RFC 9110, with q-values).
 
     Each type served gets the q-value of the most specific range that matches it
     (``type/subtype`` over ``type/*`` over ``*/*``); the highest q wins, ties go to
-    the range listed first, then to the server's order (JSON, then XML, CSV, TSV;
-    Turtle, then N-Triples, JSON-LD, RDF/XML). An empty header gets the first; ``None``
-    when every type served has q = 0 (answered with 406).
+    the type named over one matched by a wildcard, then to the range listed first,
+    then to the server's order (JSON, then XML, CSV, TSV; Turtle, then N-Triples,
+    JSON-LD, RDF/XML; HTML last, and only with ``html``). An empty header gets the
+    first; ``None`` when every type served has q = 0 (answered with 406).
     """
     table = GRAPH_TYPES if graph else SELECT_TYPES
+    if not html:
+        table = {mime: fmt for mime, fmt in table.items() if fmt != "html"}
     ranges: list[tuple[str, float]] = []
     for part in accept.split(","):
         mime, *params = (p.strip().lower() for p in part.split(";"))
@@ -228,7 +236,7 @@ def _negotiate(accept: str, graph: bool) -> tuple[str, str] | None:
     if not ranges:
         first = next(iter(table))
         return first, table[first]
-    best: tuple[float, int, int, str] | None = None
+    best: tuple[float, int, int, int, str] | None = None
     for order, mime in enumerate(table):
         kind = mime.split("/")[0]
         matches = [
@@ -239,18 +247,12 @@ def _negotiate(accept: str, graph: bool) -> tuple[str, str] | None:
         ]
         if not matches:
             continue
-        _, neg_position, q = max(matches)  # the most specific range decides
-        if q > 0 and (best is None or (q, neg_position, -order) > best[:3]):
-            best = (q, neg_position, -order, mime)
+        specificity, neg_position, q = max(matches)  # the most specific range decides
+        if q > 0 and (best is None or (q, specificity, neg_position, -order) > best[:4]):
+            best = (q, specificity, neg_position, -order, mime)
     if best is None:
         return None
-    return best[3], table[best[3]]
-
-
-def _is_graph_query(sparql: str) -> bool:
-    body = re.sub(r"(?im)^\s*(PREFIX|BASE)\s[^\n]*$", "", sparql)
-    body = re.sub(r"#[^\n]*", "", body)
-    return bool(re.match(r"\s*(CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE))
+    return best[4], table[best[4]]
 
 
 def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
@@ -270,6 +272,12 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
     worker = QueryWorker(rdf_file, config.persist)
 
     async def sparql(request: Request) -> Response:
+        response = await _answer(request)
+        response.headers["Vary"] = "Accept, Origin"  # the same URL answers in the type asked for
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    async def _answer(request: Request) -> Response:
         if request.method == "POST":
             ctype = request.headers.get("content-type", "").split(";")[0].strip()
             if ctype == "application/sparql-update":
@@ -288,11 +296,14 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
             text = request.query_params.get("query", "")
             if not text:
                 return HTMLResponse(page(str(rdf_file)), headers=csp)
-        if UPDATE_REQUEST.search(text):
+        if is_update(text):
             return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
-        graph = _is_graph_query(text)
+        graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
         accept = request.headers.get("accept", "")
-        chosen = _negotiate(accept, graph)
+        # HTML for a browser opening a page (Sec-Fetch-Mode: navigate), or when nothing else is acceptable:
+        # other clients may list text/html first too (Java's default Accept does) and want data.
+        navigating = request.headers.get("sec-fetch-mode") == "navigate"
+        chosen = _negotiate(accept, graph, html=navigating) or (None if navigating else _negotiate(accept, graph))
         if chosen is None:
             served = ", ".join(dict.fromkeys(GRAPH_TYPES if graph else SELECT_TYPES))
             message = f"cannot answer in any type of Accept: {accept}; this endpoint serves {served}\n"
@@ -302,8 +313,16 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
 
         try:
             _, body = await run_in_threadpool(worker.run, text, fmt, config.timeout, config.max_results)
-        except (TimeoutError, QueryError) as err:
-            status = 503 if isinstance(err, TimeoutError) else 413 if isinstance(err, ResultLimitError) else 400
+        except (TimeoutError, QueryError, RuntimeError) as err:
+            status = (
+                503
+                if isinstance(err, TimeoutError)
+                else 413
+                if isinstance(err, ResultLimitError)
+                else 400
+                if isinstance(err, QueryError)
+                else 500
+            )
             if fmt == "html":
                 return HTMLResponse(page(str(rdf_file), text, error=str(err)), status, headers=csp)
             return PlainTextResponse(f"{err}\n", status)

@@ -42,12 +42,13 @@ __all__ = [
     "QUERY_PREFIXES",
     "STORES",
     "STORE_DIR",
-    "UPDATE_REQUEST",
     "QueryResult",
     "Term",
+    "is_update",
     "load_store",
     "oxigraph_term",
     "query",
+    "query_form",
     "resolve_rdf_file",
 ]
 
@@ -70,11 +71,6 @@ QUERY_PREFIXES = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 _STALE_LOAD_SECONDS = 6 * 3600  # a temporary store this old belongs to a load that was killed
-#: A SPARQL Update request (after any PREFIX/BASE lines): refused, the stores here are read-only.
-UPDATE_REQUEST = re.compile(
-    r"^\s*(?:(?:PREFIX|BASE)\s[^\n]*\n\s*)*(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
 
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -382,20 +378,51 @@ def _select(variables: tuple[str, ...], terms: tuple[tuple[Term | None, ...], ..
 
 
 _SYNTAX_AT = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
-#: What cannot hold a prefixed name: long and short strings, IRIs, comments.
+#: What cannot hold a prefixed name or a keyword: long and short strings, IRIs, comments,
+#: and the escapes of local names (``kg:it\'s``).
 _NOT_NAMES = re.compile(
-    r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|<[^\s<>\"{}|^`]*>|#[^\n]*"
+    r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|<[^\s<>\"{}|^`]*>|#[^\n]*|\\."
 )
-_PREFIXED = re.compile(r"(?<![\w?$:.-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:")
-_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+_PREFIXED = re.compile(r"(?<![\w?$:-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:[\w.%-]*")
+_DECLARED = re.compile(r"(?<![\w?$])PREFIX\s*([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+#: The prologue (PREFIX and BASE declarations, with IRIs blanked), then the keyword of the query form.
+_FORM = re.compile(r"\s*(?:(?:PREFIX\s*(?:[A-Za-z][\w.-]*)?:|BASE)\s*)*([A-Za-z]+)", re.IGNORECASE)
+_UPDATE_FORMS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 
 
-def _undeclared_prefix(sparql: str) -> tuple[str, int] | None:
-    """The first prefix the query uses but neither declares nor finds in :data:`QUERY_PREFIXES`, and where."""
-    blanked = _NOT_NAMES.sub(lambda m: " " * len(m[0]), sparql)  # same offsets
+def _blank(sparql: str) -> str:
+    """``sparql`` with strings, IRIs and comments replaced by spaces (same offsets)."""
+    return _NOT_NAMES.sub(lambda m: " " * len(m[0]), sparql)
+
+
+def query_form(sparql: str) -> str:
+    """The keyword after the prologue, upper-cased: ``SELECT``, ``CONSTRUCT``, ``INSERT``, ... (``""`` if none).
+
+    Examples
+    --------
+    >>> query_form("PREFIX ex: <http://e/> CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    'CONSTRUCT'
+    >>> query_form("# INSERT\\nBASE <http://e/> select * {}")
+    'SELECT'
+    """
+    found = _FORM.match(_blank(sparql))
+    return found[1].upper() if found else ""
+
+
+def is_update(sparql: str) -> bool:
+    """Whether ``sparql`` is a SPARQL Update request (refused: the stores here are read-only)."""
+    return query_form(sparql) in _UPDATE_FORMS
+
+
+def _undeclared_prefix(sparql: str, offset: int) -> tuple[str, int] | None:
+    """The prefix that the parser stopped at, if the query neither declares it nor finds it in
+    :data:`QUERY_PREFIXES`: an undeclared prefixed name that ends (give or take white space)
+    where the error is; and where that name starts."""
+    blanked = _blank(sparql)
     declared = {m[1] or "" for m in _DECLARED.finditer(blanked)} | set(QUERY_PREFIXES)
     for used in _PREFIXED.finditer(blanked):
-        if (used[1] or "") not in declared:
+        after = used.end() + len(blanked[used.end() :]) - len(blanked[used.end() :].lstrip())
+        if (used[1] or "") not in declared and used.start() <= offset <= after + 1:
             return used[1] or "", used.start()
     return None
 
@@ -410,17 +437,19 @@ def syntax_message(sparql: str, error: str) -> str:
     if not found:
         return f"malformed SPARQL: {error}"
     line_no, column, detail = int(found[1]), int(found[2]), " ".join(found[3].split())
-    undeclared = _undeclared_prefix(sparql)
-    if undeclared:
-        prefix, offset = undeclared
-        line_no = sparql.count("\n", 0, offset) + 1
-        column = offset - (sparql.rfind("\n", 0, offset) + 1) + 1
+    lines = sparql.split("\n")  # pyoxigraph counts lines by \n only
+    text = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    offset = sum(len(line) + 1 for line in lines[: line_no - 1]) + column - 1
+    undeclared = _undeclared_prefix(sparql, offset)
+    if undeclared is not None:
+        prefix, start = undeclared
+        line_no = sparql.count("\n", 0, start) + 1  # point at the name, not past it
+        column = start - (sparql.rfind("\n", 0, start) + 1) + 1
+        text = lines[line_no - 1]
         what = f"undefined prefix {prefix}: (declare it: PREFIX {prefix}: <...>)"
     else:
         what = detail if len(detail) <= 160 else detail[:157] + "..."
-    lines = sparql.splitlines() or [""]
-    text = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
-    caret = " " * (column - 1) + "^"
+    caret = "".join("\t" if c == "\t" else " " for c in text[: column - 1]) + "^"
     return f"malformed SPARQL at line {line_no}, column {column}: {what}\n  {text}\n  {caret}"
 
 
@@ -437,7 +466,7 @@ def query(store: Any, sparql: str) -> QueryResult:
     """
     import pyoxigraph as ox
 
-    if UPDATE_REQUEST.search(sparql):
+    if is_update(sparql):
         raise QueryError("updates (INSERT, DELETE, LOAD, ...) are not supported: kg queries a build read-only")
     if isinstance(store, ox.Store):
         try:

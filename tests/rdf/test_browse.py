@@ -48,8 +48,9 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread.join(10)
 
 
-def _get(url: str, accept: str = BROWSER) -> tuple[int, dict[str, str], str]:
-    req = urllib.request.Request(url, headers={"Accept": accept})
+def _get(url: str, accept: str = BROWSER, navigate: bool = True) -> tuple[int, dict[str, str], str]:
+    headers = {"Accept": accept, **({"Sec-Fetch-Mode": "navigate"} if navigate else {})}  # as browsers send
+    req = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, dict(resp.headers), resp.read().decode()
@@ -70,7 +71,9 @@ def test_the_landing_page_is_a_form_with_an_example(endpoint: str) -> None:
 def test_a_browser_gets_a_table_with_untrusted_text_escaped(endpoint: str) -> None:
     status, headers, body = _ask(endpoint, "SELECT ?s ?o WHERE { ?s rdfs:label ?o } ORDER BY ?o")
     assert status == 200 and headers["content-type"].startswith("text/html")
-    assert "script-src" not in CSP and "default-src 'none'" in headers["content-security-policy"]  # no script runs
+    policy = dict(part.strip().split(" ", 1) for part in headers["content-security-policy"].split(";"))
+    assert policy["default-src"] == "'none'" and "script-src" not in policy  # no script of any origin runs
+    assert headers["x-content-type-options"] == "nosniff" and "Accept" in headers["vary"]
     assert "<script>" not in body and "<img" not in body and body.count("</textarea>") == 1
     assert html.escape(HOSTILE) in body  # shown, as text
     assert "<th>s</th><th>o</th>" in body and "2 rows" in body
@@ -79,7 +82,15 @@ def test_a_browser_gets_a_table_with_untrusted_text_escaped(endpoint: str) -> No
     assert f'<a href="/sparql?{html.escape(describe)}">http://example.org/p1</a>' in body
     assert 'href="http://example.org' not in body
     # the query stays in the form, escaped
-    assert "SELECT ?s ?o WHERE { ?s rdfs:label ?o } ORDER BY ?o</textarea>" in body
+    assert 'spellcheck="false">\nSELECT ?s ?o WHERE { ?s rdfs:label ?o } ORDER BY ?o</textarea>' in body
+
+
+def test_only_a_navigating_browser_or_a_client_asking_for_html_alone_gets_html(endpoint: str) -> None:
+    url = endpoint + "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    java = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"  # Java's default Accept: it wants data
+    assert _get(url, java, navigate=False)[1]["content-type"] == "application/sparql-results+json"
+    assert _get(url, java)[1]["content-type"].startswith("text/html")  # the same header from a page load
+    assert _get(url, "text/html", navigate=False)[1]["content-type"].startswith("text/html")  # nothing else fits
 
 
 def test_typed_terms_ask_describe_and_errors_in_the_page(endpoint: str) -> None:

@@ -108,9 +108,26 @@ def test_accept_q_values_choose_the_type(endpoint: str) -> None:
     status, ctype, body = _get(endpoint, select, "image/png,application/xml;q=0.9,*/*;q=0.8")
     assert (status, ctype) == (200, "application/xml") and b"<sparql" in body
     assert _get(endpoint, select, "*/*")[1] == "application/sparql-results+json"  # html only when asked for
+    # a type named beats the wildcard listed before it at the same q
+    assert _get(endpoint, select, "*/*, application/sparql-results+xml")[1] == "application/sparql-results+xml"
     status, _, body = _get(endpoint, select, "image/png")
     assert status == 406 and b"application/sparql-results+json" in body  # says what it serves
     assert _get(endpoint, select, "application/sparql-results+json;q=0")[0] == 406
+
+
+def test_a_one_line_prologue_does_not_hide_the_query_form(endpoint: str) -> None:
+    one_line = "PREFIX ex: <http://e/> CONSTRUCT { ?m a kg:Model } WHERE { ?m a kg:Model } LIMIT 2"
+    status, ctype, body = _get(endpoint, one_line, "text/turtle")
+    assert (status, ctype) == (200, "text/turtle") and b"vocab#Model" in body
+    assert _get(endpoint, "# CONSTRUCT\nPREFIX ex: <http://e/> ASK { ?s ?p ?o }", "text/turtle")[0] == 406  # ASK
+    status, _, body = _get(endpoint, "PREFIX ex: <http://e/> INSERT DATA { ex:a ex:b ex:c }", "*/*")
+    assert status == 403 and b"read-only" in body
+
+
+def test_an_answer_the_endpoint_cannot_write_is_its_error_not_the_query_s(endpoint: str) -> None:
+    triple_term = "SELECT ?t WHERE { BIND(<<( <http://a/s> <http://a/p> <http://a/o> )>> AS ?t) }"
+    status, _, body = _get(endpoint, triple_term, "text/csv")
+    assert status == 500 and body.startswith(b"cannot answer in csv") and b"malformed" not in body
 
 
 def test_construct_in_json_ld_and_rdf_xml(endpoint: str) -> None:

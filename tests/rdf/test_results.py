@@ -105,10 +105,24 @@ def test_syntax_errors_name_the_place() -> None:
     with pytest.raises(QueryError) as err:
         query(store, "SELECT ?x WHERE {\n  ?x ?p ?o\n  FILTER(?o > ) }")
     first, text, caret = str(err.value).splitlines()
+    column = int(first.split("column ")[1].split(":")[0])
     assert first.startswith("malformed SPARQL at line 3, column ") and len(first) < 250
-    assert text == "    FILTER(?o > ) }" and caret.strip() == "^"
-    with pytest.raises(QueryError, match="undefined prefix ex: "):
-        query(store, "SELECT * { ?s ex:p ?o }")
+    assert text == "    FILTER(?o > ) }" and caret == "  " + " " * (column - 1) + "^"
+    assert 13 <= column <= len("  FILTER(?o > ) }") + 1  # at or after the operator with no operand
+    with pytest.raises(QueryError) as err:
+        query(store, "SELECT * {\n\t?s ex:p ?o }")
+    assert str(err.value).splitlines() == [
+        "malformed SPARQL at line 2, column 5: undefined prefix ex: (declare it: PREFIX ex: <...>)",
+        "  \t?s ex:p ?o }",
+        "  \t   ^",  # under the name, tabs kept
+    ]
+    # an undefined prefix elsewhere is not blamed for another error
+    with pytest.raises(QueryError) as err:
+        query(store, "SELEKT * { ?s ex:p ?o }")
+    assert "undefined prefix" not in str(err.value)  # the misspelt keyword is what pyoxigraph stopped at
+    with pytest.raises(QueryError) as err:
+        query(store, "SELECT * { ?s rdfs:label 'see: x' FILTER(?o > ) }")
+    assert "undefined prefix" not in str(err.value)  # 'see:' is inside a string
 
 
 def load_store_from_text(nt: str) -> object:
