@@ -29,6 +29,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -270,6 +271,9 @@ def _persistent(path: Path, fmt: Any) -> Any | None:
             store.flush()
             store.optimize()
             del store  # closes the database before it is moved
+            # mkdtemp makes it 0700: give it the permissions of .oxigraph/ (the umask's), so whoever
+            # can read the build can query it
+            os.chmod(tmp, stat.S_IMODE(root.stat().st_mode))
             with contextlib.suppress(OSError):  # another process placed the same store first: keep theirs
                 os.rename(tmp, ready)
         finally:

@@ -33,11 +33,17 @@ def test_a_build_is_loaded_once_then_opened_read_only(
     build = _copy_build(sample_build, tmp_path / "b")
     in_memory = load_store(build, persist=False)
     assert not (build / STORE_DIR).exists()
-    with caplog.at_level(logging.INFO, logger="kg.rdf.store"):
-        first = load_store(build)
+    umask = os.umask(0o022)  # a usual umask, whatever this process was started with
+    try:
+        with caplog.at_level(logging.INFO, logger="kg.rdf.store"):
+            first = load_store(build)
+    finally:
+        os.umask(umask)
     assert "loaded into" in caplog.text
     [kept] = (build / STORE_DIR).iterdir()  # no temporary directory left beside it
     assert kept.name.startswith("graph.nt-")
+    # readable by whoever may read the build, not 0700 as the temporary directory was made
+    assert kept.stat().st_mode & 0o777 == (build / STORE_DIR).stat().st_mode & 0o777 == 0o755
     assert query(first, PAPERS).rows == query(in_memory, PAPERS).rows
     assert _count(first) == _count(in_memory) > 1000
     del first
