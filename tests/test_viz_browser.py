@@ -95,29 +95,15 @@ def test_hostile_titles_run_nothing(browser, tmp_path: Path) -> None:  # type: i
 
 
 def test_the_endpoint_form_runs_a_query_in_the_browser(browser, sample_build: Path) -> None:  # type: ignore[no-untyped-def]
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
     from kg.rdf.endpoint import EndpointConfig, make_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(make_app(sample_build, EndpointConfig()), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the endpoint did not start"
-    try:
+    from .conftest import serving
+
+    with serving(make_app(sample_build, EndpointConfig())) as base:
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(base + "/")
         page.click("button[type=submit]")  # the example query: the most used models
         page.wait_for_selector("table")
         assert page.locator("th").all_inner_texts() == ["model", "label", "papers"]
@@ -132,6 +118,3 @@ def test_the_endpoint_form_runs_a_query_in_the_browser(browser, sample_build: Pa
         page.wait_for_selector("th")
         assert page.locator("th").all_inner_texts() == ["subject", "predicate", "object"]
         assert errors == []
-    finally:
-        server.should_exit = True
-        thread.join(10)

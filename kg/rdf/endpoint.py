@@ -109,20 +109,22 @@ def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int, source: s
         return "boolean", result.serialize(format=kind_fmt)
     if isinstance(result, ox.QuerySolutions):
         variables = list(result.variables)
-        rows = []
-        for i, solution in enumerate(result):
-            if i >= max_results:
-                raise OverflowError(f"more than {max_results} results (the endpoint's --max-results); add a LIMIT")
-            rows.append([solution[v] for v in variables])
+        rows = [[solution[v] for v in variables] for solution in _at_most(result, max_results, "results")]
         return "select", _solutions(ox, variables, rows, fmt)
-    triples = []
-    for i, triple in enumerate(result):
-        if i >= max_results:
-            raise OverflowError(f"more than {max_results} triples (the endpoint's --max-results); add a LIMIT")
-        triples.append(triple)
+    triples = _at_most(result, max_results, "triples")
     formats = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
     rdf_format = formats.get(fmt, ox.RdfFormat.N_TRIPLES)
     return "graph", ox.serialize(triples, format=rdf_format)
+
+
+def _at_most(answer: Any, max_results: int, what: str) -> list[Any]:
+    """The solutions or triples of ``answer``; OverflowError (413) past ``max_results``."""
+    found = []
+    for i, item in enumerate(answer):
+        if i >= max_results:
+            raise OverflowError(f"more than {max_results} {what} (the endpoint's --max-results); add a LIMIT")
+        found.append(item)
+    return found
 
 
 def _html_answer(ox: Any, result: Any, sparql: str, max_results: int, source: str) -> str:
@@ -132,11 +134,7 @@ def _html_answer(ox: Any, result: Any, sparql: str, max_results: int, source: st
 
     if isinstance(result, ox.QueryBoolean):
         return page(source, sparql, boolean=bool(result))
-    found = []
-    for i, item in enumerate(result):
-        if i >= max_results:
-            raise OverflowError(f"more than {max_results} results (the endpoint's --max-results); add a LIMIT")
-        found.append(item)
+    found = _at_most(result, max_results, "results" if isinstance(result, ox.QuerySolutions) else "triples")
     if isinstance(result, ox.QuerySolutions):
         variables = list(result.variables)
         rows = [[None if s[v] is None else oxigraph_term(s[v]) for v in variables] for s in found]

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import html
-import socket
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from kg.rdf.browse import CSP, page
 from kg.rdf.endpoint import EndpointConfig, make_app
 from kg.rdf.store import Term
+
+from ..conftest import serving
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 HOSTILE = '<script>alert(1)</script>"&</textarea><img src=x onerror=alert(2)>'
@@ -33,19 +31,8 @@ DATA = f"""\
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     rdf = tmp_path_factory.mktemp("browse") / "hostile.nt"
     rdf.write_text(DATA, encoding="utf-8")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = make_app(rdf, EndpointConfig(timeout=5.0, max_results=3))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(make_app(rdf, EndpointConfig(timeout=5.0, max_results=3))) as base:
+        yield base
 
 
 def _get(url: str, accept: str = BROWSER, navigate: bool = True) -> tuple[int, dict[str, str], str]:

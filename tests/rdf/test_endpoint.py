@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -12,29 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 
 from kg.rdf.endpoint import EndpointConfig, make_app
+
+from ..conftest import serving
 
 KG = "PREFIX kg: <https://w3id.org/kg/vocab#>\n"
 
 
 @pytest.fixture(scope="module")
 def endpoint(sample_build: Path) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = make_app(sample_build, EndpointConfig(timeout=3.0, max_results=5000))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/sparql"
-    server.should_exit = True
-    thread.join(10)
+    with serving(make_app(sample_build, EndpointConfig(timeout=3.0, max_results=5000))) as base:
+        yield base + "/sparql"
 
 
 def client(url: str, query: str, fmt: str = JSON) -> SPARQLWrapper:
