@@ -57,28 +57,36 @@ def folds() -> dict[str, tuple[list[Path], list[Path]]]:
     return {"cv_even": (odd, even), "cv_odd": (even, odd)}
 
 
-def train_fold(run: str, train_files: list[Path], overrides: Sequence[str]) -> None:
+def train_fold(run: str, train_files: list[Path], overrides: Sequence[str], vectors: int | None = None) -> None:
     """Train one fold's NER with the shipped recipe (``--no-install``) into ``training/ner/<run>/``.
 
-    ``overrides`` (``KEY=VALUE``) go to ``scripts/train_ner.py --set``, to score a variant of the recipe.
+    ``overrides`` (``KEY=VALUE``) go to ``scripts/train_ner.py --set`` and ``vectors`` to its
+    ``--vectors``, to score a variant of the recipe.
     """
     command = [sys.executable, str(REPO / "scripts" / "train_ner.py"), "--run", run, "--no-install"]
+    if vectors is not None:
+        command += ["--vectors", str(vectors)]
     command += [arg for pair in overrides for arg in ("--set", pair)]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     subprocess.run([*command, "--kg-train", *map(str, train_files)], check=True, env=env)
 
 
 def fold_model(
-    run: str, train_files: list[Path], held_out: list[Path], reuse: bool, overrides: Sequence[str] = ()
+    run: str,
+    train_files: list[Path],
+    held_out: list[Path],
+    reuse: bool,
+    overrides: Sequence[str] = (),
+    vectors: int | None = None,
 ) -> Path:
     """The fold's trained NER, with ``kg_meta.json`` beside it so the pipeline reads its confidences.
 
     A reused model must have been trained on exactly this fold's files, none of the held-out ones,
-    and with the same ``--set`` overrides.
+    and with the same ``--set`` overrides and ``--vectors``.
     """
     model = TRAINING_DIR / run / "model-best"
     if not (reuse and (model / "meta.json").exists()):
-        train_fold(run, train_files, overrides)
+        train_fold(run, train_files, overrides, vectors)
     meta_file = TRAINING_DIR / run / "kg_meta.json"
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
     trained_on = set(re.findall(r"[\w.-]+\.jsonl", meta["training_data"]["description"]))
@@ -87,6 +95,9 @@ def fold_model(
     for key, value in parse_overrides(list(overrides)).items():
         if meta.get("overrides", {}).get(key) != value:
             problems.append(f"trained with {key}={meta.get('overrides', {}).get(key)!r}, not {value!r}")
+    dims = (meta.get("vectors") or {}).get("dims")
+    if vectors is not None and dims != (vectors or None):
+        problems.append(f"trained with {dims or 'no'} vector dimensions, not {vectors}")
     if problems:
         raise SystemExit(f"{model}: {'; '.join(problems)}; run without --reuse")
     shutil.copy(meta_file, model / "kg_meta.json")
@@ -102,9 +113,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", choices=["full", "names"], default="full", help="extraction mode scored")
     parser.add_argument("--variant", default="", help="suffix of the fold runs' names, for a variant recipe")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="train_ner.py override")
+    parser.add_argument("--vectors", type=int, metavar="DIMS", help="train_ner.py --vectors (default: its own)")
     args = parser.parse_args(argv)
-    if args.set and not args.variant:
-        parser.error("--set changes the recipe: name the variant with --variant")
+    if (args.set or args.vectors is not None) and not args.variant:
+        parser.error("--set and --vectors change the recipe: name the variant with --variant")
 
     gold: list[GoldDoc] = []
     pred: list[GoldDoc] = []
@@ -112,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     right: dict[str, Counter[str]] = {label: Counter() for label in NAMED}
     for run, (train_files, held_out) in folds().items():
         run = f"{run}_{args.variant}" if args.variant else run
-        model = fold_model(run, train_files, held_out, args.reuse, args.set)
+        model = fold_model(run, train_files, held_out, args.reuse, args.set, args.vectors)
         docs = [d for f in held_out for d in load_gold(f)]
         found = predict_mentions(docs, args.mode, n_process=args.workers, ner_path=model)
         for doc, mentions in zip(docs, found, strict=True):

@@ -21,14 +21,18 @@ Steps:
    weights with ``spacy pretrain`` (character objective) on unlabelled text:
    SciREX sections, SciERC train and the sample abstracts, minus the papers of
    the evaluation gold sets;
-3. train ``tok2vec`` + ``ner`` with spaCy's training loop from
-   ``scripts/ner.cfg`` (CPU, no vectors); spaCy keeps the checkpoint with the
+3. optionally (``--vectors DIMS``; off by default: 64 dimensions did not beat
+   the shipped recipe out of fold, see the README) make static word vectors
+   from the same unlabelled text (:func:`train_vectors`) and give them to the
+   ``tok2vec`` (``include_static_vectors``);
+4. train ``tok2vec`` + ``ner`` with spaCy's training loop from
+   ``scripts/ner.cfg`` (CPU, no vectors unless ``--vectors``); spaCy keeps the checkpoint with the
    best entity F1 on the dev corpus (SciERC dev plus the seed gold set), which
    is used for model selection only;
-4. score that checkpoint on SciERC dev (kg labels mapped back to SciERC's) and
+5. score that checkpoint on SciERC dev (kg labels mapped back to SciERC's) and
    on the seed gold set (``Model`` -> ``Method``) with this script's own scorer:
    exact typed micro P/R/F1 per label and overall;
-5. unless ``--no-install``, copy it to the package and write ``kg_meta.json``
+6. unless ``--no-install``, copy it to the package and write ``kg_meta.json``
    (labels, data, seed, steps, wall time, dev scores). The per-label precision
    on the seed gold set becomes the NER mention confidence in ``kg_merge``.
 """
@@ -418,6 +422,92 @@ def pretrain_tok2vec(config_path: Path, run_dir: Path, epochs: int, seed: int) -
     return out / f"model{epochs - 1}.bin", time.perf_counter() - started, sum(len(t.split()) for t in texts)
 
 
+def train_vectors(
+    run_dir: Path, dims: int, *, max_rows: int = 20000, min_count: int = 5, window: int = 5
+) -> dict[str, Any]:
+    """Count-based word vectors (positive PMI, truncated SVD) from :func:`pretraining_texts`.
+
+    No pretrained vectors can be downloaded here, so the tok2vec's static vectors are made from
+    the same unlabelled text as pretraining (Levy, Goldberg and Dagan 2015: PPMI with context
+    counts smoothed by the power 0.75, co-occurrences weighted by 1/distance within
+    ``window``, SVD with the singular values' square roots, rows of unit length). Keys are
+    spaCy's ``NORM`` (lowercased) forms of the ``max_rows`` most frequent non-punctuation
+    words seen at least ``min_count`` times; the table is deterministic (ARPACK from a fixed
+    start vector, each dimension's sign fixed). The vectors pipeline is saved to
+    ``run_dir/vectors`` for ``[initialize] vectors``.
+
+    Returns
+    -------
+    dict
+        What went in and how long it took, for ``kg_meta.json``.
+    """
+    import numpy as np
+    from scipy.sparse import coo_matrix, csr_matrix, diags
+    from scipy.sparse.linalg import svds
+
+    started = time.perf_counter()
+    nlp = spacy.blank("en")
+    texts = pretraining_texts()
+    docs_norms: list[list[str]] = []
+    counts: Counter[str] = Counter()
+    for doc in nlp.tokenizer.pipe(texts, batch_size=256):
+        norms = [t.norm_ for t in doc if not (t.is_space or t.is_punct)]
+        docs_norms.append(norms)
+        counts.update(norms)
+    ranked = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))[:max_rows]
+    index = {w: i for i, w in enumerate(ranked)}
+    n = len(ranked)
+    rows: list[Any] = []
+    cols: list[Any] = []
+    vals: list[Any] = []
+    for norms in docs_norms:
+        ids = np.array([index.get(w, -1) for w in norms], dtype=np.int64)
+        for d in range(1, window + 1):
+            a, b = ids[:-d], ids[d:]
+            keep = (a >= 0) & (b >= 0)
+            a, b = a[keep], b[keep]
+            rows += [a, b]
+            cols += [b, a]
+            vals.append(np.full(2 * len(a), 1.0 / d))
+    cooc = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)).tocsr()
+    cooc.sum_duplicates()
+    total = cooc.sum()
+    word_p = np.asarray(cooc.sum(axis=1)).ravel() / total
+    context = np.asarray(cooc.sum(axis=0)).ravel() ** 0.75
+    context_p = context / context.sum()
+    pmi = cooc.multiply(1.0 / total).tocsr()
+    pmi = csr_matrix(diags(1.0 / word_p) @ pmi @ diags(1.0 / context_p))
+    pmi.data = np.maximum(np.log(pmi.data), 0.0)
+    pmi.eliminate_zeros()
+    v0 = np.full(min(pmi.shape), 1.0 / np.sqrt(min(pmi.shape)))
+    u, s, _ = svds(pmi, k=dims, v0=v0, solver="arpack")
+    order = np.argsort(-s)
+    u, s = u[:, order], s[order]
+    u *= np.where(u[np.abs(u).argmax(axis=0), np.arange(dims)] < 0, -1.0, 1.0)
+    table = u * np.sqrt(s)
+    table /= np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-12)
+    from spacy.vectors import Vectors
+
+    vectors = Vectors(strings=nlp.vocab.strings, shape=table.shape, attr="NORM")
+    for i, word in enumerate(ranked):
+        vectors.add(word, row=i)
+    vectors.data[:] = table.astype("float32")
+    nlp.vocab.vectors = vectors
+    out = run_dir / "vectors"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(out)
+    return {
+        "method": "PPMI (context power 0.75, 1/distance weights) + truncated SVD, sqrt(S), unit rows",
+        "words": sum(len(x) for x in docs_norms),
+        "rows": n,
+        "dims": dims,
+        "window": window,
+        "min_count": min_count,
+        "path": str(out),
+        "wall_time_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def kg_gold_spans(records: Iterable[dict[str, Any]]) -> set[ScoredSpan]:
     """kg-typed gold spans as the NER labels them (``Model`` -> ``Method``), in title+abstract offsets."""
     spans = set()
@@ -458,6 +548,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--kg-repeat", type=int, default=2, help="copies of the kg-typed papers (to weight them)")
     parser.add_argument("--pretrain-epochs", type=int, default=0, help="spacy pretrain epochs (0: no pretraining)")
+    parser.add_argument(
+        "--vectors", type=int, default=0, metavar="DIMS", help="static word vectors of DIMS dimensions (0: none)"
+    )
     parser.add_argument("--init-tok2vec", type=Path, help="pretrained tok2vec weights to start from")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="extra config override")
     parser.add_argument("--no-install", action="store_true", help="do not copy the model into the package")
@@ -500,6 +593,12 @@ def main(argv: list[str] | None = None) -> None:
         pretraining = {"epochs": args.pretrain_epochs, "words_per_epoch": words, "wall_time_seconds": round(seconds, 1)}
     if init_tok2vec is not None:
         overrides["paths.init_tok2vec"] = str(init_tok2vec)
+    vectors: dict[str, Any] = {}
+    if args.vectors:
+        vectors = train_vectors(run_dir, args.vectors)
+        print(f"vectors: {vectors}", flush=True)
+        overrides["paths.vectors"] = vectors["path"]
+        overrides["components.tok2vec.model.embed.include_static_vectors"] = True
     if args.max_steps is not None:
         overrides["training.max_steps"] = args.max_steps
     overrides.update(parse_overrides(args.set))
@@ -524,6 +623,7 @@ def main(argv: list[str] | None = None) -> None:
             **{name: st.as_json() for name, st in stats.items()},
         },
         "pretraining": pretraining or ({"init_tok2vec": str(init_tok2vec)} if init_tok2vec else None),
+        "vectors": {k: v for k, v in vectors.items() if k != "path"} or None,
         "seed": args.seed,
         "steps": int(best.config["training"]["max_steps"]),
         "best_step": best_row.get("step"),

@@ -142,6 +142,8 @@ def test_cross_validation_refuses_a_model_that_saw_its_fold(tmp_path: Path, monk
     meta(trained, {"system.seed": 0})
     with pytest.raises(SystemExit, match=re.escape("system.seed=0, not 1")):
         crossval.fold_model("cv_even", trained, held_out, True, ["system.seed=1"])
+    with pytest.raises(SystemExit, match=re.escape("no vector dimensions, not 64")):
+        crossval.fold_model("cv_even", trained, held_out, True, vectors=64)
 
 
 @pytest.mark.parametrize("record", SCIREX_CASES, ids=[r["id"][:12] for r in SCIREX_CASES])
@@ -238,3 +240,35 @@ def test_confidence_fit_is_checked_on_the_fold_it_did_not_see() -> None:
     assert curve["0.5"]["ALL"]["recall"] == 0.0  # weights fitted on a half itself would keep every right one
     assert sum(row["n"] for row in report["calibration"]) == 80
     assert report["expected_calibration_error"] > 0.5
+
+
+def test_static_vectors_are_deterministic_and_keyed_by_norm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``train_ner.py --vectors``: the same table from the same text, lower-cased keys, unit rows."""
+    import numpy as np
+    import spacy
+
+    train_ner = _script("train_ner")
+    frames = [
+        "We fine-tune {} on GLUE and report accuracy .",
+        "The {} encoder is pretrained on large text corpora .",
+        "Results with {} improve over strong baselines on GLUE .",
+    ]
+    animals = ["The {} sat on the mat near the garden .", "A small {} chased the ball across the garden ."]
+    texts = [f.format(m) for f in frames for m in ("BERT", "RoBERTa")] * 5
+    texts += [f.format(a) for f in animals for a in ("cat", "dog")] * 5
+    monkeypatch.setattr(train_ner, "pretraining_texts", lambda: texts)
+    tables = []
+    for run in ("a", "b"):
+        info = train_ner.train_vectors(tmp_path / run, 4, min_count=3)
+        words = {tok.norm_ for doc in spacy.blank("en").tokenizer.pipe(texts) for tok in doc if not tok.is_punct}
+        assert info["dims"] == 4 and info["rows"] == len(words)
+        vocab = spacy.load(tmp_path / run / "vectors").vocab
+        vectors = vocab.vectors
+        tables.append((sorted(vectors.keys()), np.asarray(vectors.data).copy()))
+        assert vectors.shape == (info["rows"], 4)
+        assert vectors.find(key="bert") >= 0 and vectors.find(key="BERT") < 0
+        assert np.allclose(np.linalg.norm(vectors.data, axis=1), 1.0, atol=1e-5)
+        unit = {w: vectors[vocab.strings[w]] for w in ("bert", "roberta", "cat", "dog")}
+        assert unit["bert"] @ unit["roberta"] > unit["bert"] @ unit["cat"]
+        assert unit["cat"] @ unit["dog"] > unit["cat"] @ unit["roberta"]
+    assert tables[0][0] == tables[1][0] and np.array_equal(tables[0][1], tables[1][1])
