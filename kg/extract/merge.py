@@ -220,7 +220,8 @@ _NEVER_ENTITIES = frozenset(
     |computational complexity|computational overhead|computational resources|inference cost
     |inference costs|inference efficiency|training cost|training costs|real-world applications
     |real-world scenarios|downstream tasks|gpu|gpus|cpu|cpus|tpu|tpus|hardware|end-to-end|1-d|2-d
-    |3-d|state-of-the-art|sota|parameters|scalability|generalization|interpretability""".split("|")
+    |3-d|state-of-the-art|sota|parameters|scalability|generalization|interpretability|vram|asic|asics
+    |fpga|fpgas|npu|npus""".split("|")
 ) | {name.lower() for name in ORGANISATIONS}
 
 
@@ -246,7 +247,7 @@ _QUALITY_HEADS = frozenset(
 # 5% of its 20+ uses in the training annotations (``scripts/metric_heads.py``).
 _NON_MEASURE_HEADS = frozenset(
     """ability abilities space spaces sequence sequences layer layers token tokens content
-    cot average capacity loss""".split()
+    cot average capacity loss function functions confidence""".split()
 )
 _NO_MEASURE_HEADS = _QUALITY_HEADS | _NON_MEASURE_HEADS
 # "the tree-structuredness metric" names the metric "tree-structuredness" (the annotation
@@ -335,6 +336,27 @@ def names_no_measure(surface: str) -> bool:
     [True, True, True, False]
     """
     return _head_word(surface) in _NO_MEASURE_HEADS
+
+
+# Lower-case heads of data that is described, not named ("a single RGB image", "aligned RGB and
+# depth video sequences"): the kg-typed training annotations end no Dataset with any of them in
+# 1,000+ uses, bar two names that write the word with a capital ("YCB - Video").
+_RAW_DATA_HEADS = frozenset(
+    """image images video videos data frames clips channels samples scans photos text texts
+    documents recordings signals sequences""".split()
+)
+
+
+def names_raw_data(surface: str) -> bool:
+    """Whether a phrase proposed as a Dataset describes data rather than naming a dataset.
+
+    Examples
+    --------
+    >>> [names_raw_data(s) for s in ("RGB image", "RGB - D data", "YCB - Video", "KITTI")]
+    [True, True, False, False]
+    """
+    words = surface.split()
+    return len(words) > 0 and words[-1] in _RAW_DATA_HEADS
 
 
 def _head_word(surface: str) -> str:
@@ -581,6 +603,7 @@ class Merger:
         return (
             _too_generic(surface)
             or (label == "Metric" and names_no_measure(surface))
+            or (label == "Dataset" and names_raw_data(surface))
             or (self.ner_names_only and not _NAME_LIKE.search(surface))
         )
 
@@ -621,6 +644,9 @@ class Merger:
                 continue
             if label == "Dataset" and head != "Dataset" and not _NAME_LIKE.search(text[long_s:long_e]):
                 continue  # a lower-case long form names no dataset: "system-on-chip (SoC)"
+            plural = _plural_head(text[long_s:long_e])
+            if label == "Dataset" and head != "Dataset" and plural and (known is None or known.type != "Dataset"):
+                continue  # a class of things: "Knowledge Bases (KBs)", "Application-Specific Integrated Circuits"
             if label == "Method" and _names_one_network(text[long_s:long_e]) and known is None:
                 label = "Model"  # "Face Attention Network (FAN)"; "Deep Neural Networks (DNNs)" stay a class
             if other_sense and known is not None and label != known.type:
@@ -629,6 +655,18 @@ class Merger:
                 if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
         return extra, redefined
+
+
+def _plural_head(long_form: str) -> bool:
+    """Whether a long form ends in a plural noun ("Knowledge Bases"; not "Benchmark", "Analysis").
+
+    Examples
+    --------
+    >>> [_plural_head(s) for s in ("Knowledge Bases", "Integrated Circuits", "Reasoning Benchmark", "Focus")]
+    [True, True, False, False]
+    """
+    last = long_form.rsplit(None, 1)[-1].lower()
+    return len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
 
 
 def _names_one_network(long_form: str) -> bool:
@@ -684,7 +722,7 @@ def _yields(cand: Candidate, ner: Candidate, text: str) -> bool:
 
 
 def _number_formats(chosen: list[Candidate], text: str) -> list[Candidate]:
-    """Type the number formats Method, whatever made them a Model ("nf4" looks like a versioned name).
+    """Type the number formats Method, whatever made them a Model or a Dataset ("nf4" looks like a versioned name).
 
     Examples
     --------
@@ -695,7 +733,7 @@ def _number_formats(chosen: list[Candidate], text: str) -> list[Candidate]:
     """
     return [
         replace(c, label="Method")
-        if c.label == "Model" and _NUMBER_FORMAT.fullmatch(text, c.start_char, c.end_char)
+        if c.label in ("Model", "Dataset") and _NUMBER_FORMAT.fullmatch(text, c.start_char, c.end_char)
         else c
         for c in chosen
     ]

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .candidates import add_candidate, doc_text
+from .candidates import add_candidate, after_spaced_hyphen, doc_text
 
 __all__ = [
     "MODEL_WORDS",
@@ -582,9 +582,24 @@ def rule_the_x_dataset(text: str) -> Iterator[Hit]:
             continue
         name = " ".join(words)
         start = m.end(1) - len(name)
-        if name.lower() in {"new", "large", "synthetic", "public"}:
+        if name.lower() in {"new", "large", "synthetic", "public", "large-scale"}:
             continue
+        # In tokenized text a spaced hyphen joins the name ("the YCB - Video dataset").
+        while after_spaced_hyphen(text, start):
+            start = _SPACED_PIECE.search(text, max(0, start - 12), start).start()  # type: ignore[union-attr]
+        if keyword.group(0).endswith("s") and not _lists_names(text, start):
+            continue  # "medical QA benchmarks", "person ReID datasets": a kind of data, not a name
         yield start, m.end(1), "Dataset", "the_x_dataset", 0.85
+
+
+_SPACED_PIECE = re.compile(r"[A-Za-z0-9]+ - $")
+_BEFORE_NAMES = re.compile(r"(?:\b(?:the|and|or)|,)\s+$")
+
+
+def _lists_names(text: str, start: int) -> bool:
+    """Whether the name at ``start`` follows "the", "and", "or" or a comma: "the SNLI and SciTail
+    datasets" names datasets, "three VQA benchmarks" or "document QA datasets" a kind of data."""
+    return _BEFORE_NAMES.search(text, max(0, start - 6), start) is not None
 
 
 _EVAL_ON = re.compile(

@@ -65,6 +65,25 @@ __all__ = [
 
 RULE_COMPONENTS = ("kg_abbreviations", "kg_gazetteer", "kg_patterns", "kg_merge")
 
+# spaCy's English suffix rules split a final period after a lower-case letter or a digit, not
+# after a capital (so that "U.S." and "Corp." stay whole); a size at the end of a sentence then
+# stays one token with the period ("Llama-2 7B.", "Qwen-72B."), and the size and the name are
+# missed. A period after a digit and a scale letter is a full stop.
+SIZE_PERIOD_SUFFIX = r"(?<=[0-9][BMKT])\."
+
+
+def split_size_periods(nlp: Language) -> Language:
+    """Make ``nlp``'s tokenizer split the period after a size ("7B." -> "7B", "."); returns ``nlp``.
+
+    Examples
+    --------
+    >>> [t.text for t in split_size_periods(spacy.blank("en"))("on Qwen-72B. Then U.S. data.")]
+    ['on', 'Qwen-72B', '.', 'Then', 'U.S.', 'data', '.']
+    """
+    suffixes = [*nlp.Defaults.suffixes, SIZE_PERIOD_SUFFIX]  # type: ignore[misc]
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search  # type: ignore[union-attr]
+    return nlp
+
 
 def ner_model_path() -> Path:
     """Return the directory of the trained NER pipeline shipped with the package."""
@@ -110,6 +129,7 @@ def build_pipeline(mode: Mode = "full", *, ner_path: str | Path | None = None, c
     else:
         nlp = spacy.blank("en")
         confidences = {}
+    split_size_periods(nlp)
     nlp.add_pipe("kg_sentences")
     nlp.add_pipe("kg_abbreviations")
     nlp.add_pipe("kg_gazetteer")

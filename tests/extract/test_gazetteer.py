@@ -78,6 +78,26 @@ def test_model_hit_swallows_its_size(rules_nlp: Language) -> None:
     assert ("Llama-2", "Model") not in hits  # nested names: only the longest
 
 
+def test_model_hit_swallows_its_size_variant(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "We fine-tune BERT-large, T5-XXL, ViT-L/16 and Swin-T, but not BERT-based models.")
+    assert {("BERT-large", "Model"), ("T5-XXL", "Model"), ("ViT-L/16", "Model"), ("Swin-T", "Model")} <= hits
+    assert ("BERT", "Model") in hits  # "BERT-based" is a compound: the bare name counts
+    assert not {("BERT", "Model"), ("T5", "Model")} & found(rules_nlp, "It beats BERT-large and T5-XXL.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("We evaluate on Llama-2 7B. It works.", "Llama-2 7B"),
+        ("Results on LLaMA3-70B. It works.", "LLaMA3-70B"),
+        ("We train on ImageNet-1K. It works.", "ImageNet-1K"),
+    ],
+)
+def test_a_size_at_the_end_of_a_sentence(rules_nlp: Language, sentence: str, name: str) -> None:
+    """spaCy keeps "7B." one token (a capital before a period); kg's tokenizer splits it."""
+    assert name in {text for text, _ in found(rules_nlp, sentence)}
+
+
 def test_open_ended_families(rules_nlp: Language) -> None:
     assert {("YOLOv10", "Model"), ("ResNet-152", "Model")} <= found(rules_nlp, "YOLOv10 and ResNet-152 are strong.")
 

@@ -8,7 +8,7 @@ import pytest
 from spacy.language import Language
 
 from kg.extract.candidates import Candidate
-from kg.extract.merge import Merger, _select, clean_span, looks_like_model, priority, url_spans
+from kg.extract.merge import Merger, _number_formats, _select, clean_span, looks_like_model, priority, url_spans
 
 from .conftest import found, mentions_of
 
@@ -186,6 +186,12 @@ def _refine_ner(surface: str, label: str) -> tuple[str, str] | None:
         ("RTX 4090", "Method"),
         ("1.7B", "Model"),  # a size without its model
         ("70B", "Method"),
+        ("VRAM", "Dataset"),  # hardware
+        ("ASICs", "Dataset"),
+        ("RGB image", "Dataset"),  # data described, not named
+        ("aligned RGB and depth video sequences", "Dataset"),
+        ("energy function", "Metric"),  # what is measured, not the measure
+        ("confidence", "Metric"),
     ],
 )
 def test_ner_spans_that_name_nothing_are_dropped(surface: str, label: str) -> None:
@@ -269,6 +275,8 @@ def test_number_formats_are_methods(full_nlp: Language) -> None:
     assert all(labels.get(f) in (None, "Method") for f in ("nf4", "fp4", "FP8", "INT8")), got
     assert {"nf4", "FP8"} <= labels.keys()
     assert labels.get("GPT-4") == "Model"
+    chosen = [Candidate(0, 4, "Dataset", "ner", 0.7), Candidate(9, 14, "Dataset", "ner", 0.7)]
+    assert [c.label for c in _number_formats(chosen, "FP16 and KITTI")] == ["Method", "Dataset"]
 
 
 def test_quality_heads_are_rarely_metrics_in_the_training_annotations() -> None:
@@ -296,6 +304,20 @@ def test_organisations_are_not_entities(name: str) -> None:
     text = f"Models such as {name} and others."
     start = text.index(name)
     assert Merger({}, 0.7)._refine(text, Candidate(start, start + len(name), "Model", "ner", 0.7)) is None
+
+
+def test_a_plural_long_form_names_no_dataset(rules_nlp: Language) -> None:
+    """A plural long form is a class ("Knowledge Bases (KBs)") unless the vocabulary knows the dataset (SVHN)."""
+    merger = Merger({}, 0.7)
+    text = "QA has moved to Knowledge Bases (KBs) instead. KBs are restrictive."
+    short = text.index("KBs")
+    votes = [Candidate(short, short + 3, "Dataset", "ner", 0.7)]
+    assert merger._abbreviation_candidates(rules_nlp(text), text, votes) == ([], set())
+    text = "We report results on the Street View House Numbers (SVHN) benchmark."
+    doc = rules_nlp(text)
+    votes = [c for c in merger._collect(doc, text) if c is not None]
+    extra, _ = merger._abbreviation_candidates(doc, text, votes)
+    assert ("SVHN", "Dataset") in {(text[c.start_char : c.end_char], c.label) for c in extra}
 
 
 def test_a_lower_case_long_form_names_no_dataset(rules_nlp: Language) -> None:

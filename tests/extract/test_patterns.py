@@ -60,6 +60,18 @@ CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
         {"new", "a new"},
     ),
     (
+        "the_x_dataset",
+        "Results on the SNLI and SciTail datasets, three VQA benchmarks and person ReID datasets.",
+        {("SciTail", "Dataset")},
+        {"VQA", "ReID"},  # a plural keyword after a kind of data names no dataset
+    ),
+    (
+        "the_x_dataset",
+        "We release the YCB - Video dataset , and test on it . It has 92 videos . Done .",
+        {("YCB - Video", "Dataset")},  # tokenized text: a spaced hyphen joins the name
+        {"Video"},
+    ),
+    (
         "evaluate_on",
         "We evaluate our model on KITTI, NYUv2 and ScanNet.",
         {("KITTI", "Dataset"), ("NYUv2", "Dataset"), ("ScanNet", "Dataset")},
