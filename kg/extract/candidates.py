@@ -119,6 +119,19 @@ def after_spaced_hyphen(text: str, start: int) -> bool:
     >>> after_spaced_hyphen("the LS - GAN, in running text.", 9)
     False
     """
-    return (
-        start >= 4 and _SPACED_HYPHEN_LEFT.search(text, max(0, start - 10), start) is not None and looks_tokenized(text)
-    )
+    return spaced_hyphen_piece(text, start) is not None
+
+
+def spaced_hyphen_piece(text: str, start: int) -> int | None:
+    """Where the piece before a tokenized hyphen starts when ``text[start:]`` continues it
+    ("GAN" in "the LS - GAN ." continues "LS"), else None (see :func:`after_spaced_hyphen`).
+
+    Examples
+    --------
+    >>> spaced_hyphen_piece("the LS - GAN , and a GAN . Done .", 9)
+    4
+    """
+    if start < 4:
+        return None
+    m = _SPACED_HYPHEN_LEFT.search(text, max(0, start - 10), start)
+    return m.start() if m is not None and looks_tokenized(text) else None

@@ -74,9 +74,8 @@ _SIZE_SUFFIX = re.compile(r"^(?:Instruct|Chat|Base|Coder|Math|Vision|VL|it|chat|
 # A model's size variant after a hyphen ("BERT-large", "T5-XXL", "ViT-L/16", "YOLOv6-S", "Swin-T"):
 # the kg-typed training annotations mark the variant with the name in all 20 of their uses.
 _VARIANT_TOKEN = re.compile(
-    r"^(?:(?:large|base|small|tiny|mini|medium|huge|giant|nano)|(?:[TSBLHMNX]|XL|XXL)(?:/\d{1,2})?)$", re.IGNORECASE
+    r"^(?:(?i:large|base|small|tiny|mini|medium|huge|giant|nano)|(?:(?i:XL|XXL)|[TSBLHMNX])(?:/\d{1,2})?)$"
 )
-_SINGLE_LETTER_VARIANT = re.compile(r"^[TSBLHMNX](?:/\d{1,2})?$")
 _CUE_WORD = re.compile(r"[a-z]+")
 
 
@@ -195,16 +194,9 @@ def _extend_size(doc: Doc, end: int) -> int:
         if i + 1 < len(doc) and doc[i].text == "-" and _SIZE_SUFFIX.match(doc[i + 1].text):
             i += 2
         return i
-    if i > end and i < len(doc) and _is_variant(doc[i].text):
+    if i > end and i < len(doc) and _VARIANT_TOKEN.match(doc[i].text):
         return i + 1
     return end
-
-
-def _is_variant(token: str) -> bool:
-    """Whether a token after "name-" is a size variant ("large", "XXL", "L/16"; single letters upper-case)."""
-    if _VARIANT_TOKEN.match(token) is None:
-        return False
-    return len(token.split("/")[0]) > 1 or _SINGLE_LETTER_VARIANT.match(token) is not None
 
 
 #: Hyphenated modifiers after a name that leave it a mention of its own ("LLM-based", "ViT-like").

@@ -642,11 +642,12 @@ class Merger:
             label = votes.most_common(1)[0][0] if votes else None
             if label is None:
                 continue
-            if label == "Dataset" and head != "Dataset" and not _NAME_LIKE.search(text[long_s:long_e]):
-                continue  # a lower-case long form names no dataset: "system-on-chip (SoC)"
-            plural = _plural_head(text[long_s:long_e])
-            if label == "Dataset" and head != "Dataset" and plural and (known is None or known.type != "Dataset"):
-                continue  # a class of things: "Knowledge Bases (KBs)", "Application-Specific Integrated Circuits"
+            if label == "Dataset" and head != "Dataset":
+                long_form = text[long_s:long_e]
+                if not _NAME_LIKE.search(long_form):
+                    continue  # a lower-case long form names no dataset: "system-on-chip (SoC)"
+                if _plural_head(long_form) and (known is None or known.type != "Dataset"):
+                    continue  # a class of things: "Knowledge Bases (KBs)", "Application-Specific Integrated Circuits"
             if label == "Method" and _names_one_network(text[long_s:long_e]) and known is None:
                 label = "Model"  # "Face Attention Network (FAN)"; "Deep Neural Networks (DNNs)" stay a class
             if other_sense and known is not None and label != known.type:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .candidates import add_candidate, after_spaced_hyphen, doc_text
+from .candidates import add_candidate, doc_text, spaced_hyphen_piece
 
 __all__ = [
     "MODEL_WORDS",
@@ -585,14 +585,13 @@ def rule_the_x_dataset(text: str) -> Iterator[Hit]:
         if name.lower() in {"new", "large", "synthetic", "public", "large-scale"}:
             continue
         # In tokenized text a spaced hyphen joins the name ("the YCB - Video dataset").
-        while after_spaced_hyphen(text, start):
-            start = _SPACED_PIECE.search(text, max(0, start - 12), start).start()  # type: ignore[union-attr]
+        while (piece := spaced_hyphen_piece(text, start)) is not None:
+            start = piece
         if keyword.group(0).endswith("s") and not _lists_names(text, start):
             continue  # "medical QA benchmarks", "person ReID datasets": a kind of data, not a name
         yield start, m.end(1), "Dataset", "the_x_dataset", 0.85
 
 
-_SPACED_PIECE = re.compile(r"[A-Za-z0-9]+ - $")
 _BEFORE_NAMES = re.compile(r"(?:\b(?:the|and|or)|,)\s+$")
 
 
