@@ -36,7 +36,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from .candidates import add_candidate, after_spaced_hyphen, doc_text, looks_tokenized
+from .candidates import add_candidate, after_spaced_hyphen, doc_text, looks_tokenized, model_variant_end
 from .sentences import sentence_of
 from .vocabulary import Gazetteer, GazetteerEntry, load_gazetteer
 
@@ -71,11 +71,6 @@ CUE_WORDS: dict[str, frozenset[str]] = {
 }
 _SIZE_TOKEN = re.compile(r"^\d+(?:\.\d+)?[BMKbmk]$|^\d+x\d+[BMKbm]$")
 _SIZE_SUFFIX = re.compile(r"^(?:Instruct|Chat|Base|Coder|Math|Vision|VL|it|chat|instruct|base)$")
-# A model's size variant after a hyphen ("BERT-large", "T5-XXL", "ViT-L/16", "YOLOv6-S", "Swin-T"):
-# the kg-typed training annotations mark the variant with the name in all 20 of their uses.
-_VARIANT_TOKEN = re.compile(
-    r"^(?:(?i:large|base|small|tiny|mini|medium|huge|giant|nano)|(?:(?i:XL|XXL)|[TSBLHMNX])(?:/\d{1,2})?)$"
-)
 _CUE_WORD = re.compile(r"[a-z]+")
 
 
@@ -132,9 +127,10 @@ class GazetteerMatcher:
                 extended = _extend_version(doc, end)
             # A size or version joins the name unless a compound follows it; then, as for any hit,
             # the bare name counts unless it is itself inside a compound ("PASCAL VOC 2007 - 2012").
+            # A model's variant ("BERT-large", "GPT-4-Turbo") is no compound: kg_merge joins it.
             if extended != end and not _inside_compound(text, doc[start].idx, _char_end(doc, extended)):
                 end = extended
-            elif _inside_compound(text, doc[start].idx, _char_end(doc, end)):
+            elif _inside_compound(text, doc[start].idx, _name_end(text, doc[start].idx, _char_end(doc, end), entry)):
                 continue
             if entry.type == "Metric":
                 bounds = _metric_span(doc, start, end, entry)
@@ -161,6 +157,11 @@ def _has_cue(span: Span, etype: str) -> bool:
     return any(word in cues for word in _CUE_WORD.findall(around.lower()))
 
 
+def _name_end(text: str, start: int, end: int, entry: GazetteerEntry) -> int:
+    """Where the name of the hit ``text[start:end]`` ends: a Model's with its variants."""
+    return model_variant_end(text, start, end) if entry.type == "Model" else end
+
+
 def _char_end(doc: Doc, end: int) -> int:
     return doc[end - 1].idx + len(doc[end - 1])
 
@@ -175,8 +176,8 @@ def _extend_version(doc: Doc, end: int) -> int:
 
 
 def _extend_size(doc: Doc, end: int) -> int:
-    """Swallow a size after a model name: ``7B``, ``- 7B``, ``-7B-Instruct``, ``-large``, ``-XXL``;
-    in tokenized text also a depth or version across a spaced hyphen (``ResNet - 50``, ``VGG - 16``)."""
+    """Swallow a size after a model name: ``7B``, ``- 7B``, ``-7B-Instruct``; in tokenized text
+    also a depth or version across a spaced hyphen (``ResNet - 50``, ``VGG - 16``)."""
     i = end
     if (
         i + 1 < len(doc)
@@ -194,8 +195,6 @@ def _extend_size(doc: Doc, end: int) -> int:
         if i + 1 < len(doc) and doc[i].text == "-" and _SIZE_SUFFIX.match(doc[i + 1].text):
             i += 2
         return i
-    if i > end and i < len(doc) and _VARIANT_TOKEN.match(doc[i].text):
-        return i + 1
     return end
 
 

@@ -33,7 +33,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .abbreviations import short_form_occurrences
-from .candidates import Candidate, after_spaced_hyphen, doc_text, get_candidates, looks_tokenized
+from .candidates import (
+    Candidate,
+    after_spaced_hyphen,
+    doc_text,
+    get_candidates,
+    model_variant_end,
+)
 from .gazetteer import COMPOUND_SUFFIXES, Gazetteer
 from .patterns import MODEL_WORDS, ORGANISATIONS, head_type
 from .typer import name_types
@@ -387,41 +393,6 @@ def _skip_quantities(text: str, start: int, end: int) -> int:
 # 15 of 16 such spans are marked with the variant. A bare number is a version only once, only
 # after a name without digits, only as one digit (and a decimal), and not before a unit:
 # "GPT-4 5 shot", "BERT 1 epoch", "Claude 80.1" and "Llama 3 8 GPUs" keep their names as they are.
-_MODEL_VARIANT = re.compile(
-    r"(?: |-)(?:Preview|Experimental|Instruct|Chat|Base|Turbo|Pro|Mini|Flash|Lite|Ultra|Plus|Max|Nano"
-    r"|Large|Small|Medium|XL|Zero|Omni|Vision|Coder|Distill)(?![\w-])"
-)
-_SPACED_MODEL_VARIANT = re.compile(r" - (?:Preview|Instruct|Chat|Base|Turbo|Pro|Mini|Lite|Large|Small|Zero)\b")
-_UNITS = (
-    r"times|points?|pp|percent|fold|steps?|layers?|epochs?|shots?|seconds?|s|ms|minutes?|hours?|days?|runs?"
-    r"|samples?|examples?|GPUs?|tokens?|images?|tasks?|languages?|datasets?|benchmarks?|heads?|bits?|[kKMBT]"
-)
-_MODEL_VERSION = re.compile(rf" [1-9](?:\.\d)?(?![\w-]|\.\d|\s?\\?%|\s?[x×](?!\w)|\s\d| ?(?:{_UNITS})\b)")
-
-
-def model_variant_end(text: str, start: int, end: int) -> int:
-    """Where the known model's name ``text[start:end]`` ends with its variants ("Grok" -> "Grok 3").
-
-    Examples
-    --------
-    >>> t = "Grok 3 and Gemini 2.0 Flash Experimental beat BERT 3 times, GPT-4 5 shot and Claude 80.1"
-    >>> spans = [(t.index(n), t.index(n) + len(n)) for n in ("Grok", "Gemini", "BERT", "GPT-4", "Claude")]
-    >>> [t[s:model_variant_end(t, s, e)] for s, e in spans]
-    ['Grok 3', 'Gemini 2.0 Flash Experimental', 'BERT', 'GPT-4', 'Claude']
-    """
-    spaced = looks_tokenized(text)
-    numbered = any(c.isdigit() for c in text[start:end])
-    for _ in range(4):
-        m = _MODEL_VARIANT.match(text, end) or (_SPACED_MODEL_VARIANT.match(text, end) if spaced else None)
-        if m is None and not numbered:
-            m = _MODEL_VERSION.match(text, end)
-        if m is None:
-            break
-        numbered = numbered or any(c.isdigit() for c in m.group())
-        end = m.end()
-    return end
-
-
 def looks_like_model(span_text: str, next_word: str) -> bool:
     """Whether a Method-typed span names a specific model rather than a technique."""
     if _SIZE.search(span_text):
