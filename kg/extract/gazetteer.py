@@ -274,6 +274,24 @@ _NUMBER_FORMAT_BEFORE = frozenset(
 )
 
 
+_WORD_BEFORE = re.compile(r"([\w-]+)\s+$")
+
+
+def names_number_precision(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is the precision of a number format, not the measure.
+
+    Examples
+    --------
+    >>> t = "mixed precision and 4-bit precision keep precision high"
+    >>> [names_number_precision(t, s, s + 9) for s in (6, 26, 41)]
+    [True, True, False]
+    """
+    if text[start:end].lower() != "precision":
+        return False
+    m = _WORD_BEFORE.search(text, max(0, start - 24), start)
+    return m is not None and m.group(1).lower() in _NUMBER_FORMAT_BEFORE
+
+
 def _metric_span(doc: Doc, start: int, end: int, entry: GazetteerEntry) -> tuple[int, int] | None:
     """Token bounds of a Metric hit after kg's span rules, or ``None`` when it is no measure.
 
@@ -295,7 +313,7 @@ def _metric_span(doc: Doc, start: int, end: int, entry: GazetteerEntry) -> tuple
         return None
     if after is not None and after.lower_ in _MODIFIED_NOUNS and surface.lower().endswith("time"):
         return None  # "Inference Time Compute", "inference time scaling": a modifier, not the measure
-    if surface.lower() == "precision" and previous in _NUMBER_FORMAT_BEFORE:
+    if names_number_precision(doc_text(doc), doc[start].idx, _char_end(doc, end)):
         return None
     if surface.islower() and previous in METRIC_QUALIFIERS and previous not in surface.lower().split():
         return first, end

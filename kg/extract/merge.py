@@ -40,7 +40,7 @@ from .candidates import (
     get_candidates,
     model_variant_end,
 )
-from .gazetteer import COMPOUND_SUFFIXES, Gazetteer
+from .gazetteer import COMPOUND_SUFFIXES, Gazetteer, names_number_precision
 from .patterns import MODEL_WORDS, ORGANISATIONS, head_type
 from .typer import name_types
 
@@ -509,6 +509,8 @@ class Merger:
             if label == "Metric" and (m := _METRIC_WORD.search(text, start, end)) and m.start() > start:
                 end = m.start()
         surface = text[start:end]
+        if label == "Metric" and names_number_precision(text, start, end):
+            return None  # "mixed precision", "4-bit precision", whoever proposed it
         entry = self.gazetteer.lookup(surface)
         if _is_ner(cand) and entry is None and self._drop_ner(surface, label):
             return None

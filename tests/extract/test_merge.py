@@ -299,6 +299,16 @@ def test_quality_heads_are_rarely_metrics_in_the_training_annotations() -> None:
     assert marked / uses > 0.75
 
 
+def test_the_precision_of_a_number_format_is_no_metric_whoever_proposes_it() -> None:
+    text = "Low-bit LLMs need mixed precision matrix multiplication and report precision and recall."
+    merger = Merger({}, 0.7)
+    mixed, measure = text.index("precision"), text.rindex("precision")
+    for source in ("ner", "kg_gazetteer"):
+        assert merger._refine(text, Candidate(mixed, mixed + 9, "Metric", source, 0.7)) is None
+        kept = merger._refine(text, Candidate(measure, measure + 9, "Metric", source, 0.7))
+        assert kept is not None and (kept.start_char, kept.label) == (measure, "Metric")
+
+
 @pytest.mark.parametrize("name", ["OpenAI", "Google DeepMind", "NVIDIA"])
 def test_organisations_are_not_entities(name: str) -> None:
     text = f"Models such as {name} and others."
