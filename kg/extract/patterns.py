@@ -346,19 +346,22 @@ def head_type(text: str) -> str | None:
     ('Method', 'Task')
     >>> head_type("ImageNet benchmark"), head_type("top-1 accuracy"), head_type("purple")
     ('Dataset', 'Metric', None)
-    >>> head_type("Contextually Aware Thresholding for Sparsity")
-    'Method'
+    >>> head_type("Contextually Aware Thresholding for Sparsity"), head_type("a diffusion model for deblurring")
+    ('Method', 'Method')
+    >>> head_type("detection and tracking")
+    'Task'
 
     """
     words = re.findall(r"[\w@\-]+", text.lower())
     if not words:
         return None
-    label = _head_word_type(words[-1], len(words))
-    # "Contextually Aware Thresholding for Sparsity": the head comes before the preposition.
+    # "Contextually Aware Thresholding for Sparsity", "a diffusion model for deblurring": the head
+    # comes before the preposition.
     cut = next((i for i, w in enumerate(words) if w in _STOP), None)
-    if label is None and cut:
-        label = _head_word_type(words[cut - 1], cut)
-    return label
+    before = _head_word_type(words[cut - 1], cut) if cut else None
+    if before is not None and words[cut] not in ("and", "or"):  # type: ignore[index]
+        return before
+    return _head_word_type(words[-1], len(words)) or before
 
 
 def _head_word_type(head: str, n_words: int) -> str | None:
