@@ -357,9 +357,9 @@ def head_type(text: str) -> str | None:
         return None
     # "Contextually Aware Thresholding for Sparsity", "a diffusion model for deblurring": the head
     # comes before the preposition.
-    cut = next((i for i, w in enumerate(words) if w in _STOP), None)
+    cut = next((i for i, w in enumerate(words) if w in _STOP), 0)
     before = _head_word_type(words[cut - 1], cut) if cut else None
-    if before is not None and words[cut] not in ("and", "or"):  # type: ignore[index]
+    if before is not None and words[cut] not in ("and", "or"):
         return before
     return _head_word_type(words[-1], len(words)) or before
 
