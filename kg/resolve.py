@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.extract.vocabulary import Gazetteer, is_plural_acronym
+from kg.extract.vocabulary import Gazetteer, GazetteerEntry, is_plural_acronym
 from kg.records import ENTITY_TYPES, Entity, Mention
 
 __all__ = [
@@ -117,16 +117,24 @@ def normalise_key(text: str) -> str:
     >>> normalise_key("LLMs") == normalise_key("LLM")
     True
     """
-    text = _fold(text)
-    words = text.split()
+    return re.sub(r"[^\w+#]+|_", "", _singular_form(text))
+
+
+@lru_cache(maxsize=1 << 18)
+def _singular_form(text: str) -> str:
+    """``text`` folded (see :func:`_fold`), case folded, with its last word made singular."""
+    words = _fold(text).split()
     if words:
         last = words[-1]
         # "LLMs", "CNNs": an upper-case acronym with a plural s.
-        if is_plural_acronym(last):
-            words[-1] = last[:-1]
-        else:
-            words[-1] = _singular(last)
-    return re.sub(r"[^\w+#]+|_", "", " ".join(words).casefold())
+        words[-1] = last[:-1] if is_plural_acronym(last) else _singular(last)
+    return " ".join(words).casefold()
+
+
+def _spelling_key(text: str) -> str:
+    """The key of :func:`normalise_key` with only spaces, hyphens and underscores taken out: the
+    spellings of one name ("depth-estimation", "AIME2024"), not names apart by a sign ("R@1", "R1")."""
+    return re.sub(r"[\s\-_]+", "", _singular_form(text))
 
 
 def slugify(text: str) -> str:
@@ -212,18 +220,45 @@ def _names_entry(surface: str, label: str, entry_type: str) -> bool:
     return label == entry_type or (entry_type == "Model" and label == "Method")
 
 
+def _entries_by_spelling(gazetteer: Gazetteer) -> dict[str, GazetteerEntry | None]:
+    """Every surface of the vocabulary under its :func:`_spelling_key`; ``None`` where two entries share one."""
+    by_key: dict[str, GazetteerEntry | None] = {}
+    for entry in gazetteer.entries:
+        for surface in entry.surfaces:
+            key = _spelling_key(surface)
+            by_key[key] = entry if by_key.get(key, entry) is entry else None
+    return by_key
+
+
 class _Resolver:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
+        self.by_spelling = _entries_by_spelling(gazetteer)
         self.groups: dict[str, _Group] = {}
+
+    def lookup(self, surface: str, label: str) -> GazetteerEntry | None:
+        """The vocabulary entry an extracted surface names, if any.
+
+        The extractor's own lookup first; then, since the surface is already a mention, one that
+        ignores case for case-sensitive entries too ("Deepseek-R1") and then one that also folds
+        spaces, hyphens and a plural (:func:`_spelling_key`: "depth-estimation", "AIME2024",
+        "CityScape" are the entries "depth estimation", "AIME 2024", "Cityscapes"), both behind the
+        case guard of :func:`_names_entry` ("math" the task is not MATH the dataset).
+        """
+        entry = self.gazetteer.lookup(surface)
+        if entry is not None:
+            return entry
+        entry = self.gazetteer.lookup_any_case(surface)
+        if entry is not None:
+            return entry if _names_entry(surface, label, entry.type) else None
+        entry = self.by_spelling.get(_spelling_key(surface))
+        if entry is not None and entry.case_sensitive and not _names_entry(surface, label, entry.type):
+            return None
+        return entry
 
     def group_for(self, surface: str, label: str) -> _Group:
         """Find or create the group a surface form (of a given type) belongs to."""
-        entry = self.gazetteer.lookup(surface)
-        if entry is None:
-            entry = self.gazetteer.lookup_any_case(surface)
-            if entry is not None and not _names_entry(surface, label, entry.type):
-                entry = None
+        entry = self.lookup(surface, label)
         if entry is not None:
             return self._group(f"gaz:{normalise_key(entry.canonical)}", entry.canonical, entry.type)
         if label == "Model":

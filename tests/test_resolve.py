@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kg.records import Mention
 from kg.resolve import normalise_key, parse_model_name, resolve, slugify
 
@@ -114,3 +116,24 @@ def test_extracted_names_meet_case_sensitive_gazetteer_entries_in_any_case() -> 
     assert ids["p5/Llama"] == ids["p6/LLaMA"]
     assert ids["p7/MATH"] != ids["p8/math"]
     assert ids["p8/math"].startswith("Task:")
+
+
+@pytest.mark.parametrize(
+    ("listed", "variant", "label"),
+    [
+        ("depth estimation", "depth-estimation", "Task"),
+        ("AIME 2024", "AIME2024", "Dataset"),
+        ("Cityscapes", "CityScape", "Dataset"),
+        ("supervised fine-tuning", "supervised finetuning", "Method"),
+    ],
+)
+def test_spelling_variants_of_a_vocabulary_name_join_its_entity(listed: str, variant: str, label: str) -> None:
+    ids = by_text([m("p1", listed, label), m("p2", variant, label)])
+    assert ids[f"p1/{listed}"] == ids[f"p2/{variant}"]
+
+
+def test_names_apart_by_more_than_spelling_stay_apart() -> None:
+    # "R@1" is the vocabulary's recall at 1; "R1" (DeepSeek's model, a rule) is not. "math" the
+    # task is not MATH the dataset, a case-sensitive entry.
+    ids = by_text([m("p1", "R@1", "Metric"), m("p2", "R1"), m("p3", "MATH", "Dataset"), m("p4", "math", "Task")])
+    assert len(set(ids.values())) == 4

@@ -163,7 +163,7 @@ def _word_before(text: str, end: int) -> tuple[int, int] | None:
 
 
 def _trim_long(text: str, start: int, end: int) -> tuple[int, int] | None:
-    while end > start and text[end - 1] in " ,;-":
+    while end > start and text[end - 1] in " ,;-~":  # "~": LaTeX's unbreakable space
         end -= 1
     words = text[start:end].split(" ")
     while len(words) > 1 and words[0].lower() in _LEADING:

@@ -99,9 +99,11 @@ class GazetteerMatcher:
             pattern_parts.extend(
                 f"(?P<p{i}_{j}>{p.removeprefix('^').removesuffix('$')})" for j, p in enumerate(entry.patterns)
             )
-        # One regex over the text for all open-ended families, anchored at token-like boundaries.
+        # One regex over the text for all open-ended families, anchored at token-like boundaries. A
+        # hyphen may follow: what comes after it is judged as after any hit ("YOLOv10-S" is the
+        # model with its variant, "YOLOv8-based" a mention of YOLOv8, "ResNet-50-C4" another name).
         self.pattern = (
-            re.compile(r"(?<![\w\-.])(?:" + "|".join(pattern_parts) + r")(?![\w\-])") if pattern_parts else None
+            re.compile(r"(?<![\w\-.])(?:" + "|".join(pattern_parts) + r")(?!\w|-(?!\w))") if pattern_parts else None
         )
 
     def __call__(self, doc: Doc) -> Doc:

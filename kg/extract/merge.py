@@ -133,7 +133,8 @@ _VAGUE = frozenset(
     ]
 )
 _TRAILING_WORDS = frozenset("the a an of for and or to in on with by from that which is are as at via using".split())
-_EDGE_PUNCT = " \t\n.,;:!?\"'`()[]{}"
+_EDGE_PUNCT = " \t\n.,;:!?\"'`()[]{}~"  # "~" is LaTeX's unbreakable space ("learning~(RL)")
+_END_PUNCT = _EDGE_PUNCT + "-"  # no name ends with a hyphen ("Reinforcement Learning-that adjusts")
 _SIZE = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s?[BMbm]\b")
 # A versioned name: letters, then a version number at the end ("GPT-4", "ChatGLM2", "Phi-3.5"),
 # not a coined name with digits inside ("D3RoMa", "ToC3D").
@@ -191,7 +192,7 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     """
     while start < end and text[start] in _EDGE_PUNCT:
         start += 1
-    while end > start and text[end - 1] in _EDGE_PUNCT:
+    while end > start and text[end - 1] in _END_PUNCT:
         end -= 1
     words = text[start:end].split(" ")
     while len(words) > 1 and words[0].lower() in _LEADING_WORDS:

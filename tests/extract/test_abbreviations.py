@@ -69,6 +69,11 @@ def test_short_form_shape() -> None:
     assert not is_short_form("2023") and not is_short_form("e.g. this") and not is_short_form("x")
 
 
+def test_latex_unbreakable_space_before_the_bracket() -> None:
+    [pair] = find_abbreviations("we devise reinforcement learning~(RL) methods")
+    assert (pair.long_form, pair.short_form) == ("reinforcement learning", "RL")
+
+
 def test_long_form_starts_at_a_word() -> None:
     text = "we adapt Large Language Models"
     start = best_long_form("LLMs", text)

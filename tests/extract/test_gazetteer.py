@@ -102,6 +102,13 @@ def test_open_ended_families(rules_nlp: Language) -> None:
     assert {("YOLOv10", "Model"), ("ResNet-152", "Model")} <= found(rules_nlp, "YOLOv10 and ResNet-152 are strong.")
 
 
+def test_open_ended_families_keep_their_variants(rules_nlp: Language) -> None:
+    """A family found by its pattern is judged by what follows a hyphen, as a listed name is."""
+    hits = found(rules_nlp, "Our YOLOv10-S beats YOLOv6-S, YOLOv8-based detectors and ResNet-50-C4 heads.")
+    assert {("YOLOv10-S", "Model"), ("YOLOv6-S", "Model"), ("YOLOv8", "Model")} <= hits
+    assert not {("YOLOv10", "Model"), ("ResNet-50", "Model")} & hits  # "-C4": another name
+
+
 @pytest.mark.parametrize(
     "sentence",
     [

@@ -20,6 +20,8 @@ from .conftest import found, mentions_of
         ("our BERT's", "BERT"),
         ("(LoRA),", "LoRA"),
         ("knowledge distillation of", "knowledge distillation"),
+        ("Reinforcement Learning-", "Reinforcement Learning"),  # "Learning-that adjusts": a dash
+        ("~LoRA~", "LoRA"),  # LaTeX's unbreakable space
     ],
 )
 def test_clean_span_trims_to_the_name(span: str, expected: str) -> None:
