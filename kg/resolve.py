@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.extract.vocabulary import Gazetteer, GazetteerEntry, is_plural_acronym
+from kg.extract.vocabulary import Gazetteer, GazetteerEntry, is_plural_acronym, split_model_variant
 from kg.records import ENTITY_TYPES, Entity, Mention
 
 __all__ = [
@@ -230,11 +230,20 @@ def _entries_by_spelling(gazetteer: Gazetteer) -> dict[str, GazetteerEntry | Non
     return by_key
 
 
+def _names_a_family(text: str) -> bool:
+    """A model family is a name: a capital first or a digit inside ("Llama-2", "o3"; not "serving")."""
+    return text[:1].isupper() or any(c.isdigit() for c in text)
+
+
 class _Resolver:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         self.by_spelling = _entries_by_spelling(gazetteer)
         self.groups: dict[str, _Group] = {}
+        # The matching key of every sized or variant model name met as a Model, to its group.
+        self.model_names: dict[str, _Group] = {}
+        # The key of every short form with one meaning in the corpus, to its long form's surface.
+        self.long_forms: dict[str, str] = {}
 
     def lookup(self, surface: str, label: str) -> GazetteerEntry | None:
         """The vocabulary entry an extracted surface names, if any.
@@ -262,19 +271,46 @@ class _Resolver:
         if entry is not None:
             return self._group(f"gaz:{normalise_key(entry.canonical)}", entry.canonical, entry.type)
         if label == "Model":
-            parsed = parse_model_name(surface)
-            # Only names parse into family + size ("Llama-2 7B"), not phrases ("serving 7B").
-            if parsed is not None and (parsed[0][0].isupper() or any(c.isdigit() for c in parsed[0])):
-                family, size, suffix = parsed
-                fam_group = self.group_for(family, "Model")
-                fam_group.fallback = fam_group.fallback or family
-                fam_group.is_family = True
-                name = f"{fam_group.canonical or family} {size}" + (f" {suffix}" if suffix else "")
-                group = self._group(f"var:{fam_group.key}|{size}|{(suffix or '').lower()}")
-                group.canonical = group.canonical or name
-                group.family_key = fam_group.key
+            group = self._model_variant(surface)
+            if group is not None:
+                self.model_names.setdefault(normalise_key(surface), group)
                 return group
+        elif (group := self.model_names.get(normalise_key(surface))) is not None:
+            return group  # the name of a sized or variant model, typed otherwise here (see resolve)
         return self._group(f"key:{normalise_key(surface)}")
+
+    def _model_variant(self, surface: str) -> _Group | None:
+        """The group of a sized model ("Llama-2 7B") or a variant ("BERT-large", "YOLOv10-S",
+        "GPT-4 Vision"), linked to its family; ``None`` for other names."""
+        parsed = parse_model_name(surface)
+        # Only names parse into family + size ("Llama-2 7B"), not phrases ("serving 7B").
+        if parsed is not None and _names_a_family(parsed[0]):
+            family, size, suffix = parsed
+            return self._variant(
+                family, f"{size}|{(suffix or '').lower()}", f" {size}" + (f" {suffix}" if suffix else "")
+            )
+        split = split_model_variant(surface)
+        if split is not None and _names_a_family(split[0]):
+            family, variant = split
+            return self._variant(family, _spelling_key(variant), variant, sized=False)
+        return None
+
+    def _variant(self, family: str, variant_key: str, variant: str, sized: bool = True) -> _Group:
+        """The group of a model ``family`` + ``variant`` (its name after the family's), linked to the family.
+
+        A sized model is named after its family's name ("Llama 2 7B"); another variant only after
+        a family the vocabulary names ("DeepSeek-R1-Distill"), else by its commonest spelling.
+        """
+        # A family defined as an abbreviation ("LeaP" in "LeaP-T") is the entity of its long form.
+        fam_group = self.group_for(self.long_forms.get(normalise_key(family), family), "Model")
+        fam_group.fallback = fam_group.fallback or family
+        fam_group.is_family = True
+        group = self._group(f"var:{fam_group.key}|{variant_key}")
+        if sized or fam_group.canonical:
+            group.canonical = group.canonical or f"{fam_group.canonical or family}{variant}"
+        group.family_key = fam_group.key
+        group.fallback = group.fallback or f"{family}{variant}"
+        return group
 
     def _group(self, key: str, canonical: str | None = None, ctype: str | None = None) -> _Group:
         group = self.groups.get(key)
@@ -346,15 +382,15 @@ def resolve(mentions: Iterable[Mention], gazetteer: Gazetteer | None = None) -> 
     long_surface = _long_form_surfaces(mentions)
     ambiguous_keys = {normalise_key(a.short_form) for a in ambiguities}
 
+    resolver.long_forms = {k: long_surface[v] for k, v in short_to_long.items() if k not in ambiguous_keys}
+    surfaces = [m.long_form or resolver.long_forms.get(normalise_key(m.text), m.text) for m in mentions]
+    # Sized and variant model names first, so that the same name typed otherwise elsewhere
+    # ("Deepseek-R1-Distill" as a Method) joins them whatever the order of the mentions.
+    for m, surface in zip(mentions, surfaces, strict=True):
+        if m.label == "Model":
+            resolver.group_for(surface, m.label)
     member: list[_Group] = []
-    for m in mentions:
-        key = normalise_key(m.text)
-        if m.long_form:
-            surface = m.long_form
-        elif key in short_to_long and key not in ambiguous_keys:
-            surface = long_surface[short_to_long[key]]
-        else:
-            surface = m.text
+    for m, surface in zip(mentions, surfaces, strict=True):
         group = resolver.group_for(surface, m.label)
         group.surfaces[m.text] += 1
         group.votes[m.label] += 1

@@ -75,6 +75,39 @@ def test_sized_models_link_to_one_family() -> None:
     assert ents[ids["p1"]].label.endswith("7B")
 
 
+def test_size_letters_and_releases_are_variants_of_their_family() -> None:
+    ms = [
+        m("p1", "BERT-large", "Model"),
+        m("p2", "BERT-base", "Model"),
+        m("p3", "BERT", "Model"),
+        m("p4", "YOLOv10-S", "Method"),  # the NER's type, before the Model mention below
+        m("p5", "YOLOv10-S", "Model"),
+        m("p6", "Phi-4-reasoning-plus", "Model"),
+        m("p7", "Phi-4-Reasoning-Plus", "Model"),
+        m("p8", "SWE-bench Lite", "Dataset"),  # a subset of a benchmark, not a model variant
+    ]
+    res = resolve(ms)
+    ids = dict(zip([x.paper_id for x in ms], res.mention_entity, strict=True))
+    ents = {e.id: e for e in res.entities}
+    assert ents[ids["p1"]].variant_of == ents[ids["p2"]].variant_of == ids["p3"] != ids["p1"] != ids["p2"]
+    assert ids["p4"] == ids["p5"] and ents[ids["p5"]].type == "Model"
+    assert ents[ids["p5"]].variant_of is not None and ents[ents[ids["p5"]].variant_of].label == "YOLOv10"
+    assert ids["p6"] == ids["p7"]
+    assert ents[ids["p8"]].variant_of is None and ents[ids["p8"]].type == "Dataset"
+
+
+def test_a_family_defined_as_an_abbreviation_is_its_long_form() -> None:
+    ms = [
+        m("p1", "Learning from Peers", "Method"),
+        m("p1", "LeaP", "Method", long_form="Learning from Peers"),
+        m("p1", "LeaP-T", "Model"),
+    ]
+    res = resolve(ms)
+    ents = {e.id: e for e in res.entities}
+    assert len(ents) == 2
+    assert ents[res.mention_entity[2]].variant_of == res.mention_entity[0] == res.mention_entity[1]
+
+
 def test_type_conflict_is_settled_by_majority_with_evidence() -> None:
     ms = [m("p1", "PreludeNet", "Model"), m("p2", "PreludeNet", "Model"), m("p3", "PreludeNet", "Method")]
     res = resolve(ms)

@@ -163,8 +163,8 @@ def _word_before(text: str, end: int) -> tuple[int, int] | None:
 
 
 def _trim_long(text: str, start: int, end: int) -> tuple[int, int] | None:
-    while end > start and text[end - 1] in " ,;-~":  # "~": LaTeX's unbreakable space
-        end -= 1
+    while end > start and (text[end - 1] in " ,;-~" or text.endswith("**", start, end)):
+        end -= 2 if text[end - 1] == "*" else 1  # "~": LaTeX's unbreakable space; "**": Markdown bold
     words = text[start:end].split(" ")
     while len(words) > 1 and words[0].lower() in _LEADING:
         start += len(words[0]) + 1

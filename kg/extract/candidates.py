@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from spacy.tokens import Doc
 
+from .vocabulary import MODEL_VARIANT
+
 __all__ = ["CANDIDATES_KEY", "Candidate", "add_candidate", "doc_text", "get_candidates"]
 
 CANDIDATES_KEY = "kg_candidates"
@@ -84,16 +86,6 @@ def get_candidates(doc: Doc) -> list[Candidate]:
         for s, e, lab, src, conf in doc.user_data.get(CANDIDATES_KEY, [])
     ]
 
-
-# A model's release or size variant after its name ("GPT-4-Turbo", "Gemini 2.0 Flash", "BERT-large",
-# "T5-XXL", "ViT-L/16", "YOLOv6-S"): capitalised words after a space or a hyphen; lower-case sizes
-# and size letters only after a hyphen. The kg-typed training annotations mark a hyphenated size
-# variant with the name in all 20 of their uses.
-MODEL_VARIANT = re.compile(
-    r"(?:(?: |-)(?:Preview|Experimental|Instruct|Chat|Base|Turbo|Pro|Mini|Flash|Lite|Ultra|Plus|Max|Nano"
-    r"|Large|Small|Medium|XL|Zero|Omni|Vision|Coder|Distill)"
-    r"|-(?:large|base|small|tiny|mini|medium|huge|giant|nano|XXL|[TSBLHMNX]))(?:/\d{1,2})?(?![\w-])"
-)
 
 _SPACED_MODEL_VARIANT = re.compile(r" - (?:Preview|Instruct|Chat|Base|Turbo|Pro|Mini|Lite|Large|Small|Zero)\b")
 _UNITS = (

@@ -190,10 +190,10 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     >>> t[s:e]
     'IJB - A'
     """
-    while start < end and text[start] in _EDGE_PUNCT:
-        start += 1
-    while end > start and text[end - 1] in _END_PUNCT:
-        end -= 1
+    while start < end and (text[start] in _EDGE_PUNCT or text.startswith("**", start, end)):
+        start += 2 if text[start] == "*" else 1  # "**": Markdown bold ("**LeaP**"; not "A*")
+    while end > start and (text[end - 1] in _END_PUNCT or text.endswith("**", start, end)):
+        end -= 2 if text[end - 1] == "*" else 1
     words = text[start:end].split(" ")
     while len(words) > 1 and words[0].lower() in _LEADING_WORDS:
         start += len(words[0]) + 1

@@ -21,9 +21,28 @@ from pathlib import Path
 from kg.errors import ExtractError
 from kg.records import ENTITY_TYPES
 
-__all__ = ["Gazetteer", "GazetteerEntry", "default_path", "is_plural_acronym", "load_gazetteer", "lookup_key"]
+__all__ = [
+    "MODEL_VARIANT",
+    "Gazetteer",
+    "GazetteerEntry",
+    "default_path",
+    "is_plural_acronym",
+    "load_gazetteer",
+    "lookup_key",
+    "split_model_variant",
+]
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+# A model's release or size variant after its name ("GPT-4-Turbo", "Gemini 2.0 Flash", "BERT-large",
+# "T5-XXL", "ViT-L/16", "YOLOv6-S"): capitalised words after a space or a hyphen; lower-case sizes
+# and size letters only after a hyphen. The kg-typed training annotations mark a hyphenated size
+# variant with the name in all 20 of their uses.
+MODEL_VARIANT = re.compile(
+    r"(?:(?: |-)(?:Preview|Experimental|Instruct|Chat|Base|Turbo|Pro|Mini|Flash|Lite|Ultra|Plus|Max|Nano"
+    r"|Large|Small|Medium|XL|Zero|Omni|Vision|Coder|Distill)"
+    r"|-(?:large|base|small|tiny|mini|medium|huge|giant|nano|XXL|[TSBLHMNX]))(?:/\d{1,2})?(?![\w-])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +212,31 @@ def is_plural_acronym(word: str) -> bool:
     [True, True, False, False, False]
     """
     return len(word) > 2 and word.endswith("s") and word[:-1].isupper()
+
+
+_ANY_CASE_VARIANT = re.compile(MODEL_VARIANT.pattern, re.IGNORECASE)
+
+
+def split_model_variant(name: str) -> tuple[str, str] | None:
+    """Split a model name that ends in variants into (family, variants), or ``None``.
+
+    The variants are those of :data:`MODEL_VARIANT` in any case (a name already found as a model:
+    "Phi-4-reasoning-plus" is "Phi-4-Reasoning-Plus"), with the separator before them; the family
+    is at least two characters.
+
+    Examples
+    --------
+    >>> split_model_variant("BERT-large"), split_model_variant("YOLOv10-S")
+    (('BERT', '-large'), ('YOLOv10', '-S'))
+    >>> split_model_variant("DeepSeek-R1-Distill"), split_model_variant("ViT-L/16")
+    (('DeepSeek-R1', '-Distill'), ('ViT', '-L/16'))
+    >>> split_model_variant("BERT-base-uncased") is None, split_model_variant("BERT") is None
+    (True, True)
+    """
+    for m in _ANY_CASE_VARIANT.finditer(name):
+        end = m.start()
+        while (more := _ANY_CASE_VARIANT.match(name, end)) is not None:
+            end = more.end()
+        if end == len(name) and m.start() >= 2:
+            return name[: m.start()], name[m.start() :]
+    return None

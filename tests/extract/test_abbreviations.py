@@ -69,8 +69,11 @@ def test_short_form_shape() -> None:
     assert not is_short_form("2023") and not is_short_form("e.g. this") and not is_short_form("x")
 
 
-def test_latex_unbreakable_space_before_the_bracket() -> None:
-    [pair] = find_abbreviations("we devise reinforcement learning~(RL) methods")
+@pytest.mark.parametrize(
+    "text", ["we devise reinforcement learning~(RL) methods", "we propose **reinforcement learning** (RL) here"]
+)
+def test_markup_before_the_bracket(text: str) -> None:
+    [pair] = find_abbreviations(text)
     assert (pair.long_form, pair.short_form) == ("reinforcement learning", "RL")
 
 

@@ -22,6 +22,8 @@ from .conftest import found, mentions_of
         ("knowledge distillation of", "knowledge distillation"),
         ("Reinforcement Learning-", "Reinforcement Learning"),  # "Learning-that adjusts": a dash
         ("~LoRA~", "LoRA"),  # LaTeX's unbreakable space
+        ("**LeaP**", "LeaP"),  # Markdown bold
+        ("A*", "A*"),  # the search algorithm
     ],
 )
 def test_clean_span_trims_to_the_name(span: str, expected: str) -> None:
