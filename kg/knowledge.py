@@ -120,11 +120,25 @@ class KnowledgeGraph:
             return name
         if name in self._g and self._g.nodes[name].get("kind") == "Entity":
             return self.entity_record(name)
-        nodes = self._index.get(normalise_key(name))
-        if not nodes:
+        named = self.entities_named(name)
+        if not named:
             raise NotFoundError(f"no entity named {name!r}; try `kg stats` or graph.entities()")
-        best = min(nodes, key=lambda n: (-self._g.nodes[n].get("paper_count", 0), n))
-        return self.entity_record(best)
+        return named[0]
+
+    def entities_named(self, name: str) -> list[Entity]:
+        """Every entity with ``name`` as its label or an alias (case, plural and hyphens ignored),
+        most papers first (then by id): an acronym with several senses ("SLMs") names several.
+
+        Examples
+        --------
+        >>> import kg
+        >>> graph = kg.load("output")  # doctest: +SKIP
+        >>> [e.aliases for e in graph.entities_named("SLMs")]  # doctest: +SKIP
+        [('small language models',), ('small models',), ()]
+        """
+        nodes = self._index.get(normalise_key(name), ())
+        ranked = sorted(nodes, key=lambda n: (-self._g.nodes[n].get("paper_count", 0), n))
+        return [self.entity_record(n) for n in ranked]
 
     def paper(self, ref: str | Paper) -> Paper:
         """Find a paper by id or by a case-insensitive title substring.

@@ -97,6 +97,13 @@ def test_stats_entity_related_path(sample_build: Path, runner: CliRunner) -> Non
     assert path.exit_code == 0, path.output
     lines = path.output.splitlines()
     assert "FlashAttention" in lines[0] and "[Dataset] GSM8K" in lines[-1] and len(lines) >= 3
+    # An acronym with several senses in the sample: the others are named, with their ids.
+    slms = runner.invoke(main, ["entity", "SLMs", "-d", str(sample_build)])
+    assert slms.exit_code == 0 and "also named 'SLMs' (pass the id): Method:slms--" in slms.output
+    other = slms.output.split("(pass the id): ")[1].split(" ")[0]
+    assert runner.invoke(main, ["entity", other, "-d", str(sample_build)]).output.startswith(
+        f"SLMs  [Method]  id={other}"
+    )
     missing = runner.invoke(main, ["entity", "no-such-thing-xyz", "-d", str(sample_build)])
     assert missing.exit_code == 1 and "no entity named" in missing.output
 

@@ -50,8 +50,14 @@ def entity_command(name: str, outdir: Path, top: int) -> None:
     graph = _load(outdir)
     e = graph.entity(name)
     click.echo(f"{e.label}  [{e.type}]  id={e.id}")
+    others = [x for x in graph.entities_named(name) if x.id != e.id] if name != e.id else []
+    if others:  # an acronym with several senses: this is the one in most papers
+        click.echo(
+            f"  also named {name!r} (pass the id): "
+            + "; ".join(f"{x.id} ({', '.join(x.aliases[:2]) or x.label}; {_papers(x.paper_count)})" for x in others)
+        )
     click.echo(f"  aliases: {', '.join(e.aliases) or '-'}")
-    click.echo(f"  {e.mention_count} mentions in {e.paper_count} papers")
+    click.echo(f"  {e.mention_count} mention{'s' * (e.mention_count != 1)} in {_papers(e.paper_count)}")
     if e.variant_of:
         click.echo(f"  variant of: {graph.entity(e.variant_of).label}")
     if len(e.type_votes) > 1:
@@ -63,6 +69,10 @@ def entity_command(name: str, outdir: Path, top: int) -> None:
     co = graph.co_occurring(e)[:top]
     if co:
         click.echo("  co-occurring: " + "; ".join(f"{x.label} [{x.type}] ({n})" for x, n in co))
+
+
+def _papers(n: int) -> str:
+    return f"{n} paper{'s' * (n != 1)}"
 
 
 @click.command("related")
