@@ -219,6 +219,12 @@ _METRIC_HEADS = frozenset(
         "psnr",
         "ssim",
         "miou",
+        # a rate or a ratio is measured: 42 of the 45 such ends of a training span are Metrics
+        # ("success rate", "compression ratio"; the others name a task, "click-through rate")
+        "rate",
+        "rates",
+        "ratio",
+        "ratios",
     ]
 )
 _EVALUATIVE = frozenset(
@@ -367,7 +373,7 @@ def head_type(text: str) -> str | None:
 def _head_word_type(head: str, n_words: int) -> str | None:
     if head in _DATASET_WORDS:
         return "Dataset"
-    if head in _METRIC_HEADS:
+    if head in _METRIC_HEADS or head.rpartition("-")[2] in _METRIC_HEADS:  # "signal-to-noise-ratio"
         return "Metric"
     if head in _TASK_HEAD_WORDS and n_words > 1:
         return "Task"

@@ -139,6 +139,7 @@ def test_head_and_context_typing() -> None:
     assert head_type("monocular depth estimation") == "Task"
     assert head_type("the KITTI benchmark") == "Dataset"
     assert head_type("top-1 accuracy") == "Metric"
+    assert head_type("word error rate") == head_type("signal-to-noise-ratio") == head_type("F1-score") == "Metric"
     assert head_type("Contextually Aware Thresholding for Sparsity") == "Method"
     assert head_type("purple") is None
     assert type_from_context("a benchmark for evaluating models") == "Dataset"
