@@ -148,6 +148,8 @@ MODEL_WORDS = frozenset(
         "transformer",
         "encoder",
         "decoder",
+        "autoencoder",
+        "autoencoders",
         "classifier",
         "chatbot",
         "assistant",

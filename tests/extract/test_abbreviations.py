@@ -128,6 +128,12 @@ def test_spaced_hyphen_in_running_text_is_a_dash() -> None:
         ("Text-to-speech (TTS) is old. TTS needs audio.", {("TTS", "Task")}),
         # a long form the vocabulary does not list is no other sense
         ("A deep convolutional generative adversarial network (DCGAN) is trained. DCGAN works.", {("DCGAN", "Model")}),
+        # the long form's head outvotes the NER's and the vocabulary's sense (MAE: mean absolute error)
+        (
+            "We pretrain masked autoencoders (MAEs) and report the accuracy of MAEs and their error.",
+            {("MAEs", "Method"), ("masked autoencoders", "Method")},
+        ),
+        ("We report the mean absolute error (MAE) and accuracy. MAE drops.", {("MAE", "Metric")}),
     ],
 )
 def test_an_abstracts_definition_outranks_the_vocabularys_sense(
