@@ -126,8 +126,9 @@ class KnowledgeGraph:
         return named[0]
 
     def entities_named(self, name: str) -> list[Entity]:
-        """Every entity with ``name`` as its label or an alias (case, plural and hyphens ignored),
-        most papers first (then by id): an acronym with several senses ("SLMs") names several.
+        """Every entity with ``name`` as its label or an alias (case, punctuation, spaces and a
+        plural ignored, as by :meth:`entity`), most papers first (then by id): an acronym with
+        several senses ("SLMs") names several.
 
         Examples
         --------

@@ -8,10 +8,17 @@ Rules, applied in this order to every mention:
    ever defined with one long form; when it was defined with several (one "SQL",
    two expansions) the bare uses stay apart and the clash is reported.
 2. **Gazetteer.** A surface form the curated vocabulary knows resolves to its
-   canonical name ("LLaMA-2" -> "Llama 2").
+   canonical name ("LLaMA-2" -> "Llama 2"), also when it differs from one of the
+   entry's names only by spaces, hyphens, underscores, case or a plural
+   ("depth-estimation", "AIME2024"), behind a case guard for case-sensitive
+   entries ("math" is not MATH). A vocabulary model that is another's variant
+   ("Llama 2-Chat", "o3-mini") links to it.
 3. **Model variants.** A name with a size ("Llama-2 7B", "Llama2-7B",
    "LLaMA-2-7B") is parsed into family + size; the sized model becomes its own
-   entity with a ``variant_of`` link to the family ("Llama 2").
+   entity with a ``variant_of`` link to the family ("Llama 2"). So does a name
+   with a size letter or a release ("BERT-large", "YOLOv10-S", "GPT-4 Vision")
+   when the corpus mostly calls it a Model and its family is one too; every
+   spelling and type of such a name joins it.
 4. **Normalisation.** Unicode (NFKC), dashes, case, spaces and hyphens,
    possessives and plurals are folded into a key: "Flash Attention",
    "FlashAttention" and "flash-attention" share the key ``flashattention``.
@@ -240,10 +247,12 @@ class _Resolver:
         self.gazetteer = gazetteer
         self.by_spelling = _entries_by_spelling(gazetteer)
         self.groups: dict[str, _Group] = {}
-        # The matching key of every sized or variant model name met as a Model, to its group.
-        self.model_names: dict[str, _Group] = {}
         # The key of every short form with one meaning in the corpus, to its long form's surface.
         self.long_forms: dict[str, str] = {}
+        # The key of every name that is a family + a letter or release variant, to that split
+        # (decided once over the corpus by :meth:`plan_variants`).
+        self.variants: dict[str, tuple[str, str]] = {}
+        self._memo: dict[tuple[str, str], _Group] = {}
 
     def lookup(self, surface: str, label: str) -> GazetteerEntry | None:
         """The vocabulary entry an extracted surface names, if any.
@@ -265,51 +274,97 @@ class _Resolver:
             return None
         return entry
 
+    def plan_variants(self, surfaces: Sequence[str], labels: Sequence[str]) -> None:
+        """Decide, per matching key, which names are a model family + a letter or release variant.
+
+        A key is one when most of its mentions are Models, one of its spellings splits
+        (:func:`split_model_variant`; the commonest such spelling decides) and the family is a
+        model too: a vocabulary Model, or a name most of whose own mentions are Models, or one
+        never mentioned alone. So "Self-Instruct" (mostly a Method), "Objaverse-XL" (mostly a
+        Dataset) and "GRPO-Zero" (GRPO being a Method) stay names of their own, whatever one
+        mention's type; every spelling and type of a planned key joins its variant
+        ("SwinB", "Swin-B" and "Swin B"), in any mention order.
+        """
+        votes: dict[str, Counter[str]] = defaultdict(Counter)
+        spellings: dict[str, Counter[str]] = defaultdict(Counter)
+        for surface, label in zip(surfaces, labels, strict=True):
+            key = normalise_key(surface)
+            votes[key][label] += 1
+            spellings[key][surface] += 1
+        for key in sorted(votes):
+            if _majority(votes[key]) != "Model":
+                continue
+            for surface, _ in sorted(spellings[key].items(), key=lambda kv: (-kv[1], kv[0])):
+                if self.lookup(surface, "Model") is not None:
+                    break  # the vocabulary's own name ("o3-mini", "GPT-4 Turbo")
+                split = split_model_variant(_fold(surface))
+                if split is None or not _names_a_family(split[0]):
+                    continue
+                family = self.long_forms.get(normalise_key(split[0]), split[0])
+                entry = self.lookup(family, "Model")
+                family_votes = votes.get(normalise_key(family))
+                if (
+                    (entry.type == "Model")
+                    if entry is not None
+                    else (not family_votes or _majority(family_votes) == "Model")
+                ):
+                    self.variants[key] = split
+                break
+
     def group_for(self, surface: str, label: str) -> _Group:
         """Find or create the group a surface form (of a given type) belongs to."""
+        memo = (surface, label)
+        group = self._memo.get(memo)
+        if group is None:
+            group = self._memo[memo] = self._group_for(surface, label)
+        return group
+
+    def _group_for(self, surface: str, label: str) -> _Group:
         entry = self.lookup(surface, label)
         if entry is not None:
-            return self._group(f"gaz:{normalise_key(entry.canonical)}", entry.canonical, entry.type)
+            return self._vocabulary_group(entry)
         if label == "Model":
-            group = self._model_variant(surface)
-            if group is not None:
-                self.model_names.setdefault(normalise_key(surface), group)
+            parsed = parse_model_name(surface)
+            # Only names parse into family + size ("Llama-2 7B"), not phrases ("serving 7B").
+            if parsed is not None and _names_a_family(parsed[0]):
+                family, size, suffix = parsed
+                group = self._variant(family, f"{size}|{(suffix or '').lower()}")
+                group.canonical = group.canonical or (
+                    f"{self._groups_name(family)} {size}" + (f" {suffix}" if suffix else "")
+                )
                 return group
-        elif (group := self.model_names.get(normalise_key(surface))) is not None:
-            return group  # the name of a sized or variant model, typed otherwise here (see resolve)
+        split = self.variants.get(normalise_key(surface))
+        if split is not None:  # "BERT-large", "YOLOv10-S", "GPT-4 Vision": named by their commonest spelling
+            group = self._variant(split[0], _spelling_key(split[1]))
+            group.fallback = group.fallback or "".join(split)
+            return group
         return self._group(f"key:{normalise_key(surface)}")
 
-    def _model_variant(self, surface: str) -> _Group | None:
-        """The group of a sized model ("Llama-2 7B") or a variant ("BERT-large", "YOLOv10-S",
-        "GPT-4 Vision"), linked to its family; ``None`` for other names."""
-        parsed = parse_model_name(surface)
-        # Only names parse into family + size ("Llama-2 7B"), not phrases ("serving 7B").
-        if parsed is not None and _names_a_family(parsed[0]):
-            family, size, suffix = parsed
-            return self._variant(
-                family, f"{size}|{(suffix or '').lower()}", f" {size}" + (f" {suffix}" if suffix else "")
-            )
-        split = split_model_variant(surface)
-        if split is not None and _names_a_family(split[0]):
-            family, variant = split
-            return self._variant(family, _spelling_key(variant), variant, sized=False)
-        return None
+    def _vocabulary_group(self, entry: GazetteerEntry) -> _Group:
+        """The group of a vocabulary entry; a Model entry that is another's variant ("Llama 2-Chat",
+        "o3-mini") links to it."""
+        group = self._group(f"gaz:{normalise_key(entry.canonical)}", entry.canonical, entry.type)
+        if entry.type == "Model" and group.family_key is None:
+            split = split_model_variant(entry.canonical)
+            family = self.gazetteer.lookup(split[0]) if split is not None else None
+            if family is not None and family.type == "Model" and family is not entry:
+                family_group = self._vocabulary_group(family)
+                family_group.is_family = True
+                group.family_key = family_group.key
+        return group
 
-    def _variant(self, family: str, variant_key: str, variant: str, sized: bool = True) -> _Group:
-        """The group of a model ``family`` + ``variant`` (its name after the family's), linked to the family.
+    def _groups_name(self, family: str) -> str:
+        """How a variant names its family: the vocabulary's name, else as written."""
+        return self.group_for(self.long_forms.get(normalise_key(family), family), "Model").canonical or family
 
-        A sized model is named after its family's name ("Llama 2 7B"); another variant only after
-        a family the vocabulary names ("DeepSeek-R1-Distill"), else by its commonest spelling.
-        """
+    def _variant(self, family: str, variant_key: str) -> _Group:
+        """The group of a model ``family`` + a variant (by its key), linked to the family."""
         # A family defined as an abbreviation ("LeaP" in "LeaP-T") is the entity of its long form.
         fam_group = self.group_for(self.long_forms.get(normalise_key(family), family), "Model")
         fam_group.fallback = fam_group.fallback or family
         fam_group.is_family = True
         group = self._group(f"var:{fam_group.key}|{variant_key}")
-        if sized or fam_group.canonical:
-            group.canonical = group.canonical or f"{fam_group.canonical or family}{variant}"
         group.family_key = fam_group.key
-        group.fallback = group.fallback or f"{family}{variant}"
         return group
 
     def _group(self, key: str, canonical: str | None = None, ctype: str | None = None) -> _Group:
@@ -317,6 +372,12 @@ class _Resolver:
         if group is None:
             group = self.groups[key] = _Group(key, canonical, ctype)
         return group
+
+
+def _majority(votes: Counter[str]) -> str:
+    """The commonest label; ties go to the higher-ranked type in :data:`kg.records.ENTITY_TYPES`."""
+    rank = {t: i for i, t in enumerate(ENTITY_TYPES)}
+    return min(votes.items(), key=lambda kv: (-kv[1], rank.get(kv[0], 99)))[0]
 
 
 def _abbreviation_map(mentions: Sequence[Mention]) -> tuple[dict[str, str], list[Ambiguity]]:
@@ -384,11 +445,7 @@ def resolve(mentions: Iterable[Mention], gazetteer: Gazetteer | None = None) -> 
 
     resolver.long_forms = {k: long_surface[v] for k, v in short_to_long.items() if k not in ambiguous_keys}
     surfaces = [m.long_form or resolver.long_forms.get(normalise_key(m.text), m.text) for m in mentions]
-    # Sized and variant model names first, so that the same name typed otherwise elsewhere
-    # ("Deepseek-R1-Distill" as a Method) joins them whatever the order of the mentions.
-    for m, surface in zip(mentions, surfaces, strict=True):
-        if m.label == "Model":
-            resolver.group_for(surface, m.label)
+    resolver.plan_variants(surfaces, [m.label for m in mentions])
     member: list[_Group] = []
     for m, surface in zip(mentions, surfaces, strict=True):
         group = resolver.group_for(surface, m.label)
@@ -419,8 +476,7 @@ def _decide_type(group: _Group) -> str:
         return group.canonical_type
     if group.family_key is not None or group.is_family or not group.votes:
         return "Model"  # sized models and the families they are variants of
-    rank = {t: i for i, t in enumerate(ENTITY_TYPES)}
-    return min(group.votes.items(), key=lambda kv: (-kv[1], rank.get(kv[0], 99)))[0]
+    return _majority(group.votes)
 
 
 def _label(group: _Group) -> str:

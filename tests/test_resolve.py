@@ -80,11 +80,12 @@ def test_size_letters_and_releases_are_variants_of_their_family() -> None:
         m("p1", "BERT-large", "Model"),
         m("p2", "BERT-base", "Model"),
         m("p3", "BERT", "Model"),
-        m("p4", "YOLOv10-S", "Method"),  # the NER's type, before the Model mention below
+        m("p4", "YOLOv10-S", "Method"),  # the NER's type, before the Model mentions below
         m("p5", "YOLOv10-S", "Model"),
-        m("p6", "Phi-4-reasoning-plus", "Model"),
-        m("p7", "Phi-4-Reasoning-Plus", "Model"),
-        m("p8", "SWE-bench Lite", "Dataset"),  # a subset of a benchmark, not a model variant
+        m("p6", "YOLOv10-S", "Model"),
+        m("p7", "Phi-4-reasoning-plus", "Model"),
+        m("p8", "Phi-4-Reasoning-Plus", "Model"),
+        m("p9", "SWE-bench Lite", "Dataset"),  # a subset of a benchmark, not a model variant
     ]
     res = resolve(ms)
     ids = dict(zip([x.paper_id for x in ms], res.mention_entity, strict=True))
@@ -92,14 +93,57 @@ def test_size_letters_and_releases_are_variants_of_their_family() -> None:
     assert ents[ids["p1"]].variant_of == ents[ids["p2"]].variant_of == ids["p3"] != ids["p1"] != ids["p2"]
     assert ids["p4"] == ids["p5"] and ents[ids["p5"]].type == "Model"
     assert ents[ids["p5"]].variant_of is not None and ents[ents[ids["p5"]].variant_of].label == "YOLOv10"
-    assert ids["p6"] == ids["p7"]
-    assert ents[ids["p8"]].variant_of is None and ents[ids["p8"]].type == "Dataset"
+    assert ids["p7"] == ids["p8"]
+    assert ents[ids["p9"]].variant_of is None and ents[ids["p9"]].type == "Dataset"
+
+
+def test_a_variant_is_decided_by_the_corpus_not_one_mention() -> None:
+    # Mostly a Method, mostly a Dataset, a Method family: one Model mention makes no variant.
+    ms = [m(f"p{i}", "Self-Instruct", "Method") for i in range(3)] + [m("p3", "Self-Instruct", "Model")]
+    ms += [m(f"q{i}", "Objaverse-XL", "Dataset") for i in range(3)] + [m("q3", "Objaverse-XL", "Model")]
+    ms += [m("r0", "GRPO", "Method"), m("r1", "GRPO", "Method"), m("r2", "GRPO-Zero", "Model")]
+    res = resolve(ms)
+    assert all(e.variant_of is None for e in res.entities)
+    assert {e.label: e.type for e in res.entities} == {
+        "Self-Instruct": "Method",
+        "Objaverse-XL": "Dataset",
+        "GRPO": "Method",
+        "GRPO-Zero": "Model",
+    }
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_every_spelling_of_a_variant_is_one_entity_in_any_order(reverse: bool) -> None:
+    names = [
+        ("Gemini 2.0 Flash Lite", "Model"),
+        ("Gemini-2.0-Flash-Lite", "Model"),
+        ("Gemini 2.0 Flash-Lite", "Method"),
+        ("Swin-B", "Model"),
+        ("SwinB", "Model"),
+        ("Swin B", "Method"),
+        ("BERT\u2010large", "Model"),  # a Unicode hyphen
+        ("BERT Large", "Model"),
+    ]
+    ms = [m(f"p{i}", text, label) for i, (text, label) in enumerate(names)]
+    res = resolve(ms[::-1] if reverse else ms)
+    ids = {mm.text: eid for mm, eid in zip(ms[::-1] if reverse else ms, res.mention_entity, strict=True)}
+    assert ids["Gemini 2.0 Flash Lite"] == ids["Gemini-2.0-Flash-Lite"] == ids["Gemini 2.0 Flash-Lite"]
+    assert ids["Swin-B"] == ids["SwinB"] == ids["Swin B"]
+    assert ids["BERT\u2010large"] == ids["BERT Large"]
+    ents = {e.id: e for e in res.entities}
+    assert all(ents[i].variant_of and ents[i].type == "Model" for i in ids.values())
+
+
+def test_a_vocabulary_model_that_is_a_variant_links_to_its_family() -> None:
+    res = resolve([m("p1", "Llama-2-Chat", "Model"), m("p2", "Llama 2", "Model")])
+    chat, base = res.mention_entity
+    assert {e.id: e.variant_of for e in res.entities}[chat] == base
 
 
 def test_a_family_defined_as_an_abbreviation_is_its_long_form() -> None:
     ms = [
-        m("p1", "Learning from Peers", "Method"),
-        m("p1", "LeaP", "Method", long_form="Learning from Peers"),
+        m("p1", "Learning from Peers", "Model"),
+        m("p1", "LeaP", "Model", long_form="Learning from Peers"),
         m("p1", "LeaP-T", "Model"),
     ]
     res = resolve(ms)

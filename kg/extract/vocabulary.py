@@ -35,14 +35,24 @@ __all__ = [
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 # A model's release or size variant after its name ("GPT-4-Turbo", "Gemini 2.0 Flash", "BERT-large",
-# "T5-XXL", "ViT-L/16", "YOLOv6-S"): capitalised words after a space or a hyphen; lower-case sizes
-# and size letters only after a hyphen. The kg-typed training annotations mark a hyphenated size
-# variant with the name in all 20 of their uses.
+# "T5-XXL", "ViT-L/16", "YOLOv6-S"). In running text (MODEL_VARIANT): capitalised words after a
+# space or a hyphen, lower-case sizes and size letters only after a hyphen; the kg-typed training
+# annotations mark a hyphenated size variant with the name in all 20 of their uses. In a name
+# already extracted as a model (split_model_variant) case and separator do not matter.
+_RELEASES = (
+    "Preview Experimental Instruct Chat Base Turbo Pro Mini Flash Lite Ultra Plus Max Nano Large Small Medium XL "
+    "Zero Omni Vision Coder Distill"
+).split()
+_SIZES = "large base small tiny mini medium huge giant nano XXL".split()
+#: One variant after a name in running text (not followed by more of the word: "-Turbo", not "-Turbos").
 MODEL_VARIANT = re.compile(
-    r"(?:(?: |-)(?:Preview|Experimental|Instruct|Chat|Base|Turbo|Pro|Mini|Flash|Lite|Ultra|Plus|Max|Nano"
-    r"|Large|Small|Medium|XL|Zero|Omni|Vision|Coder|Distill)"
-    r"|-(?:large|base|small|tiny|mini|medium|huge|giant|nano|XXL|[TSBLHMNX]))(?:/\d{1,2})?(?![\w-])"
+    rf"(?:(?: |-)(?:{'|'.join(_RELEASES)})|-(?:{'|'.join(_SIZES)}|[TSBLHMNX]))(?:/\d{{1,2}})?(?![\w-])"
 )
+# The run of variants that ends an extracted name, in any case and after either separator ("Gemini
+# 2.0 Flash Lite" and "Gemini-2.0-Flash-Lite" split alike; "Phi-4-reasoning-plus" is a model's
+# name). Each word is listed once, so a run matches one way only (no backtracking blow-up).
+_WORDS = sorted({w.lower() for w in (*_RELEASES, *_SIZES)}, key=lambda w: (-len(w), w))
+_VARIANT_RUN = re.compile(rf"(?:(?:[ -](?:{'|'.join(_WORDS)})|-[tsblhmnx])(?:/\d{{1,2}})?(?=[ -]|$))+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,15 +224,12 @@ def is_plural_acronym(word: str) -> bool:
     return len(word) > 2 and word.endswith("s") and word[:-1].isupper()
 
 
-_ANY_CASE_VARIANT = re.compile(MODEL_VARIANT.pattern, re.IGNORECASE)
-
-
 def split_model_variant(name: str) -> tuple[str, str] | None:
     """Split a model name that ends in variants into (family, variants), or ``None``.
 
-    The variants are those of :data:`MODEL_VARIANT` in any case (a name already found as a model:
-    "Phi-4-reasoning-plus" is "Phi-4-Reasoning-Plus"), with the separator before them; the family
-    is at least two characters.
+    The variants are those of :data:`MODEL_VARIANT`, in any case and after a space or a hyphen
+    alike (the name is already a model's), with the separator before them; the family is at
+    least two characters.
 
     Examples
     --------
@@ -230,13 +237,10 @@ def split_model_variant(name: str) -> tuple[str, str] | None:
     (('BERT', '-large'), ('YOLOv10', '-S'))
     >>> split_model_variant("DeepSeek-R1-Distill"), split_model_variant("ViT-L/16")
     (('DeepSeek-R1', '-Distill'), ('ViT', '-L/16'))
+    >>> split_model_variant("Gemini 2.0 Flash Lite"), split_model_variant("Gemini-2.0-Flash-Lite")
+    (('Gemini 2.0', ' Flash Lite'), ('Gemini-2.0', '-Flash-Lite'))
     >>> split_model_variant("BERT-base-uncased") is None, split_model_variant("BERT") is None
     (True, True)
     """
-    for m in _ANY_CASE_VARIANT.finditer(name):
-        end = m.start()
-        while (more := _ANY_CASE_VARIANT.match(name, end)) is not None:
-            end = more.end()
-        if end == len(name) and m.start() >= 2:
-            return name[: m.start()], name[m.start() :]
-    return None
+    m = _VARIANT_RUN.search(name, 2)
+    return (name[: m.start()], name[m.start() :]) if m is not None else None
