@@ -92,7 +92,8 @@ class Resolution:
 
 
 def _singular(word: str) -> str:
-    if len(word) <= 3 or not word.endswith("s") or word.endswith(_NOT_PLURAL):
+    # An "s" after a digit is a size letter, not a plural ("YOLOv8s" is not YOLOv8), as in the vocabulary.
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(_NOT_PLURAL) or word[-2].isdigit():
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"

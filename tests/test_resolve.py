@@ -24,6 +24,7 @@ def test_normalisation_folds_case_hyphens_spaces_plurals_possessives() -> None:
     assert normalise_key("Llama\u20112") == normalise_key("Llama-2")  # non-breaking hyphen
     assert normalise_key("class") == "class" and normalise_key("analysis") == "analysis"
     assert normalise_key("CNNs") == normalise_key("CNN")
+    assert normalise_key("YOLOv8s") != normalise_key("YOLOv8")  # a size letter, not a plural
 
 
 def test_abbreviation_defined_in_one_paper_resolves_bare_use_elsewhere() -> None:
