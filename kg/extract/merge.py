@@ -40,7 +40,7 @@ from .candidates import (
     get_candidates,
     model_variant_end,
 )
-from .gazetteer import COMPOUND_SUFFIXES, Gazetteer, names_number_precision
+from .gazetteer import COMPOUND_SUFFIXES, Gazetteer, GazetteerEntry, names_number_precision
 from .patterns import MODEL_WORDS, ORGANISATIONS, head_type
 from .typer import name_types
 
@@ -599,15 +599,21 @@ class Merger:
             # here ("TTS" is text-to-speech there, "Test-time scaling (TTS)" here; "VQA" a
             # dataset there, "visual question answering (VQA)" here): its gazetteer hits on
             # the short form say nothing about this pair. A long form the vocabulary does not
-            # list ("deep convolutional generative adversarial network (DCGAN)") is no evidence.
+            # list ("deep convolutional generative adversarial network (DCGAN)") is no evidence,
+            # unless the vocabulary spells the acronym out and the two spellings share no word
+            # ("Sparse Access Memory (SAM)" is not the Segment Anything Model).
             known = self.gazetteer.lookup(short)
             meant = self.gazetteer.lookup(text[long_s:long_e])
-            other_sense = known is not None and meant is not None and meant != known
+            other_sense = known is not None and (
+                meant != known if meant is not None else _spelt_otherwise(known, short, text[long_s:long_e])
+            )
             short_spans = exact - {(long_s, long_e)}
             votes: Counter[str] = Counter()
             for c in candidates:
+                # In another sense the short form's candidates carry the vocabulary's type (the
+                # NER's are retyped by the entry too), so only the long form's vote.
                 if (c.start_char, c.end_char) in exact and not (
-                    other_sense and c.source == "kg_gazetteer" and (c.start_char, c.end_char) in short_spans
+                    other_sense and (c.start_char, c.end_char) in short_spans
                 ):
                     votes[c.label] += 3 - min(priority(c), 2)
             head = head_type(text[long_s:long_e])
@@ -615,6 +621,8 @@ class Merger:
                 votes[head] += 2
             label = votes.most_common(1)[0][0] if votes else None
             if label is None:
+                if other_sense:  # whatever this acronym is here, it is not the vocabulary's
+                    redefined |= short_spans
                 continue
             if label == "Dataset" and head != "Dataset":
                 long_form = text[long_s:long_e]
@@ -630,6 +638,32 @@ class Merger:
                 if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
         return extra, redefined
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.casefold()) if len(w) > 2}
+
+
+def _initials(text: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[^\W_]+", text.casefold()))
+
+
+def _spelt_otherwise(entry: GazetteerEntry, short: str, long_form: str) -> bool:
+    """Whether the vocabulary spells ``short`` out (an alias of ``entry`` whose initials are its
+    letters) and ``long_form`` shares no word with any such spelling.
+
+    Examples
+    --------
+    >>> sam = GazetteerEntry("SAM", "Model", aliases=("Segment Anything", "Segment Anything Model"))
+    >>> _spelt_otherwise(sam, "SAM", "Sparse Access Memory"), _spelt_otherwise(sam, "SAM", "segment-anything models")
+    (True, False)
+    >>> _spelt_otherwise(GazetteerEntry("DCGAN", "Model"), "DCGAN", "deep convolutional GAN")  # nothing to compare
+    False
+    """
+    letters = "".join(c for c in short.casefold() if c.isalnum())
+    spellings = [s for s in entry.surfaces if _initials(s) in (letters, letters.removesuffix("s"))]
+    words = _content_words(long_form)
+    return bool(spellings) and not any(words & _content_words(s) for s in spellings)
 
 
 def _plural_head(long_form: str) -> bool:

@@ -126,6 +126,7 @@ def test_spaced_hyphen_in_running_text_is_a_dash() -> None:
         ("Visual question answering (VQA) is hard. VQA needs vision.", {("VQA", "Task")}),
         # the vocabulary's sense
         ("Text-to-speech (TTS) is old. TTS needs audio.", {("TTS", "Task")}),
+        ("We prompt the Segment Anything Model (SAM) with boxes. SAM segments.", {("SAM", "Model")}),
         # a long form the vocabulary does not list is no other sense
         ("A deep convolutional generative adversarial network (DCGAN) is trained. DCGAN works.", {("DCGAN", "Model")}),
         # the long form's head outvotes the NER's and the vocabulary's sense (MAE: mean absolute error)
@@ -143,6 +144,23 @@ def test_an_abstracts_definition_outranks_the_vocabularys_sense(
     assert expected <= found
     for short, label in expected:
         assert {lab for t, lab in found if t == short} == {label}  # every use has the pair's type
+
+
+def test_a_definition_sharing_no_word_with_the_vocabularys_is_another_sense(rules_nlp: Language) -> None:
+    # The vocabulary spells SAM out as "Segment Anything Model"; "Sparse Access Memory" shares no
+    # word with it. The rules alone have no type for the pair, so its uses are not the Model SAM.
+    text = "We call it Sparse Access Memory (SAM), a memory access scheme. SAM is fast."
+    assert not [m for m in mentions_of(rules_nlp, text) if m.text == "SAM"]
+
+
+def test_another_sense_takes_the_type_of_its_long_form(full_nlp: Language) -> None:
+    text = (
+        "We present a differentiable memory access scheme, which we call Sparse Access Memory (SAM). "
+        "We show that SAM achieves asymptotic lower bounds in space and time."
+    )
+    sams = [m for m in mentions_of(full_nlp, text) if m.text == "SAM"]
+    assert len(sams) == 2
+    assert {(m.label, m.long_form) for m in sams} == {("Method", "Sparse Access Memory")}
 
 
 @settings(max_examples=300, deadline=None)
