@@ -10,7 +10,9 @@ places, and lets the occurrences of one name in one abstract vote:
   "Long Name (X), a framework";
 * the head noun right after it: "the X dataset", "our X model", "X-based method" (not: "X-based"
   names the technique X is based on, so it does not vote);
-* the words right before it: "the model X", "benchmarks such as X";
+* the words right before it: "the model X", "benchmarks such as X" (an indefinite or
+  possessive noun phrase ending in a cue word right before it defines it, as an apposition
+  does: "we propose a novel framework, TEMPO", "our lightweight model FastX");
 
 plus the name's own shape ("...Bench" is a benchmark, "...Net" a network). The winning type is given to every
 occurrence, so one name gets one type per abstract. Names in the gazetteer keep its type.
@@ -48,6 +50,7 @@ _APPOSITION = re.compile(
     r"^\)?(?:\s*\([^()]{0,60}\))?\s*(?:,\s*(?:which is\s+|that is\s+)?|\s+is\s+|\s+as\s+)(?:a|an|the|our)\s"
 )
 _CLAUSE_END = re.compile(r"[.;:!?()]")
+_DEFINING_NOUN = re.compile(r"\b(?:a|an|our)\s+(?:[\w-]+\s+){0,3}[\w-]+,?\s+$", re.IGNORECASE)
 _NAMING_VERBS = frozenset("call calls called dub dubbed name named term termed coin coined".split())
 _PRONOUNS = frozenset("it this them these".split())
 _BENCH_SHAPE = re.compile(r"(?:Bench|bench|BENCH)(?:mark)?(?:[-_ ]?[\w.]+)?$")
@@ -101,6 +104,10 @@ def presentation_type(text: str, start: int, end: int) -> tuple[str, int] | None
     verb = len(words) - 1 - (bool(words) and words[-1].lower() in _PRONOUNS)  # "we call it X"
     if verb >= 0 and words[verb].lower() in _NAMING_VERBS:  # "Our model, which we call X": a definition
         cue = _first_cue(reversed(words[max(0, verb - 6) : verb]), 6)
+        if cue is not None:
+            return cue, APPOSITION
+    if _DEFINING_NOUN.search(before):  # "we propose a novel framework, TEMPO": a definition
+        cue = CUES.get(words[-1].lower())
         if cue is not None:
             return cue, APPOSITION
     cue = _first_cue(reversed(words[-3:]), 3)

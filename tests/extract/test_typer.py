@@ -45,6 +45,21 @@ def test_a_naming_verb_defines_with_the_strength_of_an_apposition() -> None:
     assert presentation_type(text, start, start + 5) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "strength"),
+    [
+        ("In this paper, we propose a novel framework, TEMPO, that learns.", 3),  # defines it
+        ("We present our lightweight model FastX for phones.", 3),
+        ("We compare with the method TEMPO on traffic.", 1),  # names another's: only suggests
+    ],
+)
+def test_an_indefinite_class_noun_right_before_a_name_defines_it(text: str, strength: int | None) -> None:
+    name = "TEMPO" if "TEMPO" in text else "FastX"
+    start = text.index(name)
+    cue = presentation_type(text, start, start + len(name))
+    assert (cue[1] if cue else None) == strength
+
+
 def test_one_type_per_name_and_gazetteer_names_are_kept() -> None:
     text = "TimeX is a new model. TimeX beats BERT. Then TimeX wins."
     occurrences = [(0, 5, "Method"), (22, 27, "Method"), (34, 38, "Method"), (45, 50, "Method")]
