@@ -38,7 +38,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.extract.vocabulary import Gazetteer, GazetteerEntry, is_plural_acronym, split_model_variant
+from kg.extract.vocabulary import (
+    Gazetteer,
+    GazetteerEntry,
+    is_plural_acronym,
+    spells_otherwise,
+    split_model_variant,
+)
 from kg.records import ENTITY_TYPES, Entity, Mention
 
 __all__ = [
@@ -275,6 +281,31 @@ class _Resolver:
             return None
         return entry
 
+    def surface_of(self, mention: Mention) -> str:
+        """The surface a mention resolves by: its long form, or the one its short form has in the corpus.
+
+        A short form the vocabulary knows keeps the vocabulary's sense when the long form it was
+        defined with here is no vocabulary name and shares a word with the vocabulary's spelling
+        ("Neural Rendering Fields (NeRF)" is NeRF; "Sparse Access Memory (SAM)" is not the
+        Segment Anything Model: :func:`~kg.extract.vocabulary.spells_otherwise`).
+        """
+        if mention.long_form:
+            entry = self.gazetteer.lookup(mention.text)
+            if (
+                entry is not None
+                and self.lookup(mention.long_form, mention.label) is None
+                and not spells_otherwise(entry, mention.text, mention.long_form)
+            ):
+                return mention.text
+            return mention.long_form
+        long_form = self.long_forms.get(normalise_key(mention.text))
+        if long_form is None:
+            return mention.text
+        # A bare use elsewhere takes the corpus's long form, unless that is another sense of a
+        # vocabulary acronym: one paper's "Sparse Access Memory (SAM)" leaves other SAMs alone.
+        entry = self.gazetteer.lookup(mention.text)
+        return mention.text if entry is not None and spells_otherwise(entry, mention.text, long_form) else long_form
+
     def plan_variants(self, surfaces: Sequence[str], labels: Sequence[str]) -> None:
         """Decide, per matching key, which names are a model family + a letter or release variant.
 
@@ -445,7 +476,7 @@ def resolve(mentions: Iterable[Mention], gazetteer: Gazetteer | None = None) -> 
     ambiguous_keys = {normalise_key(a.short_form) for a in ambiguities}
 
     resolver.long_forms = {k: long_surface[v] for k, v in short_to_long.items() if k not in ambiguous_keys}
-    surfaces = [m.long_form or resolver.long_forms.get(normalise_key(m.text), m.text) for m in mentions]
+    surfaces = [resolver.surface_of(m) for m in mentions]
     resolver.plan_variants(surfaces, [m.label for m in mentions])
     member: list[_Group] = []
     for m, surface in zip(mentions, surfaces, strict=True):

@@ -215,3 +215,31 @@ def test_names_apart_by_more_than_spelling_stay_apart() -> None:
     # task is not MATH the dataset, a case-sensitive entry.
     ids = by_text([m("p1", "R@1", "Metric"), m("p2", "R1"), m("p3", "MATH", "Dataset"), m("p4", "math", "Task")])
     assert len(set(ids.values())) == 4
+
+
+def test_a_vocabulary_acronym_defined_with_a_variant_long_form_keeps_the_vocabularys_sense() -> None:
+    ms = [
+        m("p1", "NeRF", long_form="neural radiance fields"),
+        m("p2", "NeRF", long_form="Neural Rendering Fields"),  # shares words with the vocabulary's spelling
+        m("p3", "SAM", "Model"),
+        m("p4", "SAM", "Method", long_form="Sparse Access Memory"),  # shares none with "Segment Anything Model"
+    ]
+    ids = by_text(ms)
+    assert ids["p1/NeRF"] == ids["p2/NeRF"]
+    assert ids["p3/SAM"] != ids["p4/SAM"]
+
+
+def test_model_generations_are_apart_in_the_vocabulary() -> None:
+    ids = by_text(
+        [
+            m("p1", "Claude 3", "Model"),
+            m("p2", "Claude 3.5 Sonnet", "Model"),
+            m("p3", "MobileNet", "Model"),
+            m("p4", "MobileNetV2", "Model"),
+            m("p5", "BIG-Bench", "Dataset"),
+            m("p6", "BBH", "Dataset"),
+        ]
+    )
+    assert ids["p1/Claude 3"] != ids["p2/Claude 3.5 Sonnet"]
+    assert ids["p3/MobileNet"] != ids["p4/MobileNetV2"]
+    assert ids["p5/BIG-Bench"] != ids["p6/BBH"]

@@ -172,10 +172,32 @@ def _trim_long(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+def _names_a_class(long: str, short: str) -> bool:
+    """Whether ``long`` is one lower-case plural noun that ``short`` only spells from inside it.
+
+    "Transformer-based detectors (DETRs)": the letters of DETR are in "detectors", which names
+    the class, not the acronym. One-word long forms are otherwise compounds or coined names
+    ("Chain-of-Thought (CoT)", "autoregressive (AR)", "Backpropagation (BP)").
+
+    Examples
+    --------
+    >>> _names_a_class("detectors", "DETRs"), _names_a_class("autoregressive", "AR")
+    (True, False)
+    """
+    return (
+        " " not in long
+        and long.isalpha()
+        and long.islower()
+        and long.endswith("s")
+        and not long.endswith(("ss", "is", "us"))
+        and sum(c.isupper() for c in short) > 2
+    )
+
+
 def _pair(text: str, short_start: int, short_end: int, long_start: int, long_end: int) -> AbbreviationPair | None:
     short = text[short_start:short_end]
     long = text[long_start:long_end]
-    if len(long) <= len(short) or short.lower() in long.lower().split():
+    if len(long) <= len(short) or short.lower() in long.lower().split() or _names_a_class(long, short):
         return None
     return AbbreviationPair(long, long_start, long_end, short, short_start, short_end)
 

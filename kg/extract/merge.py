@@ -40,9 +40,10 @@ from .candidates import (
     get_candidates,
     model_variant_end,
 )
-from .gazetteer import COMPOUND_SUFFIXES, Gazetteer, GazetteerEntry, names_number_precision
+from .gazetteer import COMPOUND_SUFFIXES, Gazetteer, names_number_precision
 from .patterns import MODEL_WORDS, ORGANISATIONS, head_type
 from .typer import name_types
+from .vocabulary import spells_otherwise
 
 __all__ = ["MERGED_KEY", "MergedMention", "Merger", "get_mentions"]
 
@@ -585,9 +586,14 @@ class Merger:
         self, doc: Doc, text: str, candidates: list[Candidate]
     ) -> tuple[list[Candidate], set[tuple[int, int]]]:
         """Candidates for both forms of every abbreviation pair and the later uses of its short form,
-        and the short-form spans whose gazetteer type the pair's definition overrides."""
+        and the short-form spans whose gazetteer type the pair's definition overrides.
+
+        Dataset candidates on the uses of a short form whose long form names no dataset are
+        removed from ``candidates`` (in place).
+        """
         extra: list[Candidate] = []
         redefined: set[tuple[int, int]] = set()
+        not_datasets: set[tuple[int, int]] = set()
         for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, []):
             short = text[short_s:short_e]
             occurrences = short_form_occurrences(text, short)
@@ -605,7 +611,7 @@ class Merger:
             known = self.gazetteer.lookup(short)
             meant = self.gazetteer.lookup(text[long_s:long_e])
             other_sense = known is not None and (
-                meant != known if meant is not None else _spelt_otherwise(known, short, text[long_s:long_e])
+                meant != known if meant is not None else spells_otherwise(known, short, text[long_s:long_e])
             )
             short_spans = exact - {(long_s, long_e)}
             votes: Counter[str] = Counter()
@@ -626,10 +632,15 @@ class Merger:
                 continue
             if label == "Dataset" and head != "Dataset":
                 long_form = text[long_s:long_e]
-                if not _NAME_LIKE.search(long_form):
-                    continue  # a lower-case long form names no dataset: "system-on-chip (SoC)"
-                if _plural_head(long_form) and (known is None or known.type != "Dataset"):
-                    continue  # a class of things: "Knowledge Bases (KBs)", "Application-Specific Integrated Circuits"
+                if not _NAME_LIKE.search(long_form) or (
+                    _plural_head(long_form) and (known is None or known.type != "Dataset")
+                ):
+                    # A lower-case long form names no dataset ("system-on-chip (SoC)"), a plural
+                    # one a class of things ("Knowledge Bases (KBs)", "Application-Specific
+                    # Integrated Circuits (ASICs)"): neither is found as a Dataset ("on ASICs").
+                    if known is None or known.type != "Dataset":
+                        not_datasets |= short_spans
+                    continue
             if label == "Method" and _names_one_network(text[long_s:long_e]) and known is None:
                 label = "Model"  # "Face Attention Network (FAN)"; "Deep Neural Networks (DNNs)" stay a class
             if other_sense and known is not None and label != known.type:
@@ -637,33 +648,11 @@ class Merger:
             for s, e in sorted(set(spans)):
                 if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
+        if not_datasets:
+            candidates[:] = [
+                c for c in candidates if not (c.label == "Dataset" and (c.start_char, c.end_char) in not_datasets)
+            ]
         return extra, redefined
-
-
-def _content_words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.casefold()) if len(w) > 2}
-
-
-def _initials(text: str) -> str:
-    return "".join(w[0] for w in re.findall(r"[^\W_]+", text.casefold()))
-
-
-def _spelt_otherwise(entry: GazetteerEntry, short: str, long_form: str) -> bool:
-    """Whether the vocabulary spells ``short`` out (an alias of ``entry`` whose initials are its
-    letters) and ``long_form`` shares no word with any such spelling.
-
-    Examples
-    --------
-    >>> sam = GazetteerEntry("SAM", "Model", aliases=("Segment Anything", "Segment Anything Model"))
-    >>> _spelt_otherwise(sam, "SAM", "Sparse Access Memory"), _spelt_otherwise(sam, "SAM", "segment-anything models")
-    (True, False)
-    >>> _spelt_otherwise(GazetteerEntry("DCGAN", "Model"), "DCGAN", "deep convolutional GAN")  # nothing to compare
-    False
-    """
-    letters = "".join(c for c in short.casefold() if c.isalnum())
-    spellings = [s for s in entry.surfaces if _initials(s) in (letters, letters.removesuffix("s"))]
-    words = _content_words(long_form)
-    return bool(spellings) and not any(words & _content_words(s) for s in spellings)
 
 
 def _plural_head(long_form: str) -> bool:

@@ -31,6 +31,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .candidates import add_candidate, doc_text, spaced_hyphen_piece
+from .vocabulary import is_plural_acronym
 
 __all__ = [
     "MODEL_WORDS",
@@ -622,7 +623,9 @@ def rule_evaluate_on(text: str) -> Iterator[Hit]:
     for m in _EVAL_ON.finditer(text):
         for item in re.finditer(r"[A-Z][\w.\-]*", m.group(1)):
             token = item.group(0).rstrip(".")
-            if _is_name(token):
+            # "on GPUs and FPGAs", "on LLMs": a plural acronym is a kind of thing, not a dataset
+            # (the training annotations type such spans Method 489 times, Dataset never).
+            if _is_name(token) and not is_plural_acronym(token):
                 start = m.start(1) + item.start()
                 yield start, start + len(token), "Dataset", "evaluate_on", 0.8
 

@@ -29,6 +29,7 @@ __all__ = [
     "is_plural_acronym",
     "load_gazetteer",
     "lookup_key",
+    "spells_otherwise",
     "split_model_variant",
 ]
 
@@ -244,3 +245,33 @@ def split_model_variant(name: str) -> tuple[str, str] | None:
     """
     m = _VARIANT_RUN.search(name, 2)
     return (name[: m.start()], name[m.start() :]) if m is not None else None
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.casefold()) if len(w) > 2}
+
+
+def _initials(text: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[^\W_]+", text.casefold()))
+
+
+def spells_otherwise(entry: GazetteerEntry, short: str, long_form: str) -> bool:
+    """Whether the vocabulary spells ``short`` out (an alias of ``entry`` whose initials are its
+    letters) and ``long_form`` shares no word with any such spelling.
+
+    An abstract that defines an acronym so ("Sparse Access Memory (SAM)") uses it in another
+    sense than the vocabulary's (the Segment Anything Model); one that shares a word ("Neural
+    Rendering Fields (NeRF)") or that the vocabulary never spells out means the same thing.
+
+    Examples
+    --------
+    >>> sam = GazetteerEntry("SAM", "Model", aliases=("Segment Anything", "Segment Anything Model"))
+    >>> spells_otherwise(sam, "SAM", "Sparse Access Memory"), spells_otherwise(sam, "SAM", "segment-anything models")
+    (True, False)
+    >>> spells_otherwise(GazetteerEntry("DCGAN", "Model"), "DCGAN", "deep convolutional GAN")  # nothing to compare
+    False
+    """
+    letters = "".join(c for c in short.casefold() if c.isalnum())
+    spellings = [s for s in entry.surfaces if _initials(s) in (letters, letters.removesuffix("s"))]
+    words = _content_words(long_form)
+    return bool(spellings) and not any(words & _content_words(s) for s in spellings)

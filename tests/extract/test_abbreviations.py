@@ -153,6 +153,17 @@ def test_a_definition_sharing_no_word_with_the_vocabularys_is_another_sense(rule
     assert not [m for m in mentions_of(rules_nlp, text) if m.text == "SAM"]
 
 
+def test_a_plural_class_noun_is_no_long_form() -> None:
+    text = "Recently, end-to-end Transformer-based detectors (DETRs) have become popular."
+    assert find_abbreviations(text) == []
+    assert [p.long_form for p in find_abbreviations("an autoregressive (AR) model")] == ["autoregressive"]
+
+
+def test_uses_of_an_acronym_for_a_class_are_no_datasets(rules_nlp: Language) -> None:
+    text = "Application-Specific Integrated Circuits (ASICs) are fast. We evaluate it on ASICs and on COCO."
+    assert {m.text for m in mentions_of(rules_nlp, text) if m.label == "Dataset"} == {"COCO"}
+
+
 def test_another_sense_takes_the_type_of_its_long_form(full_nlp: Language) -> None:
     text = (
         "We present a differentiable memory access scheme, which we call Sparse Access Memory (SAM). "

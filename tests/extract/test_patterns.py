@@ -78,6 +78,12 @@ CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
         {"We"},
     ),
     (
+        "evaluate_on",
+        "We report results on GPUs, FPGAs and COCO.",
+        {("COCO", "Dataset")},
+        {"GPUs", "FPGAs"},  # a plural acronym is a kind of thing, not a dataset
+    ),
+    (
         "metric_phrase",
         "It achieves a 1.67x speedup, reduces latency by 20% and yields lower perplexity.",
         {("speedup", "Metric"), ("latency", "Metric"), ("perplexity", "Metric")},
