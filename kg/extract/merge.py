@@ -577,6 +577,9 @@ class Merger:
         """Whether an NER span (not in the gazetteer) names nothing kg should keep."""
         return (
             _too_generic(surface)
+            # two names joined: "the PILE and M2-BERT-base" (the NER's named spans with "and"
+            # were all wrong on the training papers; long forms with one come from abbreviations)
+            or (label in ("Dataset", "Model", "Metric") and " and " in surface)
             or (label == "Metric" and names_no_measure(surface))
             or (label == "Dataset" and names_raw_data(surface))
             or (self.ner_names_only and not _NAME_LIKE.search(surface))

@@ -52,6 +52,8 @@ _NAMELIKE = re.compile(r"^(?=.{2,40}$)(?:[A-Za-z][\w.\-]*[A-Z0-9][\w.\-]*|[A-Z]{
 _NOT_NAMES = frozenset(
     [
         "AI",
+        "Web",  # "the Web corpus", "local and Web search"
+        "Internet",
         "GPU",
         "GPUs",
         "CPU",
@@ -409,6 +411,9 @@ def type_from_context(text: str) -> str:
     return "Method"
 
 
+_CLAIM_VERBS = frozenset("can cannot could are is do does make makes need needs".split())
+
+
 def type_from_title(description: str) -> str:
     """Type a title's "Name: description" contribution by the description's head noun.
 
@@ -424,6 +429,8 @@ def type_from_title(description: str) -> str:
     'Model'
     >>> type_from_title("Accelerating LLMs with Copy-Paste Speculative Decoding")
     'Method'
+    >>> type_from_title("LLMs Can Predict if They Can Do Better")  # a claim about models
+    'Method'
     """
     words = re.findall(r"[A-Za-z][\w\-]*", description)
     if not words:
@@ -431,6 +438,8 @@ def type_from_title(description: str) -> str:
     first = words[0].lower()
     if first.endswith("ing") and first not in _METHOD_WORDS and len(first) > 5:
         return "Method"
+    if any(w.lower() in _CLAIM_VERBS for w in words[1:3]):
+        return "Method"  # a claim, not a description: "LLMs Can Predict if They Can Do Better"
     cut = next((i for i, w in enumerate(words) if w.lower() in _STOP), len(words))
     head = words[cut - 1].lower() if cut else first
     label = word_type(head) or word_type(head.rstrip("s"))

@@ -196,6 +196,8 @@ def _refine_ner(surface: str, label: str) -> tuple[str, str] | None:
         ("aligned RGB and depth video sequences", "Dataset"),
         ("energy function", "Metric"),  # what is measured, not the measure
         ("confidence", "Metric"),
+        ("PILE and M2-BERT-base", "Dataset"),  # two names joined
+        ("quality and speed", "Metric"),
     ],
 )
 def test_ner_spans_that_name_nothing_are_dropped(surface: str, label: str) -> None:

@@ -78,6 +78,12 @@ CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
         {"We"},
     ),
     (
+        "the_x_dataset",
+        "Agents search over both local and the Web corpus, and the Pile corpus.",
+        {("Pile", "Dataset")},
+        {"Web"},  # the Web is no dataset
+    ),
+    (
         "evaluate_on",
         "We report results on GPUs, FPGAs and COCO.",
         {("COCO", "Dataset")},
