@@ -160,8 +160,10 @@ def slugify(text: str) -> str:
     'llama-2-7b'
     >>> slugify("δ1 accuracy")
     'd1-accuracy'
+    >>> slugify("UNet++"), slugify("UNet")  # "+" is spelt out: another name, another id
+    ('unet-plus-plus', 'unet')
     """
-    text = unicodedata.normalize("NFKD", _fold(text).replace("δ", "d").replace("Δ", "d"))
+    text = unicodedata.normalize("NFKD", _fold(text).replace("δ", "d").replace("Δ", "d").replace("+", " plus "))
     text = text.encode("ascii", "ignore").decode().lower()
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     return slug or "x" + format(abs(hash_text(text)) % 16**8, "08x")
