@@ -651,9 +651,15 @@ class Merger:
             for s, e in sorted(set(spans)):
                 if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
-        if not_datasets:
+        if not_datasets:  # what names it a dataset outright stays: "the ICPC benchmark", a vocabulary name
             candidates[:] = [
-                c for c in candidates if not (c.label == "Dataset" and (c.start_char, c.end_char) in not_datasets)
+                c
+                for c in candidates
+                if not (
+                    c.label == "Dataset"
+                    and (c.start_char, c.end_char) in not_datasets
+                    and c.source not in ("kg_gazetteer", "kg_patterns:the_x_dataset")
+                )
             ]
         return extra, redefined
 

@@ -162,6 +162,9 @@ def test_a_plural_class_noun_is_no_long_form() -> None:
 def test_uses_of_an_acronym_for_a_class_are_no_datasets(rules_nlp: Language) -> None:
     text = "Application-Specific Integrated Circuits (ASICs) are fast. We evaluate it on ASICs and on COCO."
     assert {m.text for m in mentions_of(rules_nlp, text) if m.label == "Dataset"} == {"COCO"}
+    # unless the text names it a dataset outright
+    text = "We present the ICPC benchmark of 254 international collegiate programming contest (ICPC) tasks."
+    assert ("ICPC", "Dataset") in {(m.text, m.label) for m in mentions_of(rules_nlp, text)}
 
 
 def test_another_sense_takes_the_type_of_its_long_form(full_nlp: Language) -> None:
