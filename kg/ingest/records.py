@@ -9,7 +9,7 @@ from typing import Any
 
 from kg.records import Paper, Reject
 
-from .ids import clean_arxiv_id, clean_doi, normalise_title, paper_id
+from .ids import arxiv_id_in_url, clean_arxiv_id, clean_doi, doi_in_url, normalise_title, paper_id
 from .text import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, clean_text, clean_title
 
 __all__ = ["make_paper", "parse_authors", "parse_year", "snippet"]
@@ -74,8 +74,12 @@ def make_paper(fields: Mapping[str, Any], source: Path, line: int) -> Paper | Re
         return Reject(where, line, "empty abstract", shown)
     if len(abstract) > MAX_ABSTRACT_CHARS:
         return Reject(where, line, f"abstract too long ({len(abstract)} chars, limit {MAX_ABSTRACT_CHARS})", shown)
-    arxiv = _opt(fields, "arxiv_id")
-    doi = _opt(fields, "doi")
+    url = _opt(fields, "url")
+    raw_arxiv = _opt(fields, "arxiv_id")
+    raw_doi = _opt(fields, "doi")
+    # An arXiv abs/pdf or doi.org URL is the record's id when no id field says otherwise.
+    arxiv = (clean_arxiv_id(raw_arxiv) if raw_arxiv else None) or (arxiv_id_in_url(url) if url else None)
+    doi = (clean_doi(raw_doi) if raw_doi else None) or (doi_in_url(url) if url else None)
     record_id = _opt(fields, "id")
     return Paper(
         id=paper_id(title, arxiv, doi),
@@ -83,9 +87,9 @@ def make_paper(fields: Mapping[str, Any], source: Path, line: int) -> Paper | Re
         abstract=abstract,
         authors=parse_authors(fields.get("authors")),
         year=parse_year(fields.get("year")),
-        url=_opt(fields, "url"),
-        arxiv_id=clean_arxiv_id(arxiv) if arxiv else None,
-        doi=clean_doi(doi) if doi else None,
+        url=url,
+        arxiv_id=arxiv or None,
+        doi=doi or None,
         sources=(f"{where}:{line}",),
         record_id=record_id,
     )
