@@ -8,13 +8,15 @@ from pathlib import Path
 
 from kg.records import Paper, Reject
 
+from .latex import latex_to_text, strip_braces
 from .records import make_paper, snippet
 from .text import read_text
 
 __all__ = ["parse_bibtex_fields", "read_bibtex"]
 
 _ENTRY = re.compile(r"@(\w+)\s*[{(]", re.ASCII)
-_LATEX_ACCENT = re.compile(r"\\[`'^\"~=.uvHtcdb]\{?(\w)\}?")
+#: Fields that hold ids or addresses, not prose: only their braces and escapes go.
+_VERBATIM = frozenset({"doi", "url", "eprint", "arxiv_id", "archiveprefix", "isbn", "issn", "pages"})
 
 
 def _balanced(text: str, start: int, open_ch: str, close_ch: str) -> int:
@@ -36,13 +38,17 @@ def _balanced(text: str, start: int, open_ch: str, close_ch: str) -> int:
     return -1
 
 
-def _unbrace(value: str) -> str:
-    value = _LATEX_ACCENT.sub(r"\1", value)
-    return re.sub(r"\s+", " ", value.replace("{", "").replace("}", "")).strip()
-
-
 def parse_bibtex_fields(body: str) -> tuple[str, dict[str, str]]:
-    """Parse ``key, field = {value}, ...`` into the key and a field dict."""
+    """Parse ``key, field = {value}, ...`` into the key and a field dict.
+
+    LaTeX in the values becomes plain text (:func:`~kg.ingest.latex.latex_to_text`);
+    ids and URLs only lose their braces.
+
+    Examples
+    --------
+    >>> parse_bibtex_fields(r'k1, title = {Schr{\\"o}dinger \\emph{Bridges}}, doi = {10.1/A\\_b}')
+    ('k1', {'title': 'Schrödinger Bridges', 'doi': '10.1/A_b'})
+    """
     key, _, rest = body.partition(",")
     fields: dict[str, str] = {}
     i = 0
@@ -66,7 +72,7 @@ def parse_bibtex_fields(body: str) -> tuple[str, dict[str, str]]:
             m2 = re.match(r"[^,]*", rest[j:])
             value = m2.group(0) if m2 else ""
             end = j + len(value)
-        fields[name] = _unbrace(value)
+        fields[name] = strip_braces(value) if name in _VERBATIM else latex_to_text(value)
         i = end
     return key.strip(), fields
 
