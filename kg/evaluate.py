@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
+from kg.ingest.text import clean_offsets
 from kg.records import Mention, Paper
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ __all__ = [
     "predict",
     "predict_mentions",
     "score",
+    "verbatim_mentions",
 ]
 
 #: kg label -> SciERC label, as GUIDELINES.md maps them.
@@ -134,7 +136,7 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
     path = Path(path)
     docs: list[GoldDoc] = []
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").split("\n")  # not splitlines(): U+2028 may be in a string
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read gold file ({err})") from err
     for lineno, line in enumerate(lines, 1):
@@ -224,8 +226,41 @@ def predict_mentions(
     from kg.extract.pipeline import build_pipeline, extract_papers
 
     nlp = nlp if nlp is not None else build_pipeline(mode, ner_path=ner_path)
-    papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
-    return [mentions for _, mentions in extract_papers(papers, nlp, n_process=n_process)]
+    cleaned = [(clean_offsets(d.title, title=True), clean_offsets(d.abstract)) for d in docs]
+    papers = [Paper(id=d.id, title=t[0], abstract=a[0]) for d, (t, a) in zip(docs, cleaned, strict=True)]
+    found = extract_papers(papers, nlp, n_process=n_process)
+    return [
+        verbatim_mentions(mentions, d.title, d.abstract, offsets=(t[1], a[1]))
+        for d, (t, a), (_, mentions) in zip(docs, cleaned, found, strict=True)
+    ]
+
+
+def verbatim_mentions(
+    mentions: Iterable[Mention],
+    title: str,
+    abstract: str,
+    *,
+    offsets: tuple[list[int], list[int]] | None = None,
+) -> list[Mention]:
+    """Mentions found in the cleaned title and abstract, with offsets (and text) in the verbatim ones.
+
+    kg extracts from cleaned text (:func:`kg.ingest.text.clean_text`: no control characters,
+    no surrounding whitespace; titles with whitespace collapsed); a gold file's offsets
+    are into its own strings. ``text == field[start:end]`` holds for the returned mentions.
+
+    Examples
+    --------
+    >>> m = Mention("p", "abstract", 0, 4, "BERT", "Model")
+    >>> [(v.start, v.end, v.text) for v in verbatim_mentions([m], "", "   BERT on GLUE")]
+    [(3, 7, 'BERT')]
+    """
+    title_pos, abstract_pos = offsets or (clean_offsets(title, title=True)[1], clean_offsets(abstract)[1])
+    out = []
+    for m in mentions:
+        raw, pos = (title, title_pos) if m.field == "title" else (abstract, abstract_pos)
+        start, end = pos[m.start], pos[m.end - 1] + 1
+        out.append(replace(m, start=start, end=end, text=raw[start:end]))
+    return out
 
 
 def as_prediction(doc: GoldDoc, mentions: Iterable[Mention], min_confidence: float = 0.0) -> GoldDoc:

@@ -21,10 +21,11 @@ from kg.evaluate import (
     load_gold,
     predict,
     score,
+    verbatim_mentions,
 )
 from kg.extract.modes import MODES, Mode
-from kg.ingest import detect_format, iter_records, paper_id
-from kg.ingest.text import clean_text, clean_title, read_text
+from kg.ingest import iter_raw_records
+from kg.ingest.records import make_paper
 from kg.io import atomic_write
 from kg.records import ENTITY_TYPES, Paper, Reject
 
@@ -68,14 +69,18 @@ def extract_command(
 ) -> None:
     """Extract typed mentions from the papers in INPUT_FILE.
 
-    Writes one line per input record, in input order, in the gold format:
-    {"id", "entities": [{"field", "start", "end", "text", "label", "confidence", "source"}]}.
-    Rejected records are reported on stderr with their reason.
+    Reads INPUT_FILE as kg build does (any input format). Writes one line per
+    input record, in input order, in the gold format: {"id", "title", "abstract",
+    "entities": [{"field", "start", "end", "text", "label", "confidence", "source"}]},
+    with the record's title and abstract as they were in the input and offsets into
+    them (so the output scores against a gold file with kg eval --pred). A record
+    with an empty title or abstract gets an empty list; rejected records are reported
+    on stderr with their reason.
     """
     from kg.extract.pipeline import build_pipeline, extract_papers  # spaCy loads only for the commands using it
 
     items = list(_records(input_file, input_format))
-    papers = [item for item in items if isinstance(item, Paper)]
+    papers = [item[0] for item in items if isinstance(item, tuple)]
     nlp = build_pipeline(mode)
     found = extract_papers(papers, nlp, n_process=workers, min_confidence=min_confidence)
     extracted = dict(enumerate(m for _, m in found))
@@ -87,37 +92,39 @@ def extract_command(
                 click.echo(f"kg: rejected {item.source}:{item.line}: {item.reason}", err=True)
                 row: dict[str, object] = {"id": None, "error": item.reason, "line": item.line, "entities": []}
             else:
-                mentions = extracted[done]
+                paper, title, abstract = item
+                mentions = verbatim_mentions(extracted[done], title, abstract)
                 done += 1
                 row = {
-                    "id": item.record_id or item.id,
-                    "title": item.title,
-                    "abstract": item.abstract,
+                    "id": paper.record_id or paper.id,
+                    "title": title,
+                    "abstract": abstract,
                     "entities": [m.to_gold() for m in mentions],
                 }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     click.echo(f"wrote {len(items)} records to {'standard output' if to_stdout else output}", err=True)
 
 
-def _records(path: Path, input_format: str | None) -> Iterator[Paper | Reject]:
-    """Input records in order; for JSONL, empty titles/abstracts are kept (they give empty lists)."""
-    if detect_format(path, input_format) != "jsonl":
-        yield from iter_records(path, input_format)
-        return
-    for lineno, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
+def _records(path: Path, input_format: str | None) -> Iterator[Reject | tuple[Paper, str, str]]:
+    """Input records in order, read as ``kg build`` reads them: a Reject, or a Paper with its input title and abstract.
+
+    Records with an empty or missing title or abstract are kept (their fields are ``""``),
+    so every record of a gold file gets its line.
+    """
+    for item in iter_raw_records(path, input_format):
+        if isinstance(item, Reject):
+            yield item
             continue
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as err:
-            yield Reject(str(path), lineno, f"not valid JSON ({err})")
+        paper = make_paper(item.fields, path, item.line, keep_empty=True)
+        if isinstance(paper, Reject):
+            yield paper
             continue
-        title = clean_title(str(obj.get("title") or ""))
-        abstract = clean_text(str(obj.get("abstract") or obj.get("summary") or ""))
-        record_id = str(obj["id"]) if obj.get("id") is not None else None
-        yield Paper(id=record_id or paper_id(title), title=title, abstract=abstract, record_id=record_id)
+        title, abstract = item.fields.get("title"), item.fields.get("abstract")
+        yield (
+            paper,
+            title if isinstance(title, str) else paper.title,
+            abstract if isinstance(abstract, str) else paper.abstract,
+        )
 
 
 def _warn_unmatched_ids(gold: list[GoldDoc], pred: list[GoldDoc], gold_file: Path, pred_file: Path) -> None:

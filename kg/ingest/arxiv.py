@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.records import Paper, Reject
+from kg.records import Reject
 
-from .records import make_paper
+from .records import RawRecord
 from .text import read_text
 
 __all__ = ["read_arxiv"]
@@ -25,8 +25,8 @@ def _text(entry: ET.Element, tag: str) -> str | None:
     return node.text if node is not None and node.text else None
 
 
-def read_arxiv(path: Path) -> Iterator[Paper | Reject]:
-    """Yield one Paper or Reject per Atom ``entry``.
+def read_arxiv(path: Path) -> Iterator[RawRecord | Reject]:
+    """Yield the fields (a RawRecord) or a Reject of each Atom ``entry``.
 
     Documents with a DTD or entity declarations are refused (no XXE, no
     entity expansion bombs). ``line`` in rejects is the entry's position.
@@ -61,4 +61,4 @@ def read_arxiv(path: Path) -> Iterator[Paper | Reject]:
             "doi": _text(entry, f"{ARXIV}doi"),
             "authors": [n.text for n in entry.findall(f"{ATOM}author/{ATOM}name") if n.text],
         }
-        yield make_paper(fields, path, i)
+        yield RawRecord(fields, i)

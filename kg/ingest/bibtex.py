@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.records import Paper, Reject
+from kg.records import Reject
 
 from .latex import latex_to_text, strip_braces
-from .records import make_paper, snippet
+from .records import RawRecord, snippet
 from .text import read_text
 
 __all__ = ["parse_bibtex_fields", "read_bibtex"]
@@ -77,8 +77,8 @@ def parse_bibtex_fields(body: str) -> tuple[str, dict[str, str]]:
     return key.strip(), fields
 
 
-def read_bibtex(path: Path) -> Iterator[Paper | Reject]:
-    """Yield a Paper or Reject per BibTeX entry (``@comment``/``@string``/``@preamble`` skipped)."""
+def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
+    """Yield the fields (a RawRecord) or a Reject of each BibTeX entry (not of @comment, @string, @preamble)."""
     text = read_text(path)
     for m in _ENTRY.finditer(text):
         kind = m.group(1).lower()
@@ -97,4 +97,4 @@ def read_bibtex(path: Path) -> Iterator[Paper | Reject]:
             fields["arxiv_id"] = fields["eprint"]
         if "author" in fields:
             fields["authors"] = fields.pop("author")
-        yield make_paper(fields, path, line)
+        yield RawRecord(fields, line)

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.records import Paper, Reject
+from kg.records import Reject
 
-from .records import make_paper, snippet
+from .records import RawRecord, snippet
 from .text import iter_lines
 
 __all__ = ["read_csv"]
@@ -50,8 +50,8 @@ def _delimiter(head: list[str]) -> str:
         return ","
 
 
-def read_csv(path: Path) -> Iterator[Paper | Reject]:
-    """Yield a Paper or Reject per data row (streamed); column names are matched case-insensitively.
+def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
+    """Yield the fields (a RawRecord) or a Reject of each data row (streamed); column names match in any case.
 
     Raises
     ------
@@ -95,4 +95,4 @@ def read_csv(path: Path) -> Iterator[Paper | Reject]:
             )
             continue
         fields = {f: row[i] for f, i in index.items() if i is not None and i < len(row) and row[i].strip()}
-        yield make_paper(fields, path, line)
+        yield RawRecord(fields, line)

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
-from kg.records import Paper, Reject
+from kg.records import Reject
 
-from .records import make_paper, snippet
+from .records import RawRecord, snippet
 from .text import iter_lines, read_text
 
 __all__ = ["read_json", "read_jsonl"]
@@ -26,8 +26,8 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_jsonl(path: Path) -> Iterator[Paper | Reject]:
-    """Yield one Paper or Reject per non-blank line of a JSONL file (streamed: any size)."""
+def read_jsonl(path: Path) -> Iterator[RawRecord | Reject]:
+    """Yield the fields (a RawRecord) or a Reject of each non-blank line of a JSONL file (streamed: any size)."""
     for lineno, line in enumerate(iter_lines(path), 1):
         if not line.strip():
             continue
@@ -39,10 +39,10 @@ def read_jsonl(path: Path) -> Iterator[Paper | Reject]:
         if not isinstance(obj, dict):
             yield Reject(str(path), lineno, "JSON value is not an object", snippet(line))
             continue
-        yield make_paper(_fields(obj), path, lineno)
+        yield RawRecord(_fields(obj), lineno)
 
 
-def read_json(path: Path) -> Iterator[Paper | Reject]:
+def read_json(path: Path) -> Iterator[RawRecord | Reject]:
     """Yield the records of a JSON file: a list of objects or ``{"papers": [...]}``.
 
     Records are numbered from 1 in the ``line`` field of rejects.
@@ -62,6 +62,6 @@ def read_json(path: Path) -> Iterator[Paper | Reject]:
         raise InputError(f'{path}: expected a list of paper objects or {{"papers": [...]}}')
     for i, obj in enumerate(data, 1):
         if isinstance(obj, dict):
-            yield make_paper(_fields(obj), path, i)
+            yield RawRecord(_fields(obj), i)
         else:
             yield Reject(str(path), i, "record is not an object", snippet(obj))

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from kg.errors import InputError
 
-__all__ = ["MAX_ABSTRACT_CHARS", "MAX_TITLE_CHARS", "clean_text", "clean_title", "iter_lines", "read_text"]
+__all__ = [
+    "MAX_ABSTRACT_CHARS",
+    "MAX_TITLE_CHARS",
+    "clean_offsets",
+    "clean_text",
+    "clean_title",
+    "iter_lines",
+    "read_text",
+]
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +144,40 @@ def clean_text(text: str) -> str:
 def clean_title(text: str) -> str:
     """Clean a title as :func:`clean_text` does, with all whitespace collapsed to single spaces."""
     return _WS.sub(" ", clean_text(text))
+
+
+def clean_offsets(raw: str, *, title: bool = False) -> tuple[str, list[int]]:
+    """:func:`clean_text` (or, with ``title``, :func:`clean_title`) of ``raw`` with where each character came from.
+
+    Returns the cleaned text and, for each of its characters, the index in ``raw``
+    of the character it was made from (a collapsed run of whitespace: the run's
+    first), so a span ``[s, e)`` of the cleaned text is ``[pos[s], pos[e - 1] + 1)`` of ``raw``.
+
+    Examples
+    --------
+    >>> text, pos = clean_offsets("  Training  BERT", title=True)
+    >>> text, pos[9], "  Training  BERT"[pos[9] : pos[12] + 1]
+    ('Training BERT', 12, 'BERT')
+    """
+    chars: list[str] = []
+    where: list[int] = []
+    in_space = False
+    for i, c in enumerate(raw):
+        if _CONTROL.match(c):
+            continue
+        if _SURROGATE.match(c):
+            c = "\ufffd"
+        if title and c.isspace():
+            if in_space:
+                continue
+            in_space, c = True, " "
+        else:
+            in_space = False
+        chars.append(c)
+        where.append(i)
+    start, end = 0, len(chars)
+    while start < end and chars[start].isspace():
+        start += 1
+    while end > start and chars[end - 1].isspace():
+        end -= 1
+    return "".join(chars[start:end]), where[start:end]
