@@ -44,6 +44,7 @@ __all__ = [
     "GoldDoc",
     "Scores",
     "Span",
+    "align_predictions",
     "as_prediction",
     "confidence_curve",
     "format_curve",
@@ -71,6 +72,7 @@ class GoldDoc:
     title: str
     abstract: str
     spans: tuple[Span, ...]
+    record_id: str | None = None  # a build's mentions.jsonl: the id the input record had
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +155,8 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
             raise InputError(
                 f'{path}:{lineno}: not a gold record ({err}); expected {{"id", "title", "abstract", "entities": [...]}}'
             ) from err
-        docs.append(GoldDoc(doc_id, str(row.get("title") or ""), str(row.get("abstract") or ""), spans))
+        record_id = str(row["record_id"]) if row.get("record_id") is not None else None
+        docs.append(GoldDoc(doc_id, str(row.get("title") or ""), str(row.get("abstract") or ""), spans, record_id))
     return docs
 
 
@@ -267,6 +270,51 @@ def as_prediction(doc: GoldDoc, mentions: Iterable[Mention], min_confidence: flo
     """``doc`` with ``mentions`` (those of at least ``min_confidence``) as its spans, to score with :func:`score`."""
     spans = tuple((doc.id, m.field, m.start, m.end, m.label) for m in mentions if m.confidence >= min_confidence)
     return GoldDoc(doc.id, doc.title, doc.abstract, spans)
+
+
+def align_predictions(gold: Sequence[GoldDoc], pred: Sequence[GoldDoc]) -> list[GoldDoc]:
+    """``pred`` matched to ``gold`` by id, else by ``record_id``, with offsets into the gold doc's text.
+
+    A build's ``mentions.jsonl`` names papers by kg's ids (``title:…``) and carries
+    the input record's id as ``record_id``; its text is cleaned (no surrounding
+    whitespace, titles with whitespace collapsed). A prediction whose text is the
+    cleaned gold text has its spans moved to the gold text's offsets; one whose text
+    differs otherwise is left as it is.
+
+    Examples
+    --------
+    >>> gold = [GoldDoc("r1", "", "  BERT on GLUE", ())]
+    >>> pred = [GoldDoc("title:ab", "", "BERT on GLUE", (("title:ab", "abstract", 0, 4, "Model"),), "r1")]
+    >>> align_predictions(gold, pred)[0].spans
+    (('r1', 'abstract', 2, 6, 'Model'),)
+    """
+    by_id = {d.id: d for d in gold}
+    aligned = []
+    for doc in pred:
+        target = by_id.get(doc.id)
+        if target is None and doc.record_id is not None:
+            target = by_id.get(doc.record_id)
+        if target is None:
+            aligned.append(doc)
+            continue
+        title = _offsets_onto(doc.title, target.title, title=True)
+        abstract = _offsets_onto(doc.abstract, target.abstract, title=False)
+        spans = []
+        for _, field, start, end, label in doc.spans:
+            where = title if field == "title" else abstract
+            if where is not None and 0 <= start < end <= len(where):
+                start, end = where[start], where[end - 1] + 1
+            spans.append((target.id, field, start, end, label))
+        aligned.append(GoldDoc(target.id, target.title, target.abstract, tuple(spans), doc.record_id))
+    return aligned
+
+
+def _offsets_onto(text: str, gold_text: str, *, title: bool) -> list[int] | None:
+    """Where each character of ``text`` is in ``gold_text`` when ``text`` is its cleaned form (else ``None``)."""
+    if text == gold_text:
+        return None
+    cleaned, where = clean_offsets(gold_text, title=title)
+    return where if cleaned == text else None
 
 
 def _filtered(spans: Iterable[Span], labels: set[str], label_map: Mapping[str, str]) -> set[Span]:

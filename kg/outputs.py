@@ -348,6 +348,9 @@ def _write_mentions(
 ) -> None:
     """Mentions in the gold JSONL format (one paper a line), for `kg eval --pred`.
 
+    Each line has the paper's id and, when its input record had one, that id as
+    ``record_id``: ``kg eval --pred`` matches gold records on either.
+
     With ``index``, each paper's line is a section (:mod:`kg.splice`).
     """
     by_paper: dict[str, list[Mention]] = {}
@@ -356,7 +359,10 @@ def _write_mentions(
 
     def line(p: Paper) -> str:
         ents = [m.to_gold() for m in by_paper.get(p.id, [])]
-        record = {"id": p.id, "title": p.title, "abstract": p.abstract, "entities": ents}
+        record: dict[str, object] = {"id": p.id}
+        if p.record_id is not None:  # the input record's own id, which a gold file made from the input has
+            record["record_id"] = p.record_id
+        record.update(title=p.title, abstract=p.abstract, entities=ents)
         return json.dumps(record, ensure_ascii=False) + "\n"
 
     with atomic_write(path) as fh:

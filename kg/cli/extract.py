@@ -15,6 +15,7 @@ from kg.evaluate import (
     SCIERC_LABEL_MAP,
     SCIERC_SCORED,
     GoldDoc,
+    align_predictions,
     confidence_curve,
     format_curve,
     format_report,
@@ -133,7 +134,7 @@ def _warn_unmatched_ids(gold: list[GoldDoc], pred: list[GoldDoc], gold_file: Pat
     if not gold_ids & pred_ids:
         click.echo(
             f"kg: warning: no id of {pred_file} is in {gold_file}, so nothing can match and every score is 0; "
-            "the prediction file needs the gold file's ids",
+            "the prediction file needs the gold file's ids (as id, or as record_id like a build's mentions.jsonl)",
             err=True,
         )
         return
@@ -233,9 +234,11 @@ def eval_command(
         else:
             click.echo(format_curve(points))
         return
-    pred = load_gold(pred_file) if pred_file else predict(gold, mode, n_process=workers, min_confidence=min_confidence)
-    if pred_file:
+    if pred_file:  # matched by id or record_id (a build's mentions.jsonl), offsets moved onto the gold text
+        pred = align_predictions(gold, load_gold(pred_file))
         _warn_unmatched_ids(gold, pred, gold_file, pred_file)
+    else:
+        pred = predict(gold, mode, n_process=workers, min_confidence=min_confidence)
     report = score(gold, pred, label_map=label_map, labels=label_list)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
