@@ -97,3 +97,19 @@ def test_format_by_extension_or_name(tmp_path: Path) -> None:
     assert len(list(iter_records(f, "jsonl"))) == 6
     with pytest.raises(InputError, match="unknown format"):
         list(iter_records(f, "docx"))
+
+
+def test_arxiv_api_error_feed_is_a_reject_not_a_paper() -> None:
+    result = read_papers([DATA / "arxiv_error.xml"])
+    assert result.papers == ()
+    (reject,) = result.rejects
+    assert reject.reason.startswith("arXiv API error: incorrect id format for 1234.12345")
+
+
+def test_non_arxiv_atom_feed_gets_generic_ids() -> None:
+    papers, rejects = split(list(iter_records(DATA / "blog.atom")))
+    assert rejects == []
+    assert [p.id.split(":")[0] for p in papers] == ["title", "title"]
+    assert [p.arxiv_id for p in papers] == [None, None]
+    assert [p.record_id for p in papers] == ["tag:example.org,2024:post-17", "https://example.org/posts/18"]
+    assert papers[0].year == 2024 and papers[1].url == "https://example.org/posts/18"
