@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,6 +72,17 @@ def test_clean_offsets_agree_with_cleaning(raw: str) -> None:
         text, where = clean_offsets(raw, title=title)
         assert text == clean(raw) and len(where) == len(text)
         assert all(c == " " or c == "\ufffd" or raw[i] == c for c, i in zip(text, where, strict=True))
+
+
+@pytest.mark.parametrize("target", ["afile/x.jsonl", "/proc/x.jsonl", "adir"])
+def test_unwritable_output_is_one_line_before_extracting(tmp_path: Path, runner: CliRunner, target: str) -> None:
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "adir").mkdir()
+    out = target if target.startswith("/") else str(tmp_path / target)
+    result = runner.invoke(main, ["extract", str(DATA / "extract.jsonl"), "-o", out, "--mode", "rules"])
+    assert result.exit_code in (1, 2) and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "wrote" not in result.output
 
 
 def test_directory_input_says_so(tmp_path: Path, runner: CliRunner) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from kg.errors import InputError
+from kg.errors import ExportError, InputError
 from kg.evaluate import (
     SCIERC_LABEL_MAP,
     SCIERC_SCORED,
@@ -30,7 +32,7 @@ from kg.ingest.records import make_paper
 from kg.io import atomic_write
 from kg.records import ENTITY_TYPES, Paper, Reject
 
-__all__ = ["eval_command", "extract_command"]
+__all__ = ["check_writable", "eval_command", "extract_command"]
 
 #: The extraction mode, shared by ``kg extract``, ``kg eval`` and ``kg build``.
 MODE_OPTION = click.option(
@@ -58,7 +60,7 @@ MIN_CONFIDENCE_OPTION = click.option(
     "--output",
     "output",
     required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    type=click.Path(allow_dash=True, path_type=Path),  # a directory is refused by check_writable, in one line
     help="Output JSONL, one record per input paper ('-': standard output).",
 )
 @click.option("--format", "input_format", default=None, help="Input format (guessed by default).")
@@ -80,30 +82,55 @@ def extract_command(
     """
     from kg.extract.pipeline import build_pipeline, extract_papers  # spaCy loads only for the commands using it
 
+    to_stdout = str(output) == "-"
+    if not to_stdout:
+        check_writable(output)
     items = list(_records(input_file, input_format))
     papers = [item[0] for item in items if isinstance(item, tuple)]
     nlp = build_pipeline(mode)
     found = extract_papers(papers, nlp, n_process=workers, min_confidence=min_confidence)
     extracted = dict(enumerate(m for _, m in found))
-    to_stdout = str(output) == "-"
-    with contextlib.nullcontext(sys.stdout) if to_stdout else atomic_write(output) as fh:
-        done = 0
-        for item in items:
-            if isinstance(item, Reject):
-                click.echo(f"kg: rejected {item.source}:{item.line}: {item.reason}", err=True)
-                row: dict[str, object] = {"id": None, "error": item.reason, "line": item.line, "entities": []}
-            else:
-                paper, title, abstract = item
-                mentions = verbatim_mentions(extracted[done], title, abstract)
-                done += 1
-                row = {
-                    "id": paper.record_id or paper.id,
-                    "title": title,
-                    "abstract": abstract,
-                    "entities": [m.to_gold() for m in mentions],
-                }
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    try:
+        with contextlib.nullcontext(sys.stdout) if to_stdout else atomic_write(output) as fh:
+            done = 0
+            for item in items:
+                if isinstance(item, Reject):
+                    click.echo(f"kg: rejected {item.source}:{item.line}: {item.reason}", err=True)
+                    row: dict[str, object] = {"id": None, "error": item.reason, "line": item.line, "entities": []}
+                else:
+                    paper, title, abstract = item
+                    mentions = verbatim_mentions(extracted[done], title, abstract)
+                    done += 1
+                    row = {
+                        "id": paper.record_id or paper.id,
+                        "title": title,
+                        "abstract": abstract,
+                        "entities": [m.to_gold() for m in mentions],
+                    }
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as err:
+        raise ExportError(f"cannot write {output}: {err.strerror or err}") from err
     click.echo(f"wrote {len(items)} records to {'standard output' if to_stdout else output}", err=True)
+
+
+def check_writable(output: Path) -> None:
+    """Raise :class:`ExportError` unless a file can be written at ``output`` (its folder may not exist yet).
+
+    Checked before the work that produces the file, so a wrong ``-o`` fails at once.
+    """
+    if output.is_dir():
+        raise ExportError(f"{output}: is a directory; give a file name for -o (e.g. {output}/mentions.jsonl)")
+    folder = output.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {output}: {folder} is a file, not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".kg-probe-", dir=folder)
+    except OSError as err:
+        raise ExportError(f"cannot write {output}: {err.strerror or err} in {folder}") from err
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _records(path: Path, input_format: str | None) -> Iterator[Reject | tuple[Paper, str, str]]:
