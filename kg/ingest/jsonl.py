@@ -23,6 +23,11 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
     for key, value in obj.items():
         k = str(key).strip().lower()
         out.setdefault(_ALIASES.get(k, k), value)
+    external = out.get("externalids")  # Semantic Scholar: {"ArXiv": "2010.11929", "DOI": "10.1/vit"}
+    if isinstance(external, dict):
+        ids = {str(k).lower(): v for k, v in external.items() if isinstance(v, str)}
+        out.setdefault("arxiv_id", ids.get("arxiv"))
+        out.setdefault("doi", ids.get("doi"))
     return out
 
 

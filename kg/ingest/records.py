@@ -41,12 +41,31 @@ def snippet(value: object, limit: int = 200) -> str:
     return text[:limit].encode("utf-8", "replace").decode("utf-8")
 
 
+def _author_name(author: object) -> str:
+    """One author's name: a string, or an object with ``name`` (Semantic Scholar), ``given``/``family`` (CSL)."""
+    if isinstance(author, Mapping):
+        name = author.get("name") or author.get("full_name") or author.get("fullname")
+        if not isinstance(name, str) or not name.strip():
+            parts = [author.get(k) for k in ("given", "first", "family", "last")]
+            name = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+        return clean_title(name)
+    return clean_title(str(author)) if author is not None else ""
+
+
 def parse_authors(value: object) -> tuple[str, ...]:
-    """Authors from a list, or a string joined by " and ", ";" or ","."""
+    """Authors from a list (of names or of objects with a name), or a string joined by " and ", ";" or ",".
+
+    Examples
+    --------
+    >>> parse_authors([{"authorId": "1", "name": "Ann Lee"}, {"given": "Bo", "family": "Chen"}, "Cy Wu"])
+    ('Ann Lee', 'Bo Chen', 'Cy Wu')
+    >>> parse_authors("Smith, John and Doe, Jane")
+    ('Smith, John', 'Doe, Jane')
+    """
     if value is None:
         return ()
     if isinstance(value, list | tuple):
-        return tuple(clean_title(str(a)) for a in value if str(a).strip())
+        return tuple(name for name in map(_author_name, value) if name)
     text = str(value)
     parts = re.split(r"\s+and\s+|;", text) if (" and " in text or ";" in text) else text.split(",")
     return tuple(clean_title(p) for p in parts if p.strip())

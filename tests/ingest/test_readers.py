@@ -113,3 +113,11 @@ def test_non_arxiv_atom_feed_gets_generic_ids() -> None:
     assert [p.arxiv_id for p in papers] == [None, None]
     assert [p.record_id for p in papers] == ["tag:example.org,2024:post-17", "https://example.org/posts/18"]
     assert papers[0].year == 2024 and papers[1].url == "https://example.org/posts/18"
+
+
+def test_json_authors_as_objects_and_external_ids() -> None:
+    papers, _ = split(list(iter_records(DATA / "semantic_scholar.json")))
+    s2 = next(p for p in papers if p.title == "Semantic Scholar Style")
+    assert s2.authors == ("Ann Lee", "Bo Chen")
+    assert (s2.id, s2.doi) == ("arxiv:2010.11929", "10.1/vit")
+    assert papers[0].title == "Json Array Paper One"  # "Title"/"Abstract" keys
