@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from xml.parsers import expat
 
 from kg.errors import InputError
 from kg.records import Reject
@@ -27,6 +28,31 @@ def _text(entry: ET.Element, tag: str) -> str | None:
     return node.text if node is not None and node.text else None
 
 
+def _entry_lines(text: str) -> list[int]:
+    """The line where each Atom ``entry`` that is the root or a child of the root starts."""
+    lines: list[int] = []
+    depth = 0
+    parser = expat.ParserCreate(namespace_separator="}")
+
+    def start(name: str, _: object) -> None:
+        nonlocal depth
+        if name == ATOM[1:] + "entry" and depth <= 1:
+            lines.append(parser.CurrentLineNumber)
+        depth += 1
+
+    def end(_: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(text.encode("utf-8", "surrogatepass"), True)
+    except expat.ExpatError:
+        return []
+    return lines
+
+
 def read_arxiv(path: Path) -> Iterator[RawRecord | Reject]:
     """Yield the fields (a RawRecord) or a Reject of each Atom ``entry``.
 
@@ -36,7 +62,7 @@ def read_arxiv(path: Path) -> Iterator[RawRecord | Reject]:
     is rejected with the API's message.
 
     Documents with a DTD or entity declarations are refused (no XXE, no
-    entity expansion bombs). ``line`` in rejects is the entry's position.
+    entity expansion bombs). ``line`` is the line where the entry starts.
 
     Raises
     ------
@@ -57,7 +83,10 @@ def read_arxiv(path: Path) -> Iterator[RawRecord | Reject]:
     )
     if root.tag not in (f"{ATOM}feed", f"{ATOM}entry"):
         raise InputError(f"{path}: not an Atom feed (root element {root.tag}); expected arXiv API output")
-    for i, entry in enumerate(entries, 1):
+    lines = _entry_lines(text)
+    if len(lines) != len(entries):
+        lines = list(range(1, len(entries) + 1))
+    for i, entry in zip(lines, entries, strict=True):
         entry_id = (_text(entry, f"{ATOM}id") or "").strip()
         if entry_id.startswith(_API_ERROR):
             message = " ".join((_text(entry, f"{ATOM}summary") or entry_id[len(_API_ERROR) :]).split())

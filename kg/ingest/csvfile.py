@@ -79,14 +79,14 @@ def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
             "need 'title' and 'abstract' (or 'summary')"
         )
     while True:
+        line = reader.line_num + 1  # where the next record starts (a quoted field may span lines)
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as err:  # one bad row (e.g. a field over the size limit); the next rows still count
-            yield Reject(str(path), reader.line_num, f"malformed CSV ({err})", "")
+            yield Reject(str(path), line, f"malformed CSV ({err})", "")
             continue
-        line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header) and len(row) <= max(i for i in index.values() if i is not None):

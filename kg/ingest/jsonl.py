@@ -47,10 +47,15 @@ def read_jsonl(path: Path) -> Iterator[RawRecord | Reject]:
         yield RawRecord(_fields(obj), lineno)
 
 
-def read_json(path: Path) -> Iterator[RawRecord | Reject]:
-    """Yield the records of a JSON file: a list of objects or ``{"papers": [...]}``.
+#: Keys under which a JSON object holds its list of papers (kg's own, and common API responses').
+_CONTAINERS = ("papers", "records", "data", "results", "items")
 
-    Records are numbered from 1 in the ``line`` field of rejects.
+
+def read_json(path: Path) -> Iterator[RawRecord | Reject]:
+    """Yield the records of a JSON file: a list of objects, or an object holding one under
+    ``papers``, ``records``, ``data``, ``results`` or ``items``, or a single paper object.
+
+    ``line`` is the physical line where each record starts.
     """
     text = read_text(path)
     if not text.strip():
@@ -61,12 +66,60 @@ def read_json(path: Path) -> Iterator[RawRecord | Reject]:
         raise InputError(
             f"{path}:{err.lineno}: not valid JSON ({err.msg}); for one record per line use .jsonl"
         ) from err
+    container = None
     if isinstance(data, dict):
-        data = data.get("papers", data.get("records", [data]))
+        container = next((k for k in _CONTAINERS if isinstance(data.get(k), list)), None)
+        data = data[container] if container else [data]
     if not isinstance(data, list):
         raise InputError(f'{path}: expected a list of paper objects or {{"papers": [...]}}')
-    for i, obj in enumerate(data, 1):
+    lines = _item_lines(text, container) if container or text.lstrip().startswith("[") else [1]
+    if lines is None or len(lines) != len(data):
+        lines = list(range(1, len(data) + 1))  # cannot happen for valid JSON; numbered instead
+    for line, obj in zip(lines, data, strict=True):
         if isinstance(obj, dict):
-            yield RawRecord(_fields(obj), i)
+            yield RawRecord(_fields(obj), line)
         else:
-            yield Reject(str(path), i, "record is not an object", snippet(obj))
+            yield Reject(str(path), line, "record is not an object", snippet(obj))
+
+
+def _skip(text: str, i: int) -> int:
+    """The index of the first non-whitespace character at or after ``i`` (JSON's whitespace)."""
+    while i < len(text) and text[i] in " \t\n\r":
+        i += 1
+    return i
+
+
+def _item_lines(text: str, container: str | None) -> list[int] | None:
+    """The line where each element of the top-level array (or of ``container``'s array) starts."""
+    decoder = json.JSONDecoder()
+    try:
+        i = _skip(text, 0)
+        if container is not None:
+            if text[i] != "{":
+                return None
+            i += 1
+            while True:
+                key, i = decoder.raw_decode(text, _skip(text, i))
+                i = _skip(text, _skip(text, i) + 1)  # past the colon
+                if key == container:
+                    break
+                _, i = decoder.raw_decode(text, i)
+                i = _skip(text, i) + 1  # past the comma
+        if text[i] != "[":
+            return None
+        i += 1
+        lines: list[int] = []
+        line, counted = 1, 0
+        while True:
+            i = _skip(text, i)
+            if text[i] == "]":
+                return lines
+            line += text.count("\n", counted, i)
+            counted = i
+            lines.append(line)
+            _, i = decoder.raw_decode(text, i)
+            i = _skip(text, i)
+            if text[i] == ",":
+                i += 1
+    except (ValueError, IndexError):
+        return None

@@ -126,6 +126,9 @@ def make_paper(fields: Mapping[str, Any], source: Path, line: int, *, keep_empty
         return Reject(where, line, f"title is not a string (a JSON {_kind(raw_title)})", shown)
     if raw_abstract is not None and not isinstance(raw_abstract, str):
         return Reject(where, line, f"abstract is not a string (a JSON {_kind(raw_abstract)})", shown)
+    if raw_title is None and raw_abstract is None and not keep_empty:
+        keys = ", ".join(str(k) for k in fields) or "none"
+        return Reject(where, line, f"no title or abstract field (fields: {keys})", shown)
     if raw_title is None and not keep_empty:
         return Reject(where, line, "missing title", shown)
     title = clean_title(str(raw_title)) if raw_title is not None else ""
