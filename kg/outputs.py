@@ -79,11 +79,15 @@ _STAGING_PREFIX = ".staging-"
 def locked_output_dir(out: Path) -> Iterator[Path]:
     """Hold the build lock of ``out`` (created if needed) and clean up after killed builds first.
 
+    A build that fails in a directory it created, before writing anything there
+    (a missing input, say), removes the directory again rather than leave only the lock.
+
     Raises
     ------
     ExportError
         When another build holds the lock.
     """
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
         handle = (out / LOCK_FILE).open("a+")
@@ -99,8 +103,21 @@ def locked_output_dir(out: Path) -> Iterator[Path]:
         try:
             recover(out)
             yield out
+        except BaseException:
+            if created:
+                _remove_if_only_lock(out)
+            raise
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_if_only_lock(out: Path) -> None:
+    """Remove ``out`` when a failed build created it and left nothing in it but its lock (and empty folders)."""
+    with contextlib.suppress(OSError):
+        if all(p.name == LOCK_FILE or (p.is_dir() and not any(p.iterdir())) for p in out.iterdir()):
+            for p in out.iterdir():
+                p.rmdir() if p.is_dir() else p.unlink()
+            out.rmdir()
 
 
 def recover(out: Path) -> None:

@@ -78,8 +78,12 @@ def parse_bibtex_fields(body: str) -> tuple[str, dict[str, str]]:
 
 
 def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
-    """Yield the fields (a RawRecord) or a Reject of each BibTeX entry (not of @comment, @string, @preamble)."""
+    """Yield the fields (a RawRecord) or a Reject of each BibTeX entry (not of @comment, @string, @preamble).
+
+    An entry reusing an earlier entry's key is rejected, as BibTeX keeps the first.
+    """
     text = read_text(path)
+    first_line: dict[str, int] = {}
     for m in _ENTRY.finditer(text):
         kind = m.group(1).lower()
         line = text.count("\n", 0, m.start()) + 1
@@ -92,6 +96,15 @@ def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
             yield Reject(str(path), line, "unterminated BibTeX entry", snippet(text[m.start() :]))
             continue
         key, fields = parse_bibtex_fields(text[open_at + 1 : end - 1])
+        if key and key in first_line:  # BibTeX itself keeps the first entry of a key and reports the others
+            yield Reject(
+                str(path),
+                line,
+                f"duplicate BibTeX key {key!r} (first at line {first_line[key]}); rename it to keep this entry",
+                snippet(fields.get("title") or key),
+            )
+            continue
+        first_line.setdefault(key, line)
         fields.setdefault("id", key)
         if "eprint" in fields and "arxiv_id" not in fields:
             fields["arxiv_id"] = fields["eprint"]

@@ -33,22 +33,36 @@ _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-def _decode_line(raw: bytes, path: Path, lineno: int) -> str:
+def _decode_line(raw: bytes, lineno: int, not_utf8: list[int]) -> str:
+    """One line as UTF-8, else cp1252, else latin-1 (``lineno`` is added to ``not_utf8`` then)."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        log.warning("%s:%d: not UTF-8; decoded as cp1252/latin-1", path, lineno)
+        not_utf8.append(lineno)
         try:
             return raw.decode("cp1252")
         except UnicodeDecodeError:
             return raw.decode("latin-1")
 
 
+def _warn_not_utf8(path: Path, not_utf8: list[int]) -> None:
+    """One warning per file for its lines that were not UTF-8."""
+    if not_utf8:
+        lines = ", ".join(map(str, not_utf8[:5])) + (", …" if len(not_utf8) > 5 else "")
+        log.warning(
+            "%s: %d line%s not UTF-8 (line %s); decoded as cp1252/latin-1",
+            path,
+            len(not_utf8),
+            "" if len(not_utf8) == 1 else "s",
+            lines,
+        )
+
+
 def read_text(path: Path) -> str:
     """Read a text file written in UTF-8 (with or without BOM), tolerating bad lines.
 
-    Lines that are not valid UTF-8 are decoded as cp1252 (then latin-1) with a
-    warning naming the line, so one mis-encoded record loses no data.
+    Lines that are not valid UTF-8 are decoded as cp1252 (then latin-1), with one
+    warning for the file naming the lines, so one mis-encoded record loses no data.
 
     Raises
     ------
@@ -67,8 +81,10 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        lines = data.split(b"\n")
-        return "\n".join(_decode_line(raw, path, i) for i, raw in enumerate(lines, 1))
+        not_utf8: list[int] = []
+        text = "\n".join(_decode_line(raw, i, not_utf8) for i, raw in enumerate(data.split(b"\n"), 1))
+        _warn_not_utf8(path, not_utf8)
+        return text
 
 
 def iter_lines(path: Path) -> Iterator[str]:
@@ -96,11 +112,13 @@ def iter_lines(path: Path) -> Iterator[str]:
             return
         _check_not_binary(head[3:] if bom else head, path)
         fh.seek(3 if bom else 0)
+        not_utf8: list[int] = []
         try:
             for lineno, raw in enumerate(fh, 1):
-                yield _decode_line(raw.rstrip(b"\n").removesuffix(b"\r"), path, lineno)
+                yield _decode_line(raw.rstrip(b"\n").removesuffix(b"\r"), lineno, not_utf8)
         except OSError as err:
             raise _read_error(path, err) from err
+        _warn_not_utf8(path, not_utf8)
 
 
 def _read_error(path: Path, err: OSError) -> InputError:
