@@ -7,11 +7,18 @@ name        extensions                   shape
 ==========  ===========================  =========================================
 pagedump    ``.txt``                     title line, abstract line, page chrome
 jsonl       ``.jsonl``, ``.ndjson``      one ``{"id","title","abstract",...}`` a line
-json        ``.json``                    a list of such objects or ``{"papers": [...]}``
+json        ``.json``                    a list of such objects, ``{"papers": [...]}``
+                                         (or ``data``, ``results``, ``items``)
 csv         ``.csv``, ``.tsv``           header row with title and abstract columns
-arxiv       ``.xml``, ``.atom``          arXiv API Atom feed
-bibtex      ``.bib``                     entries with title and abstract fields
+arxiv       ``.xml``, ``.atom``          arXiv API Atom feed (other Atom feeds: title ids)
+bibtex      ``.bib``                     entries with title and abstract fields (LaTeX
+                                         becomes Unicode text, :mod:`kg.ingest.latex`)
 ==========  ===========================  =========================================
+
+Readers parse (:class:`~kg.ingest.records.RawRecord`: fields and the line the
+record starts on); :func:`~kg.ingest.records.make_paper` checks and cleans, for
+``kg build`` and ``kg extract`` alike. Records of one paper are merged by the
+rules of :mod:`kg.ingest.dedup` (shared arXiv id or DOI, title, title and abstract).
 
 A broken record never stops a build: it becomes a :class:`~kg.records.Reject`
 with its file, line and reason. File-level problems (missing, binary, a CSV
