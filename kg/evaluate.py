@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
+from kg.ingest.text import clean_offsets
 from kg.records import Mention, Paper
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ __all__ = [
     "GoldDoc",
     "Scores",
     "Span",
+    "align_predictions",
     "as_prediction",
     "confidence_curve",
     "format_curve",
@@ -51,6 +53,7 @@ __all__ = [
     "predict",
     "predict_mentions",
     "score",
+    "verbatim_mentions",
 ]
 
 #: kg label -> SciERC label, as GUIDELINES.md maps them.
@@ -69,6 +72,7 @@ class GoldDoc:
     title: str
     abstract: str
     spans: tuple[Span, ...]
+    record_id: str | None = None  # a build's mentions.jsonl: the id the input record had
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +138,7 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
     path = Path(path)
     docs: list[GoldDoc] = []
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").split("\n")  # not splitlines(): U+2028 may be in a string
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read gold file ({err})") from err
     for lineno, line in enumerate(lines, 1):
@@ -151,7 +155,8 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
             raise InputError(
                 f'{path}:{lineno}: not a gold record ({err}); expected {{"id", "title", "abstract", "entities": [...]}}'
             ) from err
-        docs.append(GoldDoc(doc_id, str(row.get("title") or ""), str(row.get("abstract") or ""), spans))
+        record_id = str(row["record_id"]) if row.get("record_id") is not None else None
+        docs.append(GoldDoc(doc_id, str(row.get("title") or ""), str(row.get("abstract") or ""), spans, record_id))
     return docs
 
 
@@ -224,14 +229,92 @@ def predict_mentions(
     from kg.extract.pipeline import build_pipeline, extract_papers
 
     nlp = nlp if nlp is not None else build_pipeline(mode, ner_path=ner_path)
-    papers = [Paper(id=d.id, title=d.title, abstract=d.abstract) for d in docs]
-    return [mentions for _, mentions in extract_papers(papers, nlp, n_process=n_process)]
+    cleaned = [(clean_offsets(d.title, title=True), clean_offsets(d.abstract)) for d in docs]
+    papers = [Paper(id=d.id, title=t[0], abstract=a[0]) for d, (t, a) in zip(docs, cleaned, strict=True)]
+    found = extract_papers(papers, nlp, n_process=n_process)
+    return [
+        verbatim_mentions(mentions, d.title, d.abstract, offsets=(t[1], a[1]))
+        for d, (t, a), (_, mentions) in zip(docs, cleaned, found, strict=True)
+    ]
+
+
+def verbatim_mentions(
+    mentions: Iterable[Mention],
+    title: str,
+    abstract: str,
+    *,
+    offsets: tuple[list[int], list[int]] | None = None,
+) -> list[Mention]:
+    """Mentions found in the cleaned title and abstract, with offsets (and text) in the verbatim ones.
+
+    kg extracts from cleaned text (:func:`kg.ingest.text.clean_text`: no control characters,
+    no surrounding whitespace; titles with whitespace collapsed); a gold file's offsets
+    are into its own strings. ``text == field[start:end]`` holds for the returned mentions.
+
+    Examples
+    --------
+    >>> m = Mention("p", "abstract", 0, 4, "BERT", "Model")
+    >>> [(v.start, v.end, v.text) for v in verbatim_mentions([m], "", "   BERT on GLUE")]
+    [(3, 7, 'BERT')]
+    """
+    title_pos, abstract_pos = offsets or (clean_offsets(title, title=True)[1], clean_offsets(abstract)[1])
+    out = []
+    for m in mentions:
+        raw, pos = (title, title_pos) if m.field == "title" else (abstract, abstract_pos)
+        start, end = pos[m.start], pos[m.end - 1] + 1
+        out.append(replace(m, start=start, end=end, text=raw[start:end]))
+    return out
 
 
 def as_prediction(doc: GoldDoc, mentions: Iterable[Mention], min_confidence: float = 0.0) -> GoldDoc:
     """``doc`` with ``mentions`` (those of at least ``min_confidence``) as its spans, to score with :func:`score`."""
     spans = tuple((doc.id, m.field, m.start, m.end, m.label) for m in mentions if m.confidence >= min_confidence)
     return GoldDoc(doc.id, doc.title, doc.abstract, spans)
+
+
+def align_predictions(gold: Sequence[GoldDoc], pred: Sequence[GoldDoc]) -> list[GoldDoc]:
+    """``pred`` matched to ``gold`` by id, else by ``record_id``, with offsets into the gold doc's text.
+
+    A build's ``mentions.jsonl`` names papers by kg's ids (``title:…``) and carries
+    the input record's id as ``record_id``; its text is cleaned (no surrounding
+    whitespace, titles with whitespace collapsed). A prediction whose text is the
+    cleaned gold text has its spans moved to the gold text's offsets; one whose text
+    differs otherwise is left as it is.
+
+    Examples
+    --------
+    >>> gold = [GoldDoc("r1", "", "  BERT on GLUE", ())]
+    >>> pred = [GoldDoc("title:ab", "", "BERT on GLUE", (("title:ab", "abstract", 0, 4, "Model"),), "r1")]
+    >>> align_predictions(gold, pred)[0].spans
+    (('r1', 'abstract', 2, 6, 'Model'),)
+    """
+    by_id = {d.id: d for d in gold}
+    aligned = []
+    for doc in pred:
+        target = by_id.get(doc.id)
+        if target is None and doc.record_id is not None:
+            target = by_id.get(doc.record_id)
+        if target is None:
+            aligned.append(doc)
+            continue
+        title = _offsets_onto(doc.title, target.title, title=True)
+        abstract = _offsets_onto(doc.abstract, target.abstract, title=False)
+        spans = []
+        for _, field, start, end, label in doc.spans:
+            where = title if field == "title" else abstract
+            if where is not None and 0 <= start < end <= len(where):
+                start, end = where[start], where[end - 1] + 1
+            spans.append((target.id, field, start, end, label))
+        aligned.append(GoldDoc(target.id, target.title, target.abstract, tuple(spans), doc.record_id))
+    return aligned
+
+
+def _offsets_onto(text: str, gold_text: str, *, title: bool) -> list[int] | None:
+    """Where each character of ``text`` is in ``gold_text`` when ``text`` is its cleaned form (else ``None``)."""
+    if text == gold_text:
+        return None
+    cleaned, where = clean_offsets(gold_text, title=title)
+    return where if cleaned == text else None
 
 
 def _filtered(spans: Iterable[Span], labels: set[str], label_map: Mapping[str, str]) -> set[Span]:

@@ -79,11 +79,15 @@ _STAGING_PREFIX = ".staging-"
 def locked_output_dir(out: Path) -> Iterator[Path]:
     """Hold the build lock of ``out`` (created if needed) and clean up after killed builds first.
 
+    A build that fails in a directory it created, before writing anything there
+    (a missing input, say), removes the directory again rather than leave only the lock.
+
     Raises
     ------
     ExportError
         When another build holds the lock.
     """
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
         handle = (out / LOCK_FILE).open("a+")
@@ -99,8 +103,21 @@ def locked_output_dir(out: Path) -> Iterator[Path]:
         try:
             recover(out)
             yield out
+        except BaseException:
+            if created:
+                _remove_if_only_lock(out)
+            raise
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_if_only_lock(out: Path) -> None:
+    """Remove ``out`` when a failed build created it and left nothing in it but its lock (and empty folders)."""
+    with contextlib.suppress(OSError):
+        if all(p.name == LOCK_FILE or (p.is_dir() and not any(p.iterdir())) for p in out.iterdir()):
+            for p in out.iterdir():
+                p.rmdir() if p.is_dir() else p.unlink()
+            out.rmdir()
 
 
 def recover(out: Path) -> None:
@@ -348,6 +365,9 @@ def _write_mentions(
 ) -> None:
     """Mentions in the gold JSONL format (one paper a line), for `kg eval --pred`.
 
+    Each line has the paper's id and, when its input record had one, that id as
+    ``record_id``: ``kg eval --pred`` matches gold records on either.
+
     With ``index``, each paper's line is a section (:mod:`kg.splice`).
     """
     by_paper: dict[str, list[Mention]] = {}
@@ -356,7 +376,10 @@ def _write_mentions(
 
     def line(p: Paper) -> str:
         ents = [m.to_gold() for m in by_paper.get(p.id, [])]
-        record = {"id": p.id, "title": p.title, "abstract": p.abstract, "entities": ents}
+        record: dict[str, object] = {"id": p.id}
+        if p.record_id is not None:  # the input record's own id, which a gold file made from the input has
+            record["record_id"] = p.record_id
+        record.update(title=p.title, abstract=p.abstract, entities=ents)
         return json.dumps(record, ensure_ascii=False) + "\n"
 
     with atomic_write(path) as fh:

@@ -99,7 +99,7 @@ def paper_fingerprints(
 ) -> dict[str, str]:
     """The fingerprint of each paper's sections: a digest of everything they are written from.
 
-    That is the paper's id, title and abstract, and every field of each of its
+    That is the paper's id, title, abstract and record id, and every field of each of its
     mentions with the entity it resolved to, in order. Node data (labels,
     counts, communities) is not in any section.
 
@@ -134,11 +134,18 @@ def paper_fingerprints(
     blake2b = hashlib.blake2b
     return {
         p.id: blake2b(
-            "\x00".join((repr((p.id, p.title, p.abstract)), *rows.get(p.id, ()))).encode("utf-8", "surrogatepass"),
+            "\x00".join((_paper_key(p), *rows.get(p.id, ()))).encode("utf-8", "surrogatepass"),
             digest_size=16,
         ).hexdigest()
         for p in papers
     }
+
+
+def _paper_key(paper: Paper) -> str:
+    """What a paper's own sections are written from besides its mentions (``record_id``: ``mentions.jsonl``)."""
+    if paper.record_id is None:  # the key of a paper without one is what it was before record ids were written
+        return repr((paper.id, paper.title, paper.abstract))
+    return repr((paper.id, paper.title, paper.abstract, paper.record_id))
 
 
 def paper_runs(edges: Sequence[tuple[str, str]], in_section: Sequence[bool]) -> Iterator[tuple[str | None, int, int]]:

@@ -93,3 +93,21 @@ def test_predictions_that_share_no_id_with_the_gold_say_so(tmp_path: Path) -> No
     assert json.loads(result.stdout)["exact_typed"]["ALL"]["recall"] == 0.5
     same = runner.invoke(main, ["eval", str(gold), "--pred", str(gold), "--json"])
     assert same.stderr == "" and json.loads(same.stdout)["exact_typed"]["ALL"]["f1"] == 1.0
+
+
+def test_build_mentions_score_against_the_gold_file_it_was_built_from(tmp_path: Path) -> None:
+    # README: mentions.jsonl is "every paper's mentions in the gold format (kg eval --pred)".
+    gold = Path(__file__).resolve().parent / "data" / "ingest" / "gold_as_input.jsonl"
+    runner = CliRunner()
+    out = tmp_path / "out"
+    built = runner.invoke(main, ["-q", "build", str(gold), "-o", str(out), "--mode", "rules", "--no-html"])
+    assert built.exit_code == 0, built.output
+    lines = [json.loads(line) for line in (out / "mentions.jsonl").read_text().splitlines()]
+    assert [line["id"].split(":")[0] for line in lines] == ["title"] * 3  # kg's ids, not the records'
+    assert [line["record_id"] for line in lines] == ["dump.txt:3", "dump.txt:7", "dump.txt:11"]
+    scored = runner.invoke(main, ["eval", str(gold), "--pred", str(out / "mentions.jsonl"), "--json"])
+    own = runner.invoke(main, ["eval", str(gold), "--mode", "rules", "--json"])
+    assert scored.exit_code == own.exit_code == 0, scored.output + own.output
+    assert "warning" not in scored.output
+    assert json.loads(scored.output) == json.loads(own.output)
+    assert json.loads(scored.output)["exact_typed"]["ALL"]["recall"] == 1.0  # the whitespace paper too

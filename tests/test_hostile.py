@@ -109,7 +109,8 @@ def test_rejects_say_why(hostile_build: tuple[Path, dict[str, int]]) -> None:
     assert [reasons[("punctuation.csv", line)] for line in (2, 3, 4, 5, 7)] == [
         "empty title (nothing left after cleaning)"
     ] * 5
-    assert reasons[("wrong_types.json", 2)] == "missing title"
+    assert reasons[("wrong_types.json", 3)] == "title is not a string (a JSON array)"  # the line it starts on
+    assert reasons[("wrong_types.json", 5)] == "abstract is not a string (a JSON number)"
     assert reasons[("garbage.jsonl", 1)] == "JSON value is not an object"
     assert all(len(r["snippet"]) <= 200 for r in map(json.loads, (out / "rejects.jsonl").open()))
 

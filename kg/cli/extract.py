@@ -4,31 +4,35 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from kg.errors import InputError
+from kg.errors import ExportError, InputError
 from kg.evaluate import (
     SCIERC_LABEL_MAP,
     SCIERC_SCORED,
     GoldDoc,
+    align_predictions,
     confidence_curve,
     format_curve,
     format_report,
     load_gold,
     predict,
     score,
+    verbatim_mentions,
 )
 from kg.extract.modes import MODES, Mode
-from kg.ingest import detect_format, iter_records, paper_id
-from kg.ingest.text import clean_text, clean_title, read_text
+from kg.ingest import iter_raw_records
+from kg.ingest.records import make_paper
 from kg.io import atomic_write
 from kg.records import ENTITY_TYPES, Paper, Reject
 
-__all__ = ["eval_command", "extract_command"]
+__all__ = ["check_writable", "eval_command", "extract_command"]
 
 #: The extraction mode, shared by ``kg extract``, ``kg eval`` and ``kg build``.
 MODE_OPTION = click.option(
@@ -56,7 +60,7 @@ MIN_CONFIDENCE_OPTION = click.option(
     "--output",
     "output",
     required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    type=click.Path(allow_dash=True, path_type=Path),  # a directory is refused by check_writable, in one line
     help="Output JSONL, one record per input paper ('-': standard output).",
 )
 @click.option("--format", "input_format", default=None, help="Input format (guessed by default).")
@@ -68,56 +72,87 @@ def extract_command(
 ) -> None:
     """Extract typed mentions from the papers in INPUT_FILE.
 
-    Writes one line per input record, in input order, in the gold format:
-    {"id", "entities": [{"field", "start", "end", "text", "label", "confidence", "source"}]}.
-    Rejected records are reported on stderr with their reason.
+    Reads INPUT_FILE as kg build does (any input format). Writes one line per
+    input record, in input order, in the gold format: {"id", "title", "abstract",
+    "entities": [{"field", "start", "end", "text", "label", "confidence", "source"}]},
+    with the record's title and abstract as they were in the input and offsets into
+    them (so the output scores against a gold file with kg eval --pred). A record
+    with an empty title or abstract gets an empty list; rejected records are reported
+    on stderr with their reason.
     """
     from kg.extract.pipeline import build_pipeline, extract_papers  # spaCy loads only for the commands using it
 
+    to_stdout = str(output) == "-"
+    if not to_stdout:
+        check_writable(output)
     items = list(_records(input_file, input_format))
-    papers = [item for item in items if isinstance(item, Paper)]
+    papers = [item[0] for item in items if isinstance(item, tuple)]
     nlp = build_pipeline(mode)
     found = extract_papers(papers, nlp, n_process=workers, min_confidence=min_confidence)
     extracted = dict(enumerate(m for _, m in found))
-    to_stdout = str(output) == "-"
-    with contextlib.nullcontext(sys.stdout) if to_stdout else atomic_write(output) as fh:
-        done = 0
-        for item in items:
-            if isinstance(item, Reject):
-                click.echo(f"kg: rejected {item.source}:{item.line}: {item.reason}", err=True)
-                row: dict[str, object] = {"id": None, "error": item.reason, "line": item.line, "entities": []}
-            else:
-                mentions = extracted[done]
-                done += 1
-                row = {
-                    "id": item.record_id or item.id,
-                    "title": item.title,
-                    "abstract": item.abstract,
-                    "entities": [m.to_gold() for m in mentions],
-                }
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    try:
+        with contextlib.nullcontext(sys.stdout) if to_stdout else atomic_write(output) as fh:
+            done = 0
+            for item in items:
+                if isinstance(item, Reject):
+                    click.echo(f"kg: rejected {item.source}:{item.line}: {item.reason}", err=True)
+                    row: dict[str, object] = {"id": None, "error": item.reason, "line": item.line, "entities": []}
+                else:
+                    paper, title, abstract = item
+                    mentions = verbatim_mentions(extracted[done], title, abstract)
+                    done += 1
+                    row = {
+                        "id": paper.record_id or paper.id,
+                        "title": title,
+                        "abstract": abstract,
+                        "entities": [m.to_gold() for m in mentions],
+                    }
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as err:
+        raise ExportError(f"cannot write {output}: {err.strerror or err}") from err
     click.echo(f"wrote {len(items)} records to {'standard output' if to_stdout else output}", err=True)
 
 
-def _records(path: Path, input_format: str | None) -> Iterator[Paper | Reject]:
-    """Input records in order; for JSONL, empty titles/abstracts are kept (they give empty lists)."""
-    if detect_format(path, input_format) != "jsonl":
-        yield from iter_records(path, input_format)
-        return
-    for lineno, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
+def check_writable(output: Path) -> None:
+    """Raise :class:`ExportError` unless a file can be written at ``output`` (its folder may not exist yet).
+
+    Checked before the work that produces the file, so a wrong ``-o`` fails at once.
+    """
+    if output.is_dir():
+        raise ExportError(f"{output}: is a directory; give a file name for -o (e.g. {output}/mentions.jsonl)")
+    folder = output.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {output}: {folder} is a file, not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".kg-probe-", dir=folder)
+    except OSError as err:
+        raise ExportError(f"cannot write {output}: {err.strerror or err} in {folder}") from err
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _records(path: Path, input_format: str | None) -> Iterator[Reject | tuple[Paper, str, str]]:
+    """Input records in order, read as ``kg build`` reads them: a Reject, or a Paper with its input title and abstract.
+
+    Records with an empty or missing title or abstract are kept (their fields are ``""``),
+    so every record of a gold file gets its line.
+    """
+    for item in iter_raw_records(path, input_format):
+        if isinstance(item, Reject):
+            yield item
             continue
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as err:
-            yield Reject(str(path), lineno, f"not valid JSON ({err})")
+        paper = make_paper(item.fields, path, item.line, keep_empty=True)
+        if isinstance(paper, Reject):
+            yield paper
             continue
-        title = clean_title(str(obj.get("title") or ""))
-        abstract = clean_text(str(obj.get("abstract") or obj.get("summary") or ""))
-        record_id = str(obj["id"]) if obj.get("id") is not None else None
-        yield Paper(id=record_id or paper_id(title), title=title, abstract=abstract, record_id=record_id)
+        title, abstract = item.fields.get("title"), item.fields.get("abstract")
+        yield (
+            paper,
+            title if isinstance(title, str) else paper.title,
+            abstract if isinstance(abstract, str) else paper.abstract,
+        )
 
 
 def _warn_unmatched_ids(gold: list[GoldDoc], pred: list[GoldDoc], gold_file: Path, pred_file: Path) -> None:
@@ -126,7 +161,7 @@ def _warn_unmatched_ids(gold: list[GoldDoc], pred: list[GoldDoc], gold_file: Pat
     if not gold_ids & pred_ids:
         click.echo(
             f"kg: warning: no id of {pred_file} is in {gold_file}, so nothing can match and every score is 0; "
-            "the prediction file needs the gold file's ids",
+            "the prediction file needs the gold file's ids (as id, or as record_id like a build's mentions.jsonl)",
             err=True,
         )
         return
@@ -226,9 +261,11 @@ def eval_command(
         else:
             click.echo(format_curve(points))
         return
-    pred = load_gold(pred_file) if pred_file else predict(gold, mode, n_process=workers, min_confidence=min_confidence)
-    if pred_file:
+    if pred_file:  # matched by id or record_id (a build's mentions.jsonl), offsets moved onto the gold text
+        pred = align_predictions(gold, load_gold(pred_file))
         _warn_unmatched_ids(gold, pred, gold_file, pred_file)
+    else:
+        pred = predict(gold, mode, n_process=workers, min_confidence=min_confidence)
     report = score(gold, pred, label_map=label_map, labels=label_list)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))

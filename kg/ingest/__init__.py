@@ -7,11 +7,18 @@ name        extensions                   shape
 ==========  ===========================  =========================================
 pagedump    ``.txt``                     title line, abstract line, page chrome
 jsonl       ``.jsonl``, ``.ndjson``      one ``{"id","title","abstract",...}`` a line
-json        ``.json``                    a list of such objects or ``{"papers": [...]}``
+json        ``.json``                    a list of such objects, ``{"papers": [...]}``
+                                         (or ``data``, ``results``, ``items``)
 csv         ``.csv``, ``.tsv``           header row with title and abstract columns
-arxiv       ``.xml``, ``.atom``          arXiv API Atom feed
-bibtex      ``.bib``                     entries with title and abstract fields
+arxiv       ``.xml``, ``.atom``          arXiv API Atom feed (other Atom feeds: title ids)
+bibtex      ``.bib``                     entries with title and abstract fields (LaTeX
+                                         becomes Unicode text, :mod:`kg.ingest.latex`)
 ==========  ===========================  =========================================
+
+Readers parse (:class:`~kg.ingest.records.RawRecord`: fields and the line the
+record starts on); :func:`~kg.ingest.records.make_paper` checks and cleans, for
+``kg build`` and ``kg extract`` alike. Records of one paper are merged by the
+rules of :mod:`kg.ingest.dedup` (shared arXiv id or DOI, title, title and abstract).
 
 A broken record never stops a build: it becomes a :class:`~kg.records.Reject`
 with its file, line and reason. File-level problems (missing, binary, a CSV
@@ -36,11 +43,13 @@ from .dedup import Deduplicator
 from .ids import normalise_title, paper_id
 from .jsonl import read_json, read_jsonl
 from .pagedump import read_pagedump
+from .records import RawRecord, make_paper
 
 __all__ = [
     "FORMATS",
     "IngestResult",
     "detect_format",
+    "iter_raw_records",
     "iter_records",
     "normalise_title",
     "paper_id",
@@ -49,7 +58,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Reader = Callable[[Path], Iterator[Paper | Reject]]
+#: A reader parses one format: the fields of each record, or a Reject for what it cannot parse.
+Reader = Callable[[Path], Iterator[RawRecord | Reject]]
 
 #: Reader of each input format.
 FORMATS: dict[str, Reader] = {
@@ -107,8 +117,14 @@ def detect_format(path: Path, format: str | None = None) -> str:
     return name
 
 
-def iter_records(path: str | Path, format: str | None = None) -> Iterator[Paper | Reject]:
-    """Stream the records of one file: a Paper or a Reject per input record."""
+def iter_raw_records(path: str | Path, format: str | None = None) -> Iterator[RawRecord | Reject]:
+    """Stream the records of one file as their reader parsed them: fields not yet checked or cleaned.
+
+    Raises
+    ------
+    InputError
+        A directory, an unknown format, or a file its reader cannot read at all.
+    """
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a directory; pass the files inside it (e.g. {path}/*.jsonl)")
@@ -119,6 +135,18 @@ def iter_records(path: str | Path, format: str | None = None) -> Iterator[Paper 
         yield item
     if count == 0:
         log.warning("%s: no records found (empty file?)", path)
+
+
+def iter_records(path: str | Path, format: str | None = None, *, keep_empty: bool = False) -> Iterator[Paper | Reject]:
+    """Stream the records of one file: a Paper or a Reject per input record.
+
+    ``kg build`` and ``kg extract`` both read through here. With ``keep_empty`` a record
+    with a missing or empty title or abstract is a Paper with that field ``""``
+    (see :func:`~kg.ingest.records.make_paper`).
+    """
+    path = Path(path)
+    for item in iter_raw_records(path, format):
+        yield item if isinstance(item, Reject) else make_paper(item.fields, path, item.line, keep_empty=keep_empty)
 
 
 def read_papers(paths: Iterable[str | Path], format: str | None = None, *, progress: bool = False) -> IngestResult:

@@ -6,15 +6,17 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.records import Paper, Reject
+from kg.records import Reject
 
-from .records import make_paper, snippet
+from .latex import latex_to_text, strip_braces
+from .records import RawRecord, snippet
 from .text import read_text
 
 __all__ = ["parse_bibtex_fields", "read_bibtex"]
 
 _ENTRY = re.compile(r"@(\w+)\s*[{(]", re.ASCII)
-_LATEX_ACCENT = re.compile(r"\\[`'^\"~=.uvHtcdb]\{?(\w)\}?")
+#: Fields that hold ids or addresses, not prose: only their braces and escapes go.
+_VERBATIM = frozenset({"doi", "url", "eprint", "arxiv_id", "archiveprefix", "isbn", "issn", "pages"})
 
 
 def _balanced(text: str, start: int, open_ch: str, close_ch: str) -> int:
@@ -36,13 +38,17 @@ def _balanced(text: str, start: int, open_ch: str, close_ch: str) -> int:
     return -1
 
 
-def _unbrace(value: str) -> str:
-    value = _LATEX_ACCENT.sub(r"\1", value)
-    return re.sub(r"\s+", " ", value.replace("{", "").replace("}", "")).strip()
-
-
 def parse_bibtex_fields(body: str) -> tuple[str, dict[str, str]]:
-    """Parse ``key, field = {value}, ...`` into the key and a field dict."""
+    """Parse ``key, field = {value}, ...`` into the key and a field dict.
+
+    LaTeX in the values becomes plain text (:func:`~kg.ingest.latex.latex_to_text`);
+    ids and URLs only lose their braces.
+
+    Examples
+    --------
+    >>> parse_bibtex_fields(r'k1, title = {Schr{\\"o}dinger \\emph{Bridges}}, doi = {10.1/A\\_b}')
+    ('k1', {'title': 'Schrödinger Bridges', 'doi': '10.1/A_b'})
+    """
     key, _, rest = body.partition(",")
     fields: dict[str, str] = {}
     i = 0
@@ -66,14 +72,18 @@ def parse_bibtex_fields(body: str) -> tuple[str, dict[str, str]]:
             m2 = re.match(r"[^,]*", rest[j:])
             value = m2.group(0) if m2 else ""
             end = j + len(value)
-        fields[name] = _unbrace(value)
+        fields[name] = strip_braces(value) if name in _VERBATIM else latex_to_text(value)
         i = end
     return key.strip(), fields
 
 
-def read_bibtex(path: Path) -> Iterator[Paper | Reject]:
-    """Yield a Paper or Reject per BibTeX entry (``@comment``/``@string``/``@preamble`` skipped)."""
+def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
+    """Yield the fields (a RawRecord) or a Reject of each BibTeX entry (not of @comment, @string, @preamble).
+
+    An entry reusing an earlier entry's key is rejected, as BibTeX keeps the first.
+    """
     text = read_text(path)
+    first_line: dict[str, int] = {}
     for m in _ENTRY.finditer(text):
         kind = m.group(1).lower()
         line = text.count("\n", 0, m.start()) + 1
@@ -86,9 +96,18 @@ def read_bibtex(path: Path) -> Iterator[Paper | Reject]:
             yield Reject(str(path), line, "unterminated BibTeX entry", snippet(text[m.start() :]))
             continue
         key, fields = parse_bibtex_fields(text[open_at + 1 : end - 1])
+        if key and key in first_line:  # BibTeX itself keeps the first entry of a key and reports the others
+            yield Reject(
+                str(path),
+                line,
+                f"duplicate BibTeX key {key!r} (first at line {first_line[key]}); rename it to keep this entry",
+                snippet(fields.get("title") or key),
+            )
+            continue
+        first_line.setdefault(key, line)
         fields.setdefault("id", key)
         if "eprint" in fields and "arxiv_id" not in fields:
             fields["arxiv_id"] = fields["eprint"]
         if "author" in fields:
             fields["authors"] = fields.pop("author")
-        yield make_paper(fields, path, line)
+        yield RawRecord(fields, line)

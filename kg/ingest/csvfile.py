@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.records import Paper, Reject
+from kg.records import Reject
 
-from .records import make_paper, snippet
+from .records import RawRecord, snippet
 from .text import iter_lines
 
 __all__ = ["read_csv"]
@@ -50,8 +50,8 @@ def _delimiter(head: list[str]) -> str:
         return ","
 
 
-def read_csv(path: Path) -> Iterator[Paper | Reject]:
-    """Yield a Paper or Reject per data row (streamed); column names are matched case-insensitively.
+def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
+    """Yield the fields (a RawRecord) or a Reject of each data row (streamed); column names match in any case.
 
     Raises
     ------
@@ -79,14 +79,14 @@ def read_csv(path: Path) -> Iterator[Paper | Reject]:
             "need 'title' and 'abstract' (or 'summary')"
         )
     while True:
+        line = reader.line_num + 1  # where the next record starts (a quoted field may span lines)
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as err:  # one bad row (e.g. a field over the size limit); the next rows still count
-            yield Reject(str(path), reader.line_num, f"malformed CSV ({err})", "")
+            yield Reject(str(path), line, f"malformed CSV ({err})", "")
             continue
-        line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header) and len(row) <= max(i for i in index.values() if i is not None):
@@ -95,4 +95,4 @@ def read_csv(path: Path) -> Iterator[Paper | Reject]:
             )
             continue
         fields = {f: row[i] for f, i in index.items() if i is not None and i < len(row) and row[i].strip()}
-        yield make_paper(fields, path, line)
+        yield RawRecord(fields, line)

@@ -6,14 +6,19 @@ import hashlib
 import re
 import unicodedata
 
-__all__ = ["normalise_title", "paper_id"]
+__all__ = ["arxiv_id_in_url", "clean_arxiv_id", "clean_doi", "doi_in_url", "normalise_title", "paper_id"]
 
 _LATEX_MATH = re.compile(r"\$([^$]*)\$")
 _LATEX_CMD = re.compile(r"\\[A-Za-z]+\*?")
 _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 _ARXIV_VERSION = re.compile(r"v\d+$")
-_ARXIV_PREFIX = re.compile(r"^(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:)", re.IGNORECASE)
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
+_ARXIV_URL = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>[^?#]+?)(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE
+)
+_ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
+_PDF_SUFFIX = re.compile(r"\.pdf$", re.IGNORECASE)
+_DOI_URL = re.compile(r"^(?:https?://)?(?:dx\.)?doi\.org/(?P<doi>10\..+)$", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
 def normalise_title(title: str) -> str:
@@ -37,14 +42,53 @@ def normalise_title(title: str) -> str:
 
 
 def clean_arxiv_id(raw: str) -> str:
-    """``http://arxiv.org/abs/2401.01234v2`` -> ``2401.01234``."""
-    raw = _ARXIV_PREFIX.sub("", raw.strip())
-    return _ARXIV_VERSION.sub("", raw)
+    """The bare arXiv id: no ``arXiv:`` prefix, abs/pdf URL, ``.pdf`` or version suffix.
+
+    Examples
+    --------
+    >>> [clean_arxiv_id(s) for s in ("http://arxiv.org/abs/2401.01234v2", "arXiv:2307.08691v1",
+    ...                              "https://arxiv.org/pdf/2307.08691v2.pdf", "hep-th/9901001")]
+    ['2401.01234', '2307.08691', '2307.08691', 'hep-th/9901001']
+    """
+    text = raw.strip()
+    url = _ARXIV_URL.match(text)
+    text = url.group("id") if url else _ARXIV_PREFIX.sub("", text)
+    return _ARXIV_VERSION.sub("", _PDF_SUFFIX.sub("", text.strip()))
 
 
 def clean_doi(raw: str) -> str:
-    """``https://doi.org/10.1000/ABC`` -> ``10.1000/abc``."""
-    return _DOI_PREFIX.sub("", raw.strip()).lower()
+    """The bare DOI, lower-cased (DOIs are case-insensitive): no ``https://doi.org/`` or ``doi:``.
+
+    Examples
+    --------
+    >>> clean_doi("https://doi.org/10.1000/ABC"), clean_doi("doi:10.1000/FA2")
+    ('10.1000/abc', '10.1000/fa2')
+    """
+    return _DOI_PREFIX.sub("", raw.strip()).strip().lower()
+
+
+def arxiv_id_in_url(url: str) -> str | None:
+    """The arXiv id of an arXiv abs/pdf URL, else ``None``.
+
+    Examples
+    --------
+    >>> arxiv_id_in_url("https://arxiv.org/abs/2307.08691"), arxiv_id_in_url("https://example.org/posts/18")
+    ('2307.08691', None)
+    """
+    match = _ARXIV_URL.match(url.strip())
+    return (clean_arxiv_id(match.group("id")) or None) if match else None
+
+
+def doi_in_url(url: str) -> str | None:
+    """The DOI of a ``doi.org`` URL, else ``None``.
+
+    Examples
+    --------
+    >>> doi_in_url("https://doi.org/10.1000/XYZ"), doi_in_url("https://example.org/10.1000/xyz")
+    ('10.1000/xyz', None)
+    """
+    match = _DOI_URL.match(url.strip())
+    return clean_doi(match.group("doi")) if match else None
 
 
 def _safe(text: str) -> str:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
-from kg.records import Paper, Reject
+from kg.records import Reject
 
-from .records import make_paper, snippet
+from .records import RawRecord, snippet
 from .text import iter_lines, read_text
 
 __all__ = ["read_json", "read_jsonl"]
@@ -23,11 +23,16 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
     for key, value in obj.items():
         k = str(key).strip().lower()
         out.setdefault(_ALIASES.get(k, k), value)
+    external = out.get("externalids")  # Semantic Scholar: {"ArXiv": "2010.11929", "DOI": "10.1/vit"}
+    if isinstance(external, dict):
+        ids = {str(k).lower(): v for k, v in external.items() if isinstance(v, str)}
+        out.setdefault("arxiv_id", ids.get("arxiv"))
+        out.setdefault("doi", ids.get("doi"))
     return out
 
 
-def read_jsonl(path: Path) -> Iterator[Paper | Reject]:
-    """Yield one Paper or Reject per non-blank line of a JSONL file (streamed: any size)."""
+def read_jsonl(path: Path) -> Iterator[RawRecord | Reject]:
+    """Yield the fields (a RawRecord) or a Reject of each non-blank line of a JSONL file (streamed: any size)."""
     for lineno, line in enumerate(iter_lines(path), 1):
         if not line.strip():
             continue
@@ -39,13 +44,18 @@ def read_jsonl(path: Path) -> Iterator[Paper | Reject]:
         if not isinstance(obj, dict):
             yield Reject(str(path), lineno, "JSON value is not an object", snippet(line))
             continue
-        yield make_paper(_fields(obj), path, lineno)
+        yield RawRecord(_fields(obj), lineno)
 
 
-def read_json(path: Path) -> Iterator[Paper | Reject]:
-    """Yield the records of a JSON file: a list of objects or ``{"papers": [...]}``.
+#: Keys under which a JSON object holds its list of papers (kg's own, and common API responses').
+_CONTAINERS = ("papers", "records", "data", "results", "items")
 
-    Records are numbered from 1 in the ``line`` field of rejects.
+
+def read_json(path: Path) -> Iterator[RawRecord | Reject]:
+    """Yield the records of a JSON file: a list of objects, or an object holding one under
+    ``papers``, ``records``, ``data``, ``results`` or ``items``, or a single paper object.
+
+    ``line`` is the physical line where each record starts.
     """
     text = read_text(path)
     if not text.strip():
@@ -56,12 +66,60 @@ def read_json(path: Path) -> Iterator[Paper | Reject]:
         raise InputError(
             f"{path}:{err.lineno}: not valid JSON ({err.msg}); for one record per line use .jsonl"
         ) from err
+    container = None
     if isinstance(data, dict):
-        data = data.get("papers", data.get("records", [data]))
+        container = next((k for k in _CONTAINERS if isinstance(data.get(k), list)), None)
+        data = data[container] if container else [data]
     if not isinstance(data, list):
         raise InputError(f'{path}: expected a list of paper objects or {{"papers": [...]}}')
-    for i, obj in enumerate(data, 1):
+    lines = _item_lines(text, container) if container or text.lstrip().startswith("[") else [1]
+    if lines is None or len(lines) != len(data):
+        lines = list(range(1, len(data) + 1))  # cannot happen for valid JSON; numbered instead
+    for line, obj in zip(lines, data, strict=True):
         if isinstance(obj, dict):
-            yield make_paper(_fields(obj), path, i)
+            yield RawRecord(_fields(obj), line)
         else:
-            yield Reject(str(path), i, "record is not an object", snippet(obj))
+            yield Reject(str(path), line, "record is not an object", snippet(obj))
+
+
+def _skip(text: str, i: int) -> int:
+    """The index of the first non-whitespace character at or after ``i`` (JSON's whitespace)."""
+    while i < len(text) and text[i] in " \t\n\r":
+        i += 1
+    return i
+
+
+def _item_lines(text: str, container: str | None) -> list[int] | None:
+    """The line where each element of the top-level array (or of ``container``'s array) starts."""
+    decoder = json.JSONDecoder()
+    try:
+        i = _skip(text, 0)
+        if container is not None:
+            if text[i] != "{":
+                return None
+            i += 1
+            while True:
+                key, i = decoder.raw_decode(text, _skip(text, i))
+                i = _skip(text, _skip(text, i) + 1)  # past the colon
+                if key == container:
+                    break
+                _, i = decoder.raw_decode(text, i)
+                i = _skip(text, i) + 1  # past the comma
+        if text[i] != "[":
+            return None
+        i += 1
+        lines: list[int] = []
+        line, counted = 1, 0
+        while True:
+            i = _skip(text, i)
+            if text[i] == "]":
+                return lines
+            line += text.count("\n", counted, i)
+            counted = i
+            lines.append(line)
+            _, i = decoder.raw_decode(text, i)
+            i = _skip(text, i)
+            if text[i] == ",":
+                i += 1
+    except (ValueError, IndexError):
+        return None

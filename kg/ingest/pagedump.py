@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.records import Paper, Reject
+from kg.records import Reject
 
-from .records import make_paper, snippet
+from .records import RawRecord, snippet
 from .text import iter_lines
 
 __all__ = ["is_abstract_line", "is_chrome", "read_pagedump"]
@@ -54,7 +54,7 @@ def _follows_as_abstract(title: str, line: str) -> bool:
     return len(line) >= 100 and len(line) >= 2 * len(title) and bool(re.search(r"[.!?](?:\s|$)", line))
 
 
-def read_pagedump(path: Path) -> Iterator[Paper | Reject]:
+def read_pagedump(path: Path) -> Iterator[RawRecord | Reject]:
     """Yield the papers (and rejects) of a page dump (streamed: any size)."""
     pending: tuple[int, str] | None = None
     for lineno, raw in enumerate(iter_lines(path), 1):
@@ -66,7 +66,7 @@ def read_pagedump(path: Path) -> Iterator[Paper | Reject]:
             if pending is None:
                 yield Reject(str(path), lineno, "abstract without title", snippet(line))
             else:
-                yield make_paper({"title": pending[1], "abstract": line}, path, pending[0])
+                yield RawRecord({"title": pending[1], "abstract": line}, pending[0])
                 pending = None
         else:
             if pending is not None:

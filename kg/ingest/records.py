@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kg.records import Paper, Reject
 
-from .ids import clean_arxiv_id, clean_doi, normalise_title, paper_id
+from .ids import arxiv_id_in_url, clean_arxiv_id, clean_doi, doi_in_url, normalise_title, paper_id
 from .text import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, clean_text, clean_title
 
-__all__ = ["make_paper", "parse_authors", "parse_year", "snippet"]
+__all__ = ["RawRecord", "make_paper", "parse_authors", "parse_year", "snippet"]
 
 _YEAR = re.compile(r"(19|20)\d\d")
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One input record as a reader found it: its fields (not yet checked or cleaned) and where it starts.
+
+    Parameters
+    ----------
+    fields : mapping
+        ``title``, ``abstract`` and any of ``id``, ``authors``, ``year``, ``url``,
+        ``arxiv_id``, ``doi``, as the input had them.
+    line : int
+        The physical line (1-based) where the record starts in its file.
+    """
+
+    fields: Mapping[str, Any]
+    line: int
 
 
 def snippet(value: object, limit: int = 200) -> str:
@@ -23,12 +41,31 @@ def snippet(value: object, limit: int = 200) -> str:
     return text[:limit].encode("utf-8", "replace").decode("utf-8")
 
 
+def _author_name(author: object) -> str:
+    """One author's name: a string, or an object with ``name`` (Semantic Scholar), ``given``/``family`` (CSL)."""
+    if isinstance(author, Mapping):
+        name = author.get("name") or author.get("full_name") or author.get("fullname")
+        if not isinstance(name, str) or not name.strip():
+            parts = [author.get(k) for k in ("given", "first", "family", "last")]
+            name = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+        return clean_title(name)
+    return clean_title(str(author)) if author is not None else ""
+
+
 def parse_authors(value: object) -> tuple[str, ...]:
-    """Authors from a list, or a string joined by " and ", ";" or ","."""
+    """Authors from a list (of names or of objects with a name), or a string joined by " and ", ";" or ",".
+
+    Examples
+    --------
+    >>> parse_authors([{"authorId": "1", "name": "Ann Lee"}, {"given": "Bo", "family": "Chen"}, "Cy Wu"])
+    ('Ann Lee', 'Bo Chen', 'Cy Wu')
+    >>> parse_authors("Smith, John and Doe, Jane")
+    ('Smith, John', 'Doe, Jane')
+    """
     if value is None:
         return ()
     if isinstance(value, list | tuple):
-        return tuple(clean_title(str(a)) for a in value if str(a).strip())
+        return tuple(name for name in map(_author_name, value) if name)
     text = str(value)
     parts = re.split(r"\s+and\s+|;", text) if (" and " in text or ";" in text) else text.split(",")
     return tuple(clean_title(p) for p in parts if p.strip())
@@ -42,6 +79,26 @@ def parse_year(value: object) -> int | None:
     return int(match.group(0)) if match else None
 
 
+def _kind(value: object) -> str:
+    """The JSON name of a value's type, for reject reasons."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list | tuple):
+        return "array"
+    return type(value).__name__
+
+
+def _shown(abstract: object, fields: Mapping[str, Any]) -> object:
+    """What a reject shows of a record without a usable title: its abstract, else its keys."""
+    if isinstance(abstract, str) and abstract:
+        return abstract
+    return "{" + ", ".join(f'"{k}": …' for k in fields) + "}"
+
+
 def _opt(fields: Mapping[str, Any], key: str) -> str | None:
     value = fields.get(key)
     if value is None:
@@ -50,32 +107,48 @@ def _opt(fields: Mapping[str, Any], key: str) -> str | None:
     return text or None
 
 
-def make_paper(fields: Mapping[str, Any], source: Path, line: int) -> Paper | Reject:
+def make_paper(fields: Mapping[str, Any], source: Path, line: int, *, keep_empty: bool = False) -> Paper | Reject:
     """Build a Paper from raw fields, or a Reject saying what is wrong.
 
     ``fields`` may hold ``title``, ``abstract``, ``id``, ``authors``, ``year``,
-    ``url``, ``arxiv_id`` and ``doi``.
+    ``url``, ``arxiv_id`` and ``doi``. An arXiv abs/pdf URL or a doi.org URL in
+    ``url`` gives the arXiv id or DOI when no field does.
+
+    With ``keep_empty`` (``kg extract``: one output line per input record) a missing
+    or empty title or abstract is kept as ``""`` instead of rejected; a field of the
+    wrong type is still rejected.
     """
     raw_title = fields.get("title")
     raw_abstract = fields.get("abstract")
     where = str(source)
-    shown = snippet(raw_title if raw_title else raw_abstract or dict(fields))
-    if raw_title is None or not isinstance(raw_title, str | int | float):
+    shown = snippet(raw_title if isinstance(raw_title, str) and raw_title else _shown(raw_abstract, fields))
+    if raw_title is not None and (isinstance(raw_title, bool) or not isinstance(raw_title, str | int | float)):
+        return Reject(where, line, f"title is not a string (a JSON {_kind(raw_title)})", shown)
+    if raw_abstract is not None and not isinstance(raw_abstract, str):
+        return Reject(where, line, f"abstract is not a string (a JSON {_kind(raw_abstract)})", shown)
+    if raw_title is None and raw_abstract is None and not keep_empty:
+        keys = ", ".join(str(k) for k in fields) or "none"
+        return Reject(where, line, f"no title or abstract field (fields: {keys})", shown)
+    if raw_title is None and not keep_empty:
         return Reject(where, line, "missing title", shown)
-    title = clean_title(str(raw_title))
-    if not title or not normalise_title(title):
+    title = clean_title(str(raw_title)) if raw_title is not None else ""
+    if (not title or not normalise_title(title)) and not keep_empty:
         return Reject(where, line, "empty title (nothing left after cleaning)", shown)
     if len(title) > MAX_TITLE_CHARS:
         return Reject(where, line, f"title too long ({len(title)} chars, limit {MAX_TITLE_CHARS})", shown)
-    if raw_abstract is None or not isinstance(raw_abstract, str):
+    if raw_abstract is None and not keep_empty:
         return Reject(where, line, "missing abstract", shown)
-    abstract = clean_text(raw_abstract)
-    if not abstract:
+    abstract = clean_text(raw_abstract) if raw_abstract is not None else ""
+    if not abstract and not keep_empty:
         return Reject(where, line, "empty abstract", shown)
     if len(abstract) > MAX_ABSTRACT_CHARS:
         return Reject(where, line, f"abstract too long ({len(abstract)} chars, limit {MAX_ABSTRACT_CHARS})", shown)
-    arxiv = _opt(fields, "arxiv_id")
-    doi = _opt(fields, "doi")
+    url = _opt(fields, "url")
+    raw_arxiv = _opt(fields, "arxiv_id")
+    raw_doi = _opt(fields, "doi")
+    # An arXiv abs/pdf or doi.org URL is the record's id when no id field says otherwise.
+    arxiv = (clean_arxiv_id(raw_arxiv) if raw_arxiv else None) or (arxiv_id_in_url(url) if url else None)
+    doi = (clean_doi(raw_doi) if raw_doi else None) or (doi_in_url(url) if url else None)
     record_id = _opt(fields, "id")
     return Paper(
         id=paper_id(title, arxiv, doi),
@@ -83,9 +156,9 @@ def make_paper(fields: Mapping[str, Any], source: Path, line: int) -> Paper | Re
         abstract=abstract,
         authors=parse_authors(fields.get("authors")),
         year=parse_year(fields.get("year")),
-        url=_opt(fields, "url"),
-        arxiv_id=clean_arxiv_id(arxiv) if arxiv else None,
-        doi=clean_doi(doi) if doi else None,
+        url=url,
+        arxiv_id=arxiv or None,
+        doi=doi or None,
         sources=(f"{where}:{line}",),
         record_id=record_id,
     )

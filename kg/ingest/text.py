@@ -9,7 +9,15 @@ from pathlib import Path
 
 from kg.errors import InputError
 
-__all__ = ["MAX_ABSTRACT_CHARS", "MAX_TITLE_CHARS", "clean_text", "clean_title", "iter_lines", "read_text"]
+__all__ = [
+    "MAX_ABSTRACT_CHARS",
+    "MAX_TITLE_CHARS",
+    "clean_offsets",
+    "clean_text",
+    "clean_title",
+    "iter_lines",
+    "read_text",
+]
 
 log = logging.getLogger(__name__)
 
@@ -25,22 +33,36 @@ _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-def _decode_line(raw: bytes, path: Path, lineno: int) -> str:
+def _decode_line(raw: bytes, lineno: int, not_utf8: list[int]) -> str:
+    """One line as UTF-8, else cp1252, else latin-1 (``lineno`` is added to ``not_utf8`` then)."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        log.warning("%s:%d: not UTF-8; decoded as cp1252/latin-1", path, lineno)
+        not_utf8.append(lineno)
         try:
             return raw.decode("cp1252")
         except UnicodeDecodeError:
             return raw.decode("latin-1")
 
 
+def _warn_not_utf8(path: Path, not_utf8: list[int]) -> None:
+    """One warning per file for its lines that were not UTF-8."""
+    if not_utf8:
+        lines = ", ".join(map(str, not_utf8[:5])) + (", …" if len(not_utf8) > 5 else "")
+        log.warning(
+            "%s: %d line%s not UTF-8 (line %s); decoded as cp1252/latin-1",
+            path,
+            len(not_utf8),
+            "" if len(not_utf8) == 1 else "s",
+            lines,
+        )
+
+
 def read_text(path: Path) -> str:
     """Read a text file written in UTF-8 (with or without BOM), tolerating bad lines.
 
-    Lines that are not valid UTF-8 are decoded as cp1252 (then latin-1) with a
-    warning naming the line, so one mis-encoded record loses no data.
+    Lines that are not valid UTF-8 are decoded as cp1252 (then latin-1), with one
+    warning for the file naming the lines, so one mis-encoded record loses no data.
 
     Raises
     ------
@@ -59,8 +81,10 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        lines = data.split(b"\n")
-        return "\n".join(_decode_line(raw, path, i) for i, raw in enumerate(lines, 1))
+        not_utf8: list[int] = []
+        text = "\n".join(_decode_line(raw, i, not_utf8) for i, raw in enumerate(data.split(b"\n"), 1))
+        _warn_not_utf8(path, not_utf8)
+        return text
 
 
 def iter_lines(path: Path) -> Iterator[str]:
@@ -88,11 +112,13 @@ def iter_lines(path: Path) -> Iterator[str]:
             return
         _check_not_binary(head[3:] if bom else head, path)
         fh.seek(3 if bom else 0)
+        not_utf8: list[int] = []
         try:
             for lineno, raw in enumerate(fh, 1):
-                yield _decode_line(raw.rstrip(b"\n").removesuffix(b"\r"), path, lineno)
+                yield _decode_line(raw.rstrip(b"\n").removesuffix(b"\r"), lineno, not_utf8)
         except OSError as err:
             raise _read_error(path, err) from err
+        _warn_not_utf8(path, not_utf8)
 
 
 def _read_error(path: Path, err: OSError) -> InputError:
@@ -136,3 +162,40 @@ def clean_text(text: str) -> str:
 def clean_title(text: str) -> str:
     """Clean a title as :func:`clean_text` does, with all whitespace collapsed to single spaces."""
     return _WS.sub(" ", clean_text(text))
+
+
+def clean_offsets(raw: str, *, title: bool = False) -> tuple[str, list[int]]:
+    """:func:`clean_text` (or, with ``title``, :func:`clean_title`) of ``raw`` with where each character came from.
+
+    Returns the cleaned text and, for each of its characters, the index in ``raw``
+    of the character it was made from (a collapsed run of whitespace: the run's
+    first), so a span ``[s, e)`` of the cleaned text is ``[pos[s], pos[e - 1] + 1)`` of ``raw``.
+
+    Examples
+    --------
+    >>> text, pos = clean_offsets("  Training  BERT", title=True)
+    >>> text, pos[9], "  Training  BERT"[pos[9] : pos[12] + 1]
+    ('Training BERT', 12, 'BERT')
+    """
+    chars: list[str] = []
+    where: list[int] = []
+    in_space = False
+    for i, c in enumerate(raw):
+        if _CONTROL.match(c):
+            continue
+        if _SURROGATE.match(c):
+            c = "\ufffd"
+        if title and c.isspace():
+            if in_space:
+                continue
+            in_space, c = True, " "
+        else:
+            in_space = False
+        chars.append(c)
+        where.append(i)
+    start, end = 0, len(chars)
+    while start < end and chars[start].isspace():
+        start += 1
+    while end > start and chars[end - 1].isspace():
+        end -= 1
+    return "".join(chars[start:end]), where[start:end]

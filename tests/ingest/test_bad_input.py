@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from kg.cli import main
 from kg.errors import InputError
-from kg.ingest import FORMATS, iter_records, paper_id
+from kg.ingest import FORMATS, iter_records, paper_id, read_papers
 from kg.records import Paper, Reject
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ingest"
@@ -95,3 +96,30 @@ def test_readers_never_crash(tmp_path_factory: pytest.TempPathFactory, text: str
     except InputError:
         return
     assert all(isinstance(i, Paper | Reject) for i in items)
+
+
+def test_duplicate_bibtex_key_rejects_the_second_entry() -> None:
+    result = read_papers([DATA / "duplicate_keys.bib"])
+    assert [p.record_id for p in result.papers] == ["smith2021"]
+    assert [(r.line, r.reason) for r in result.rejects] == [
+        (6, "duplicate BibTeX key 'smith2021' (first at line 1); rename it to keep this entry")
+    ]
+    assert result.rejects[0].snippet == "Another Paper Reusing the Key"
+
+
+def test_cp1252_csv_warns_once_for_the_file(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="kg.ingest.text"):
+        papers = [p for p in iter_records(DATA / "cp1252.csv") if isinstance(p, Paper)]
+    assert len(papers) == 30 and papers[0].title == "Café Paper 0"
+    warnings = [r.getMessage() for r in caplog.records if "not UTF-8" in r.getMessage()]
+    assert warnings == [f"{DATA / 'cp1252.csv'}: 30 lines not UTF-8 (line 2, 3, 4, 5, 6, …); decoded as cp1252/latin-1"]
+
+
+def test_build_with_a_missing_input_leaves_no_output_directory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "missing.jsonl"), "-o", str(out)])
+    assert result.exit_code == 1 and "no such file" in result.output
+    assert not out.exists()
+    out.mkdir()  # a directory that was there before stays, lock and all
+    CliRunner().invoke(main, ["build", str(tmp_path / "missing.jsonl"), "-o", str(out)])
+    assert out.is_dir()

@@ -71,7 +71,7 @@ def test_arxiv_atom() -> None:
     assert papers[0].title == "FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning"
     assert papers[0].doi == "10.48550/arxiv.2307.08691" and papers[0].year == 2023
     assert papers[1].authors == ("Lihe Yang", "Bingyi Kang")
-    assert [(r.line, r.reason) for r in rejects] == [(3, "missing abstract")]
+    assert [(r.line, r.reason) for r in rejects] == [(21, "missing abstract")]  # the line the entry starts on
 
 
 def test_arxiv_refuses_entities(tmp_path: Path) -> None:
@@ -97,3 +97,53 @@ def test_format_by_extension_or_name(tmp_path: Path) -> None:
     assert len(list(iter_records(f, "jsonl"))) == 6
     with pytest.raises(InputError, match="unknown format"):
         list(iter_records(f, "docx"))
+
+
+def test_arxiv_api_error_feed_is_a_reject_not_a_paper() -> None:
+    result = read_papers([DATA / "arxiv_error.xml"])
+    assert result.papers == ()
+    (reject,) = result.rejects
+    assert reject.reason.startswith("arXiv API error: incorrect id format for 1234.12345")
+    assert reject.line == 8  # where the entry starts
+
+
+def test_non_arxiv_atom_feed_gets_generic_ids() -> None:
+    papers, rejects = split(list(iter_records(DATA / "blog.atom")))
+    assert rejects == []
+    assert [p.id.split(":")[0] for p in papers] == ["title", "title"]
+    assert [p.arxiv_id for p in papers] == [None, None]
+    assert [p.record_id for p in papers] == ["tag:example.org,2024:post-17", "https://example.org/posts/18"]
+    assert papers[0].year == 2024 and papers[1].url == "https://example.org/posts/18"
+
+
+def test_json_authors_as_objects_and_external_ids() -> None:
+    papers, _ = split(list(iter_records(DATA / "semantic_scholar.json")))
+    s2 = next(p for p in papers if p.title == "Semantic Scholar Style")
+    assert s2.authors == ("Ann Lee", "Bo Chen")
+    assert (s2.id, s2.doi) == ("arxiv:2010.11929", "10.1/vit")
+    assert papers[0].title == "Json Array Paper One"  # "Title"/"Abstract" keys
+
+
+def test_reject_lines_are_where_records_start() -> None:
+    _, rejects = split(list(iter_records(DATA / "semantic_scholar.json")))  # a JSON array, one record a line
+    assert [(r.line, r.reason) for r in rejects] == [(4, "record is not an object"), (5, "missing abstract")]
+    papers, rejects = split(list(iter_records(DATA / "multiline.csv")))  # the first abstract spans two lines
+    assert [p.sources[0].rsplit(":", 1)[1] for p in papers] == ["2", "4"]
+    assert [(r.line, r.reason) for r in rejects] == [(5, "missing title"), (6, "missing abstract")]
+
+
+def test_rejects_name_wrong_types_and_unknown_shapes() -> None:
+    _, rejects = split(list(iter_records(DATA / "wrong_types.jsonl")))
+    reasons = {r.line: r.reason for r in rejects}
+    assert reasons[8] == "title is not a string (a JSON array)"
+    assert reasons[9] == "abstract is not a string (a JSON number)"
+    ((reject,),) = [split(list(iter_records(DATA / "unknown_container.json")))[1]]
+    assert reject.reason == "no title or abstract field (fields: results_page, hits)"
+    assert "{" not in reject.snippet or "…" in reject.snippet  # the keys, not a dict repr
+
+
+def test_json_object_under_data_is_a_list_of_papers(tmp_path: Path) -> None:
+    f = tmp_path / "s2.json"
+    f.write_text('{"total": 1, "data": [\n  {"title": "Nested under data", "abstract": "We study LoRA on MMLU."}\n]}')
+    (paper,) = list(iter_records(f))
+    assert isinstance(paper, Paper) and paper.sources == (f"{f}:2",)

@@ -1,0 +1,80 @@
+"""Deduplication across id kinds: arXiv ids, DOIs, URLs, titles and abstracts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.ingest import read_papers
+from kg.ingest.dedup import Deduplicator
+from kg.ingest.ids import arxiv_id_in_url, clean_arxiv_id, clean_doi, doi_in_url
+from kg.records import Paper
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "ingest"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2307.08691",
+        "arXiv:2307.08691v1",
+        "ARXIV: 2307.08691",
+        "https://arxiv.org/pdf/2307.08691v2.pdf",
+        "http://arxiv.org/abs/2307.08691v2",
+        "https://export.arxiv.org/abs/2307.08691",
+        "arxiv.org/pdf/2307.08691",
+    ],
+)
+def test_arxiv_ids_normalise(raw: str) -> None:
+    assert clean_arxiv_id(raw) == "2307.08691"
+
+
+def test_dois_and_urls_normalise() -> None:
+    assert clean_doi("10.1000/FA2") == clean_doi("https://doi.org/10.1000/fa2") == clean_doi("doi:10.1000/Fa2")
+    assert clean_doi("https://dx.doi.org/10.1000/FA2") == "10.1000/fa2"
+    assert arxiv_id_in_url("https://arxiv.org/abs/2307.08691") == "2307.08691"
+    assert arxiv_id_in_url("https://example.org/abs/2307.08691") is None
+    assert doi_in_url("https://doi.org/10.1000/FA2") == "10.1000/fa2"
+
+
+@pytest.mark.parametrize("order", [("dup.jsonl", "dup_feed.xml"), ("dup_feed.xml", "dup.jsonl")])
+def test_one_paper_under_every_id_kind(order: tuple[str, str]) -> None:
+    result = read_papers([DATA / name for name in order])
+    flash = [p for p in result.papers if p.title.startswith("FlashAttention-2")]
+    assert len(flash) == 1
+    paper = flash[0]
+    assert (paper.id, paper.arxiv_id, paper.doi) == ("arxiv:2307.08691", "2307.08691", "10.1000/fa2")
+    assert len(paper.sources) == 6  # five JSONL records and the Atom entry
+    assert (result.records_read, len(result.papers), result.merged, len(result.rejects)) == (8, 2, 5, 1)
+    assert result.records_read == len(result.papers) + result.merged + len(result.rejects)
+
+
+def test_without_the_bridging_record_doi_and_arxiv_stay_apart() -> None:
+    # The DOI-only and arXiv-only records have different abstracts and no record holds both ids;
+    # the records without ids join the first paper with their title.
+    result = read_papers([DATA / "dup.jsonl"])
+    assert [(p.id, len(p.sources)) for p in result.papers] == [("doi:10.1000/fa2", 2), ("arxiv:2307.08691", 3)]
+    assert result.merged == 3
+
+
+def test_different_id_kinds_merge_on_same_title_and_abstract() -> None:
+    d = Deduplicator()
+    d.add(Paper("doi:10.1/x", "A Title", "Same text.", doi="10.1/x", sources=("a:1",)))
+    d.add(Paper("arxiv:2401.00001", "a title!", "same  TEXT", arxiv_id="2401.00001", sources=("b:1",)))
+    d.add(Paper("arxiv:2401.00002", "A Title", "Same text.", arxiv_id="2401.00002", sources=("c:1",)))
+    papers = d.papers()
+    # The second arXiv id contradicts the first: that record stays its own paper.
+    assert [(p.id, p.doi, p.sources) for p in papers] == [
+        ("arxiv:2401.00001", "10.1/x", ("a:1", "b:1")),
+        ("arxiv:2401.00002", None, ("c:1",)),
+    ]
+    assert d.merged == 1
+
+
+def test_same_title_different_ids_are_different_papers() -> None:
+    d = Deduplicator()
+    d.add(Paper("arxiv:1", "Introduction", "One.", arxiv_id="1", sources=("a:1",)))
+    d.add(Paper("arxiv:2", "Introduction", "Two.", arxiv_id="2", sources=("a:2",)))
+    d.add(Paper("title:x", "Introduction", "Three.", sources=("a:3",)))
+    assert [(p.id, p.sources) for p in d.papers()] == [("arxiv:1", ("a:1", "a:3")), ("arxiv:2", ("a:2",))]

@@ -1,0 +1,93 @@
+"""``kg extract``: read as ``kg build`` reads, offsets into the input's own fields, clear output errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.cli import main
+from kg.ingest import iter_records
+from kg.ingest.text import clean_offsets, clean_text, clean_title
+from kg.records import Paper
+
+DATA = Path(__file__).resolve().parent / "data" / "ingest"
+
+
+def _extract(runner: CliRunner, src: Path, out: Path, *args: str) -> list[dict[str, object]]:
+    result = runner.invoke(main, ["extract", str(src), "-o", str(out), "--mode", "rules", *args])
+    assert result.exit_code == 0, result.output
+    # split on "\n" only: a raw U+2028 in a string is not a line end
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]
+
+
+def test_extract_reads_jsonl_as_build_does(tmp_path: Path, runner: CliRunner) -> None:
+    src = DATA / "extract.jsonl"
+    assert "\u2028" in src.read_text(encoding="utf-8")  # raw, inside a JSON string
+    records = _extract(runner, src, tmp_path / "out.jsonl")
+    assert [r["id"] for r in records] == ["p1", "p2", "p3", "p4"]
+    built = {p.record_id: p for p in iter_records(src) if isinstance(p, Paper)}
+    for r in records[:3]:
+        paper = built[str(r["id"])]
+        assert (r["title"], r["abstract"]) == (paper.title, paper.abstract)
+    assert "GLUE" in {e["text"] for e in records[0]["entities"]}  # after the U+2028
+    assert {"BERT", "SQuAD"} <= {e["text"] for e in records[1]["entities"]}  # "Title"/"Abstract" keys
+    assert records[3]["entities"] == []
+
+
+def test_extract_offsets_are_into_the_input_fields(tmp_path: Path, runner: CliRunner) -> None:
+    src = tmp_path / "ws.jsonl"
+    row = {
+        "id": "w1",
+        "title": "Training  BERT\nfast",
+        "abstract": "   We fine-tune BERT on SQuAD.\x00  Then RoBERTa. ",
+    }
+    src.write_text(json.dumps(row) + "\n")
+    (record,) = _extract(runner, src, tmp_path / "out.jsonl")
+    assert (record["title"], record["abstract"]) == (row["title"], row["abstract"])
+    spans = [(e["field"], e["text"]) for e in record["entities"]]
+    assert ("title", "BERT") in spans and ("abstract", "RoBERTa") in spans
+    for e in record["entities"]:
+        assert row[e["field"]][e["start"] : e["end"]] == e["text"]
+
+
+def test_eval_of_extract_output_equals_eval_prediction_mode(tmp_path: Path, runner: CliRunner) -> None:
+    gold = DATA / "ws_gold.jsonl"  # the abstract starts with whitespace
+    _extract(runner, gold, tmp_path / "pred.jsonl")
+    scored = runner.invoke(main, ["eval", str(gold), "--pred", str(tmp_path / "pred.jsonl"), "--json"])
+    own = runner.invoke(main, ["eval", str(gold), "--mode", "rules", "--json"])
+    assert scored.exit_code == own.exit_code == 0, scored.output + own.output
+    assert json.loads(scored.output) == json.loads(own.output)
+    assert json.loads(own.output)["exact_typed"]["ALL"]["f1"] == 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \t\n\r\x00\x1f\u2028\u00a0\ud800é"), max_size=30))
+def test_clean_offsets_agree_with_cleaning(raw: str) -> None:
+    for title, clean in ((False, clean_text), (True, clean_title)):
+        text, where = clean_offsets(raw, title=title)
+        assert text == clean(raw) and len(where) == len(text)
+        assert all(c == " " or c == "\ufffd" or raw[i] == c for c, i in zip(text, where, strict=True))
+
+
+@pytest.mark.parametrize("target", ["afile/x.jsonl", "/proc/x.jsonl", "adir"])
+def test_unwritable_output_is_one_line_before_extracting(tmp_path: Path, runner: CliRunner, target: str) -> None:
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "adir").mkdir()
+    out = target if target.startswith("/") else str(tmp_path / target)
+    result = runner.invoke(main, ["extract", str(DATA / "extract.jsonl"), "-o", out, "--mode", "rules"])
+    assert result.exit_code in (1, 2) and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "wrote" not in result.output
+
+
+def test_directory_input_says_so(tmp_path: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["extract", str(tmp_path), "-o", str(tmp_path / "x.jsonl")])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"kg: error: {tmp_path}: is a directory; pass the files inside it (e.g. {tmp_path}/*.jsonl)"
+    )
