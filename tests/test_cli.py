@@ -313,3 +313,8 @@ def test_a_runaway_query_stops_at_its_timeout_and_on_ctrl_c(sample_build: Path) 
     finally:
         proc.kill()
     assert proc.returncode == 1 and "Aborted" in (proc.stderr.read() if proc.stderr else "")
+
+
+def test_python_dash_m_kg_is_the_cli() -> None:
+    done = subprocess.run([sys.executable, "-m", "kg", "--help"], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("Usage: kg ")
