@@ -14,18 +14,11 @@ from typing import Any
 import networkx as nx
 
 from kg import graph as kgg
-from kg.errors import KgError
+from kg.errors import NotFoundError
 from kg.records import Entity, Paper
 from kg.resolve import normalise_key
 
 __all__ = ["KnowledgeGraph", "NotFoundError", "Related"]
-
-
-class NotFoundError(KgError, KeyError):
-    """No paper or entity matches the name given."""
-
-    def __str__(self) -> str:  # KeyError quotes its message; we want it plain
-        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +61,14 @@ class KnowledgeGraph:
 
     # --- records ------------------------------------------------------------------------
     def paper_record(self, node: str) -> Paper:
-        """The :class:`Paper` of a paper node id."""
-        d = self._g.nodes[node]
+        """The :class:`Paper` of a paper node id.
+
+        Raises
+        ------
+        NotFoundError
+            When ``node`` is not the id of a paper (use :meth:`paper` to find one by title).
+        """
+        d = self._node_of_kind(node, "Paper")
         return Paper(
             id=node,
             title=d["title"],
@@ -83,8 +82,14 @@ class KnowledgeGraph:
         )
 
     def entity_record(self, node: str) -> Entity:
-        """The :class:`Entity` of an entity node id."""
-        d = self._g.nodes[node]
+        """The :class:`Entity` of an entity node id.
+
+        Raises
+        ------
+        NotFoundError
+            When ``node`` is not the id of an entity (use :meth:`entity` to find one by name).
+        """
+        d = self._node_of_kind(node, "Entity")
         family = next((t for _, t, r in self._g.out_edges(node, data="relation") if r == "variantOf"), None)
         return Entity(
             id=node,
@@ -96,6 +101,19 @@ class KnowledgeGraph:
             variant_of=family,
             type_votes=tuple(tuple(v) for v in d.get("type_votes", ())),
         )
+
+    def _node_of_kind(self, node: str, kind: str) -> dict[str, Any]:
+        """The attributes of node ``node``, which must be a ``kind`` ("Paper" or "Entity")."""
+        d = self._g.nodes.get(node) if isinstance(node, str) else None
+        if d is not None and d.get("kind") == kind:
+            return d
+        other = {"Paper": "a paper", "Entity": "an entity"}
+        what = "no such node" if d is None else f"it is {other.get(d.get('kind', ''), 'a node of no kind')}"
+        if kind == "Paper":
+            hint = "pass a paper id (e.g. 'arxiv:2307.08691' or 'title:<hash>'), or find it with graph.paper(title)"
+        else:
+            hint = "pass an entity id (e.g. 'Model:llama-2'), or find it with graph.entity(name)"
+        raise NotFoundError(f"{node!r} is not {other[kind]} id ({what}): {hint}")
 
     # --- lookups ------------------------------------------------------------------------
     def papers(self) -> list[Paper]:

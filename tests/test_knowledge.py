@@ -1,0 +1,79 @@
+"""The Python API (kg.knowledge.KnowledgeGraph), on a small graph and on the sample build."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+import kg
+from kg import graph as kgg
+from kg.knowledge import KnowledgeGraph
+from kg.records import Entity, Mention, Paper
+from kg.resolve import Resolution
+
+
+def _small() -> KnowledgeGraph:
+    """Three papers; "Llama 2" is a family with a size and a chat variant, the chat variant has a size."""
+    papers = [
+        Paper("p1", "FlashAttention on Llama 2", "Accuracy."),
+        Paper("p2", "Llama 2 7B on MMLU", "Accuracy and F1."),
+        Paper("p3", "Llama 2-Chat 7B on MMLU", "BLEU."),
+    ]
+    ents = (
+        Entity("Method:flashattention", "Method", "FlashAttention", (), 1, 1),
+        Entity("Model:llama-2", "Model", "Llama 2", ("Llama-2",), 1, 1),
+        Entity("Model:llama-2-7b", "Model", "Llama 2 7B", (), 1, 1, variant_of="Model:llama-2"),
+        Entity("Model:llama-2-chat", "Model", "Llama 2-Chat", (), 0, 0, variant_of="Model:llama-2"),
+        Entity("Model:llama-2-chat-7b", "Model", "Llama 2-Chat 7B", (), 1, 1, variant_of="Model:llama-2-chat"),
+        Entity("Dataset:mmlu", "Dataset", "MMLU", (), 2, 2),
+        Entity("Metric:accuracy", "Metric", "accuracy", (), 2, 2),
+        Entity("Metric:f1", "Metric", "F1", (), 1, 1),
+        Entity("Metric:bleu", "Metric", "BLEU", (), 1, 1),
+    )
+    mentions_of = [
+        (Mention("p1", "title", 0, 14, "FlashAttention", "Method"), "Method:flashattention"),
+        (Mention("p1", "title", 18, 25, "Llama 2", "Model"), "Model:llama-2"),
+        (Mention("p1", "abstract", 0, 8, "Accuracy", "Metric"), "Metric:accuracy"),
+        (Mention("p2", "title", 0, 10, "Llama 2 7B", "Model"), "Model:llama-2-7b"),
+        (Mention("p2", "title", 14, 18, "MMLU", "Dataset"), "Dataset:mmlu"),
+        (Mention("p2", "abstract", 0, 8, "Accuracy", "Metric"), "Metric:accuracy"),
+        (Mention("p2", "abstract", 13, 15, "F1", "Metric"), "Metric:f1"),
+        (Mention("p3", "title", 0, 15, "Llama 2-Chat 7B", "Model"), "Model:llama-2-chat-7b"),
+        (Mention("p3", "title", 19, 23, "MMLU", "Dataset"), "Dataset:mmlu"),
+        (Mention("p3", "abstract", 0, 4, "BLEU", "Metric"), "Metric:bleu"),
+    ]
+    for m, _ in mentions_of:  # the mentions are real spans of their papers
+        paper = next(p for p in papers if p.id == m.paper_id)
+        assert getattr(paper, m.field)[m.start : m.end] == m.text
+    res = Resolution(ents, tuple(e for _, e in mentions_of))
+    return KnowledgeGraph(kgg.build_graph(papers, [m for m, _ in mentions_of], res, k=5, max_df=1.0))
+
+
+def test_records_of_missing_or_wrong_ids_raise_not_found_saying_what_to_pass() -> None:
+    graph = _small()
+    assert graph.paper_record("p1").title == "FlashAttention on Llama 2"
+    assert graph.entity_record("Model:llama-2").label == "Llama 2"
+    with pytest.raises(kg.NotFoundError, match=r"'nope' is not a paper id \(no such node\): pass a paper id"):
+        graph.paper_record("nope")
+    with pytest.raises(kg.NotFoundError, match=r"'nope' is not an entity id \(no such node\).*graph\.entity\(name\)"):
+        graph.entity_record("nope")
+    with pytest.raises(kg.NotFoundError, match=r"'Model:llama-2' is not a paper id \(it is an entity\)"):
+        graph.paper_record("Model:llama-2")
+    with pytest.raises(kg.NotFoundError, match=r"'p1' is not an entity id \(it is a paper\)"):
+        graph.entity_record("p1")
+    # a KgError (the CLI prints it as one line) and still a KeyError (callers catching that keep working)
+    with pytest.raises(kg.KgError):
+        graph.paper_record("nope")
+    with pytest.raises(KeyError) as caught:
+        graph.entity_record("nope")
+    assert str(caught.value).startswith("'nope' is not")  # not KeyError's quoted repr
+
+
+def test_top_level_package_exports_the_api_names() -> None:
+    import kg.knowledge
+
+    assert {"NotFoundError", "Related", "KnowledgeGraph"} <= set(kg.__all__)
+    assert kg.NotFoundError is kg.knowledge.NotFoundError
+    assert kg.Related is kg.knowledge.Related
+    assert all(hasattr(kg, name) for name in kg.__all__)
+    assert isinstance(_small().to_networkx(), nx.DiGraph)
