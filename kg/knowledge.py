@@ -15,10 +15,10 @@ import networkx as nx
 
 from kg import graph as kgg
 from kg.errors import NotFoundError
-from kg.records import Entity, Paper
+from kg.records import ENTITY_TYPES, Entity, Paper
 from kg.resolve import normalise_key
 
-__all__ = ["KnowledgeGraph", "NotFoundError", "Related"]
+__all__ = ["KnowledgeGraph", "NotFoundError", "Related", "entity_type"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,32 @@ class Related:
     paper: Paper
     weight: float
     shared: tuple[Entity, ...]
+
+
+def entity_type(name: str | None) -> str | None:
+    """The entity type spelled ``name`` in any case (``None`` stays ``None``: any type).
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is none of :data:`kg.records.ENTITY_TYPES`: a misspelt filter
+        would otherwise silently match nothing.
+
+    Examples
+    --------
+    >>> entity_type("method")
+    'Method'
+    >>> entity_type("methods")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown entity type 'methods': pass one of Method, Model, Dataset, Metric, Task (in any case)
+    """
+    if name is None:
+        return None
+    for known in ENTITY_TYPES:
+        if known.casefold() == name.casefold():
+            return known
+    raise ValueError(f"unknown entity type {name!r}: pass one of {', '.join(ENTITY_TYPES)} (in any case)")
 
 
 class KnowledgeGraph:
@@ -121,8 +147,14 @@ class KnowledgeGraph:
         return [self.paper_record(n) for n in kgg.paper_nodes(self._g)]
 
     def entities(self, type: str | None = None) -> list[Entity]:
-        """All entities (of one type if given), most papers first."""
-        records = [self.entity_record(n) for n in kgg.entity_nodes(self._g, type)]
+        """All entities (of one type if given, in any case: "Method" or "method"), most papers first.
+
+        Raises
+        ------
+        ValueError
+            When ``type`` is not one of :data:`kg.records.ENTITY_TYPES`.
+        """
+        records = [self.entity_record(n) for n in kgg.entity_nodes(self._g, entity_type(type))]
         return sorted(records, key=lambda e: (-e.paper_count, e.id))
 
     def entity(self, name: str | Entity) -> Entity:
@@ -200,7 +232,16 @@ class KnowledgeGraph:
         return [self.paper_record(p) for p in kgg.papers_with(self._g, *ids)]
 
     def entities_of(self, paper: str | Paper, type: str | None = None) -> list[Entity]:
-        """Entities a paper mentions (of one type if given)."""
+        """Entities a paper mentions (of one type if given, in any case), by type then label.
+
+        Raises
+        ------
+        NotFoundError
+            When no paper matches ``paper``.
+        ValueError
+            When ``type`` is not one of :data:`kg.records.ENTITY_TYPES`.
+        """
+        type = entity_type(type)
         pid = self.paper(paper).id
         nodes = [e for e in self._g.successors(pid) if self._g.nodes[e].get("kind") == "Entity"]
         return sorted(
@@ -217,7 +258,17 @@ class KnowledgeGraph:
         ]
 
     def co_occurring(self, entity: str | Entity, type: str | None = None) -> list[tuple[Entity, int]]:
-        """Entities mentioned in the same papers as ``entity``, with shared-paper counts."""
+        """Entities mentioned in the same papers as ``entity`` (of one type if given, in any case),
+        with shared-paper counts, most shared papers first.
+
+        Raises
+        ------
+        NotFoundError
+            When no entity matches ``entity``.
+        ValueError
+            When ``type`` is not one of :data:`kg.records.ENTITY_TYPES`.
+        """
+        type = entity_type(type)
         eid = self.entity(entity).id
         return [(self.entity_record(e), n) for e, n in kgg.co_occurring(self._g, eid, type)]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import networkx as nx
 import pytest
 
@@ -77,3 +79,31 @@ def test_top_level_package_exports_the_api_names() -> None:
     assert kg.Related is kg.knowledge.Related
     assert all(hasattr(kg, name) for name in kg.__all__)
     assert isinstance(_small().to_networkx(), nx.DiGraph)
+
+
+def test_type_filters_take_any_case_and_refuse_unknown_types() -> None:
+    graph = _small()
+    assert [e.label for e in graph.entities("metric")] == [e.label for e in graph.entities("Metric")]
+    assert {e.label for e in graph.entities("METRIC")} == {"accuracy", "F1", "BLEU"}
+    assert [e.label for e in graph.entities_of("p2", "metric")] == ["F1", "accuracy"]
+    assert [(e.label, n) for e, n in graph.co_occurring("MMLU", type="model")] == [
+        ("Llama 2 7B", 1),
+        ("Llama 2-Chat 7B", 1),
+    ]
+    valid = r"pass one of Method, Model, Dataset, Metric, Task \(in any case\)"
+    for call in (
+        lambda: graph.entities("methods"),
+        lambda: graph.entities_of("p2", "metrics"),
+        lambda: graph.co_occurring("MMLU", type="datasets"),
+    ):
+        with pytest.raises(ValueError, match=r"unknown entity type '\w+': " + valid):
+            call()
+
+
+def test_the_reviewers_type_filters_on_the_sample(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    assert len(graph.entities("method")) == len(graph.entities("Method")) == 1601
+    datasets = graph.co_occurring("GSM8K", type="dataset")
+    assert datasets[0][0].label == "MATH" and datasets == graph.co_occurring("GSM8K", type="Dataset")
+    paper = graph.papers_with("GSM8K")[0]
+    assert graph.entities_of(paper, "method") == graph.entities_of(paper, "Method") != []
