@@ -226,10 +226,67 @@ class KnowledgeGraph:
                 raise NotFoundError(f"no entity named {ref!r}, and {err}") from None
 
     # --- traversal ----------------------------------------------------------------------
-    def papers_with(self, *entities: str | Entity) -> list[Paper]:
-        """Papers that mention every one of ``entities`` (names, aliases or records)."""
-        ids = [self.entity(e).id for e in entities]
-        return [self.paper_record(p) for p in kgg.papers_with(self._g, *ids)]
+    def papers_with(self, *entities: str | Entity, variants: bool = True) -> list[Paper]:
+        """Papers that mention every one of ``entities``, sorted by id.
+
+        Parameters
+        ----------
+        *entities : str or Entity
+            Names, aliases, ids or records.
+        variants : bool
+            A family stands for itself and its variants (:meth:`variants`): "papers with
+            Qwen2.5" are the papers mentioning Qwen2.5 or Qwen2.5-32B. Families are often
+            named only through their variants, so without them a family has no papers.
+            ``False``: only the papers mentioning each entity itself (their number is its
+            ``paper_count``).
+
+        Raises
+        ------
+        NotFoundError
+            When a name matches no entity.
+
+        Examples
+        --------
+        >>> import kg
+        >>> graph = kg.load("output")                                       # doctest: +SKIP
+        >>> [p.title[:40] for p in graph.papers_with("Mistral", "GSM8K")]   # doctest: +SKIP
+        """
+        groups = [self._family_ids(self.entity(e).id) if variants else {self.entity(e).id} for e in entities]
+        if not groups:
+            return []
+        papers = set.intersection(*({p for e in group for p in kgg.papers_with(self._g, e)} for group in groups))
+        return [self.paper_record(p) for p in sorted(papers)]
+
+    def variants(self, entity: str | Entity) -> list[Entity]:
+        """The variants of a family (``variantOf`` links, followed through variants of variants),
+        most papers first, then by id: ``Llama 2`` -> ``Llama 2 7B``, ``Llama 2-Chat``,
+        ``Llama 2-Chat 7B``, ... An entity that is no family has none.
+
+        Raises
+        ------
+        NotFoundError
+            When no entity matches ``entity``.
+
+        Examples
+        --------
+        >>> import kg
+        >>> graph = kg.load("output")                                       # doctest: +SKIP
+        >>> [(v.label, v.paper_count) for v in graph.variants("Qwen2.5")]  # doctest: +SKIP
+        [('Qwen2.5-32B', 1)]
+        """
+        eid = self.entity(entity).id
+        records = [self.entity_record(v) for v in self._family_ids(eid) - {eid}]
+        return sorted(records, key=lambda e: (-e.paper_count, e.id))
+
+    def _family_ids(self, eid: str) -> set[str]:
+        """``eid`` and the ids of all its variants."""
+        family, todo = {eid}, [eid]
+        while todo:
+            for v, _, relation in self._g.in_edges(todo.pop(), data="relation"):
+                if relation == "variantOf" and v not in family:
+                    family.add(v)
+                    todo.append(v)
+        return family
 
     def entities_of(self, paper: str | Paper, type: str | None = None) -> list[Entity]:
         """Entities a paper mentions (of one type if given, in any case), by type then label.

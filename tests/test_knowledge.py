@@ -107,3 +107,36 @@ def test_the_reviewers_type_filters_on_the_sample(sample_build: Path) -> None:
     assert datasets[0][0].label == "MATH" and datasets == graph.co_occurring("GSM8K", type="Dataset")
     paper = graph.papers_with("GSM8K")[0]
     assert graph.entities_of(paper, "method") == graph.entities_of(paper, "Method") != []
+
+
+def test_a_family_stands_for_its_variants_unless_asked_not_to() -> None:
+    graph = _small()
+    assert [v.label for v in graph.variants("Llama 2")] == ["Llama 2 7B", "Llama 2-Chat 7B", "Llama 2-Chat"]
+    assert [v.label for v in graph.variants("Llama 2-Chat")] == ["Llama 2-Chat 7B"]
+    assert graph.variants("Llama 2 7B") == [] and graph.variants("MMLU") == []
+    assert [p.id for p in graph.papers_with("Llama 2")] == ["p1", "p2", "p3"]
+    assert [p.id for p in graph.papers_with("Llama 2", variants=False)] == ["p1"]
+    assert graph.entity("Llama 2").paper_count == 1  # its own, as variants=False counts
+    assert [p.id for p in graph.papers_with("Llama 2-Chat")] == ["p3"]  # no mention of its own
+    assert graph.papers_with("Llama 2-Chat", variants=False) == []
+    assert [p.id for p in graph.papers_with("Llama 2", "MMLU")] == ["p2", "p3"]
+    assert graph.papers_with("Llama 2", "MMLU", variants=False) == []
+    assert [p.id for p in graph.papers_with("Llama 2 7B", "MMLU")] == ["p2"]  # a variant is not its family
+    assert graph.papers_with() == []
+
+
+def test_every_entity_without_papers_on_the_sample_is_a_family_with_papers(sample_build: Path) -> None:
+    import csv
+
+    graph = kg.load(sample_build)
+    with (sample_build / "entities.csv").open(encoding="utf-8") as f:
+        empty = [row["id"] for row in csv.DictReader(f) if row["paper_count"] == "0"]
+    assert len(empty) == 27
+    for eid in empty:
+        assert graph.variants(eid), eid
+        assert graph.papers_with(eid), eid
+        assert graph.papers_with(eid, variants=False) == [], eid
+    assert [(v.label, v.paper_count) for v in graph.variants("Qwen2.5")] == [("Qwen2.5 32B", 1)]
+    assert [p.title for p in graph.papers_with("Qwen2.5")] == [
+        "Advancing Language Model Reasoning through Reinforcement Learning and Inference Scaling"
+    ]

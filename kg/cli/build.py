@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION
 from kg.extract.modes import Mode
+
+if TYPE_CHECKING:
+    from kg.knowledge import KnowledgeGraph
+    from kg.records import Entity
 
 __all__ = ["build_command", "stats_command"]
 
@@ -174,7 +178,11 @@ def _given(ctx: click.Context, name: str) -> bool:
     "-n", "--top", type=click.IntRange(min=1), default=10, show_default=True, help="Top entities listed per type."
 )
 def stats_command(outdir: Path, as_json: bool, top: int) -> None:
-    """Summarise a build: counts by type and the most frequent entities."""
+    """Summarise a build: counts by type and the most frequent entities.
+
+    An entity's count is the papers mentioning it; a family's also says how many
+    mention it or one of its variants ("Llama 2 (4; 10 with variants)").
+    """
     from kg.graph import read_graph
     from kg.knowledge import KnowledgeGraph
 
@@ -190,4 +198,11 @@ def stats_command(outdir: Path, as_json: bool, top: int) -> None:
     for etype in ("Method", "Model", "Dataset", "Metric", "Task"):
         ents = graph.entities(etype)[:top]
         if ents:
-            click.echo(f"\ntop {etype}: " + "; ".join(f"{e.label} ({e.paper_count})" for e in ents))
+            click.echo(f"\ntop {etype}: " + "; ".join(_entity_count(graph, e) for e in ents))
+
+
+def _entity_count(graph: KnowledgeGraph, entity: Entity) -> str:
+    """``label (papers)``, and a family's papers with its variants' if more: ``Llama 2 (4; 10 with variants)``."""
+    total = len(graph.papers_with(entity)) if graph.variants(entity) else entity.paper_count
+    more = f"; {total} with variants" if total != entity.paper_count else ""
+    return f"{entity.label} ({entity.paper_count}{more})"
