@@ -185,7 +185,10 @@ class KnowledgeGraph:
         >>> import kg
         >>> graph = kg.load("output")  # doctest: +SKIP
         >>> [e.aliases for e in graph.entities_named("SLMs")]  # doctest: +SKIP
-        [('small language models',), ('small models',), ()]
+        [(), ('small models',), ('small language models',)]
+
+        On the sample build (``tests/test_knowledge.py`` checks it): the three senses are in
+        one paper each, so their ids order them (``Method:slms``, ``Method:slms--9994fb``, ...).
         """
         nodes = self._index.get(normalise_key(name), ())
         ranked = sorted(nodes, key=lambda n: (-self._g.nodes[n].get("paper_count", 0), n))

@@ -140,3 +140,16 @@ def test_every_entity_without_papers_on_the_sample_is_a_family_with_papers(sampl
     assert [p.title for p in graph.papers_with("Qwen2.5")] == [
         "Advancing Language Model Reasoning through Reinforcement Learning and Inference Scaling"
     ]
+
+
+def test_entities_named_gives_what_its_docstring_shows(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    named = graph.entities_named("SLMs")
+    shown = [(e.id, e.aliases) for e in named]
+    assert shown == [
+        ("Method:slms", ()),
+        ("Method:slms--9994fb", ("small models",)),
+        ("Method:slms--eff7b3", ("small language models",)),
+    ]
+    assert [e.paper_count for e in named] == [1, 1, 1]  # a tie: the ids order them
+    assert repr([aliases for _, aliases in shown]) in (KnowledgeGraph.entities_named.__doc__ or "")
