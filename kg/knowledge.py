@@ -309,6 +309,55 @@ class KnowledgeGraph:
             key=lambda e: (e.type, e.label),
         )
 
+    def entities_by_paper(
+        self, *entities: str | Entity, type: str, variants: bool = True
+    ) -> list[tuple[Paper, list[Entity]]]:
+        """For each paper mentioning every one of ``entities``, its entities of ``type``:
+        "which papers evaluate X on Y, and with which metrics?"
+
+        Parameters
+        ----------
+        *entities : str or Entity
+            As for :meth:`papers_with` (names, aliases, ids or records).
+        type : str
+            One of :data:`kg.records.ENTITY_TYPES`, in any case.
+        variants : bool
+            As for :meth:`papers_with`: a family stands for itself and its variants.
+
+        Returns
+        -------
+        list of (Paper, list of Entity)
+            The papers of :meth:`papers_with`, in its order, each with its entities of
+            ``type`` as :meth:`entities_of` gives them (an empty list when it has none).
+
+        Raises
+        ------
+        NotFoundError
+            When a name matches no entity.
+        ValueError
+            When ``type`` is not an entity type.
+
+        Examples
+        --------
+        >>> import kg
+        >>> graph = kg.load("output")                                          # doctest: +SKIP
+        >>> for paper, metrics in graph.entities_by_paper("Mistral", "GSM8K", type="Metric"):  # doctest: +SKIP
+        ...     print(paper.title[:50], [m.label for m in metrics])
+        """
+        entity_type(type)  # a misspelt type fails even when no paper matches
+        return [(p, self.entities_of(p, type)) for p in self.papers_with(*entities, variants=variants)]
+
+    def shared_entities(self, a: str | Paper, b: str | Paper) -> list[Entity]:
+        """The entities two papers both mention, most informative (in fewest papers) first, then by id.
+
+        Raises
+        ------
+        NotFoundError
+            When no paper (id or title substring) matches ``a`` or ``b``.
+        """
+        shared = kgg.shared_entities(self._g, self.paper(a).id, self.paper(b).id)
+        return [self.entity_record(e) for e in shared]
+
     def related_papers(self, paper: str | Paper, k: int = 10) -> list[Related]:
         """The ``k`` most related papers, each with the shared entities that explain it."""
         pid = self.paper(paper).id

@@ -153,3 +153,39 @@ def test_entities_named_gives_what_its_docstring_shows(sample_build: Path) -> No
     ]
     assert [e.paper_count for e in named] == [1, 1, 1]  # a tie: the ids order them
     assert repr([aliases for _, aliases in shown]) in (KnowledgeGraph.entities_named.__doc__ or "")
+
+
+def test_entities_by_paper_answers_which_papers_evaluate_x_on_y_with_which_metrics() -> None:
+    graph = _small()
+    answer = graph.entities_by_paper("Llama 2", "MMLU", type="metric")
+    metrics_by_paper = [(p.id, [m.label for m in metrics]) for p, metrics in answer]
+    assert metrics_by_paper == [("p2", ["F1", "accuracy"]), ("p3", ["BLEU"])]
+    assert graph.entities_by_paper("Llama 2", "MMLU", type="Metric", variants=False) == []
+    assert [(p.id, [e.label for e in es]) for p, es in graph.entities_by_paper("FlashAttention", type="Dataset")] == [
+        ("p1", [])
+    ]
+    with pytest.raises(ValueError, match="unknown entity type 'metrics'"):
+        graph.entities_by_paper("MMLU", type="metrics")
+    with pytest.raises(kg.NotFoundError, match="no entity named 'Llama 9'"):
+        graph.entities_by_paper("Llama 9", type="Metric")
+
+
+def test_shared_entities_of_two_papers_by_id_or_title() -> None:
+    graph = _small()
+    assert [e.label for e in graph.shared_entities("p1", "p2")] == ["accuracy"]
+    assert [e.label for e in graph.shared_entities("Llama 2 7B on MMLU", graph.paper("p3"))] == ["MMLU"]
+    assert graph.shared_entities("p1", "p3") == []
+    with pytest.raises(kg.NotFoundError, match="no paper with id or title matching 'nope'"):
+        graph.shared_entities("p1", "nope")
+
+
+def test_metrics_of_the_papers_evaluating_a_model_on_a_dataset_on_the_sample(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    answer = graph.entities_by_paper("GPT-4o", "MATH", type="Metric")
+    assert [p.id for p, _ in answer] == [p.id for p in graph.papers_with("GPT-4o", "MATH")] and len(answer) == 4
+    assert all(m.type == "Metric" for _, metrics in answer for m in metrics)
+    assert ["accuracy" in {m.label for m in metrics} for _, metrics in answer].count(True) >= 2
+    first, second = (p for p, _ in answer[:2])
+    shared = graph.shared_entities(first, second)
+    assert {"GPT-4o", "MATH"} <= {e.label for e in shared}
+    assert [e.paper_count for e in shared] == sorted(e.paper_count for e in shared)  # most informative first
