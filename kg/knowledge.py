@@ -172,8 +172,20 @@ class KnowledgeGraph:
             return self.entity_record(name)
         named = self.entities_named(name)
         if not named:
-            raise NotFoundError(f"no entity named {name!r}; try `kg stats` or graph.entities()")
+            close = ", ".join(map(repr, self._close_names(name)))
+            raise NotFoundError(f"no entity named {name!r}" + (f"; close names: {close}" if close else ""))
         return named[0]
+
+    def _close_names(self, name: str, n: int = 3) -> list[str]:
+        """Up to ``n`` entity labels or aliases spelt like ``name`` (difflib's ratio >= 0.75), closest first."""
+        import difflib
+
+        spellings: dict[str, str] = {}
+        for _, d in self._g.nodes(data=True):
+            if d.get("kind") == "Entity":
+                for spelling in (d["label"], *d.get("aliases", ())):
+                    spellings.setdefault(spelling.casefold(), spelling)
+        return [spellings[c] for c in difflib.get_close_matches(name.casefold(), spellings, n=n, cutoff=0.75)]
 
     def entities_named(self, name: str) -> list[Entity]:
         """Every entity with ``name`` as its label or an alias (case, punctuation, spaces and a

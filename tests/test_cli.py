@@ -108,6 +108,24 @@ def test_stats_entity_related_path(sample_build: Path, runner: CliRunner) -> Non
     assert missing.exit_code == 1 and "no entity named" in missing.output
 
 
+def test_unknown_entities_get_cli_hints_and_stats_takes_dash_d(sample_build: Path, runner: CliRunner) -> None:
+    missing = runner.invoke(main, ["entity", "no-such-thing-xyz", "-d", str(sample_build)])
+    assert missing.exit_code == 1
+    hint = f"(`kg stats -d {sample_build}` lists the most frequent entities)"
+    assert missing.output == f"kg: error: no entity named 'no-such-thing-xyz' {hint}\n"
+    typo = runner.invoke(main, ["entity", "lama 2", "-d", str(sample_build)])
+    assert typo.exit_code == 1 and "no entity named 'lama 2'; close names: 'Llama 2', 'Llama2', 'Llama 3.2' (" in (
+        typo.output
+    )
+    assert "graph." not in missing.output + typo.output  # no Python in a shell's hint
+    by_option = runner.invoke(main, ["stats", "-d", str(sample_build)])
+    assert by_option.exit_code == 0 and "top Model:" in by_option.output
+    assert runner.invoke(main, ["stats", "--dir", str(sample_build)]).output == by_option.output
+    assert runner.invoke(main, ["stats", str(sample_build)]).output == by_option.output  # the positional still works
+    both = runner.invoke(main, ["stats", str(sample_build), "-d", str(sample_build / "other")])
+    assert both.exit_code == 2 and "two build directories given" in both.output
+
+
 def test_entity_lists_a_familys_variants_and_their_papers(sample_build: Path, runner: CliRunner) -> None:
     # Qwen2.5 has no mention of its own: only its variant Qwen2.5 32B is mentioned.
     family = runner.invoke(main, ["entity", "Qwen2.5", "-d", str(sample_build)])

@@ -189,3 +189,13 @@ def test_metrics_of_the_papers_evaluating_a_model_on_a_dataset_on_the_sample(sam
     shared = graph.shared_entities(first, second)
     assert {"GPT-4o", "MATH"} <= {e.label for e in shared}
     assert [e.paper_count for e in shared] == sorted(e.paper_count for e in shared)  # most informative first
+
+
+def test_an_unknown_name_suggests_close_ones(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    with pytest.raises(kg.NotFoundError) as caught:
+        graph.entity("Qwen 2.6")
+    assert str(caught.value) == "no entity named 'Qwen 2.6'; close names: 'Qwen2.5'"
+    with pytest.raises(kg.NotFoundError) as caught:
+        graph.entity("no-such-thing-xyz")
+    assert str(caught.value) == "no entity named 'no-such-thing-xyz'"

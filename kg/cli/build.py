@@ -172,17 +172,28 @@ def _given(ctx: click.Context, name: str) -> bool:
 
 
 @click.command("stats")
-@click.argument("outdir", default="output", type=click.Path(path_type=Path))
+@click.argument("outdir_arg", metavar="[OUTDIR]", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "-d",
+    "--dir",
+    "outdir_opt",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build directory (as for kg entity, related and path; or give it as OUTDIR)  [default: output]",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option(
     "-n", "--top", type=click.IntRange(min=1), default=10, show_default=True, help="Top entities listed per type."
 )
-def stats_command(outdir: Path, as_json: bool, top: int) -> None:
+def stats_command(outdir_arg: Path | None, outdir_opt: Path | None, as_json: bool, top: int) -> None:
     """Summarise a build: counts by type and the most frequent entities.
 
     An entity's count is the papers mentioning it; a family's also says how many
     mention it or one of its variants ("Llama 2 (4; 10 with variants)").
     """
+    if outdir_arg is not None and outdir_opt is not None and outdir_arg != outdir_opt:
+        raise click.UsageError(f"two build directories given ({outdir_arg} and -d {outdir_opt}): give one")
+    outdir = outdir_opt or outdir_arg or Path("output")
     from kg.graph import read_graph
     from kg.knowledge import KnowledgeGraph
 

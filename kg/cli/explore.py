@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kg.errors import NotFoundError
 from kg.records import Entity, Paper
 
 if TYPE_CHECKING:
@@ -51,7 +52,10 @@ def entity_command(name: str, outdir: Path, top: int) -> None:
     its own, and co-occurring entities are those of its own papers.
     """
     graph = _load(outdir)
-    e = graph.entity(name)
+    try:
+        e = graph.entity(name)
+    except NotFoundError as err:
+        raise NotFoundError(f"{err} (`kg stats -d {outdir}` lists the most frequent entities)") from None
     click.echo(f"{e.label}  [{e.type}]  id={e.id}")
     others = [x for x in graph.entities_named(name) if x.id != e.id] if name != e.id else []
     if others:  # an acronym with several senses: this is the one in most papers
