@@ -6,7 +6,7 @@ The public API::
     result = kg.build(["data/sample/002_2fb7f3887bc14d24.txt"], "output")
     graph = kg.load("output")
     graph.entity("LLMs").aliases
-    graph.papers_with("Llama 2", "MMLU")
+    graph.papers_with("GPT-4o", "MATH")
     graph.related_papers("FlashAttention", k=5)
 """
 

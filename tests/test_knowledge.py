@@ -199,3 +199,12 @@ def test_an_unknown_name_suggests_close_ones(sample_build: Path) -> None:
     with pytest.raises(kg.NotFoundError) as caught:
         graph.entity("no-such-thing-xyz")
     assert str(caught.value) == "no entity named 'no-such-thing-xyz'"
+
+
+def test_the_readme_examples_of_papers_with_find_papers_on_the_sample(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    assert len(graph.papers_with("GPT-4o", "MATH")) == len(graph.papers_with("GPT-4o", "MATH", variants=False)) == 4
+    assert [v.label for v in graph.variants("Mistral")] == ["Mistral 7B"]
+    assert len(graph.papers_with("Mistral", "GSM8K")) == 3  # all three through Mistral 7B
+    assert graph.papers_with("Mistral", "GSM8K", variants=False) == []
+    assert graph.papers_with("Llama 2", "MMLU") == []  # the README's old example, with or without variants
