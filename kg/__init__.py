@@ -6,7 +6,7 @@ The public API::
     result = kg.build(["data/sample/002_2fb7f3887bc14d24.txt"], "output")
     graph = kg.load("output")
     graph.entity("LLMs").aliases
-    graph.papers_with("Llama 2", "MMLU")
+    graph.papers_with("GPT-4o", "MATH")
     graph.related_papers("FlashAttention", k=5)
 """
 
@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-from kg.errors import ExportError, ExtractError, InputError, KgError, QueryError
+from kg.errors import ExportError, ExtractError, InputError, KgError, NotFoundError, QueryError
 from kg.records import ENTITY_TYPES, Entity, Mention, Paper, Reject
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from kg.build import BuildOptions
-    from kg.knowledge import KnowledgeGraph
+    from kg.knowledge import KnowledgeGraph, Related
 
 __all__ = [
     "ENTITY_TYPES",
@@ -35,9 +35,11 @@ __all__ = [
     "KgError",
     "KnowledgeGraph",
     "Mention",
+    "NotFoundError",
     "Paper",
     "QueryError",
     "Reject",
+    "Related",
     "__version__",
     "build",
     "load",
@@ -94,8 +96,9 @@ def load(outdir: str | Path) -> KnowledgeGraph:
 
 
 def __getattr__(name: str) -> object:
-    if name == "KnowledgeGraph":
-        from kg.knowledge import KnowledgeGraph
+    # kg.knowledge imports networkx: only on first use, so that `kg --help` stays fast
+    if name in ("KnowledgeGraph", "Related"):
+        from kg import knowledge
 
-        return KnowledgeGraph
+        return getattr(knowledge, name)
     raise AttributeError(f"module 'kg' has no attribute {name!r}")

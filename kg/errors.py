@@ -6,7 +6,16 @@ catch one class. Messages name the file, the record and what to do about it.
 
 from __future__ import annotations
 
-__all__ = ["ExportError", "ExtractError", "InputError", "KgError", "QueryError", "ResultLimitError", "ServeError"]
+__all__ = [
+    "ExportError",
+    "ExtractError",
+    "InputError",
+    "KgError",
+    "NotFoundError",
+    "QueryError",
+    "ResultLimitError",
+    "ServeError",
+]
 
 
 class KgError(Exception):
@@ -23,6 +32,13 @@ class ExtractError(KgError):
 
 class ExportError(KgError):
     """An output cannot be written or an existing build cannot be read back."""
+
+
+class NotFoundError(KgError, KeyError):
+    """No paper or entity of a build matches the name or id given."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we want it plain
+        return str(self.args[0]) if self.args else ""
 
 
 class QueryError(KgError):

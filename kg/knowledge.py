@@ -14,18 +14,11 @@ from typing import Any
 import networkx as nx
 
 from kg import graph as kgg
-from kg.errors import KgError
-from kg.records import Entity, Paper
+from kg.errors import NotFoundError
+from kg.records import ENTITY_TYPES, Entity, Paper
 from kg.resolve import normalise_key
 
-__all__ = ["KnowledgeGraph", "NotFoundError", "Related"]
-
-
-class NotFoundError(KgError, KeyError):
-    """No paper or entity matches the name given."""
-
-    def __str__(self) -> str:  # KeyError quotes its message; we want it plain
-        return str(self.args[0]) if self.args else ""
+__all__ = ["KnowledgeGraph", "NotFoundError", "Related", "entity_type"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +28,32 @@ class Related:
     paper: Paper
     weight: float
     shared: tuple[Entity, ...]
+
+
+def entity_type(name: str | None) -> str | None:
+    """The entity type spelled ``name`` in any case (``None`` stays ``None``: any type).
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is none of :data:`kg.records.ENTITY_TYPES`: a misspelt filter
+        would otherwise silently match nothing.
+
+    Examples
+    --------
+    >>> entity_type("method")
+    'Method'
+    >>> entity_type("methods")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown entity type 'methods': pass one of Method, Model, Dataset, Metric, Task (in any case)
+    """
+    if name is None:
+        return None
+    for known in ENTITY_TYPES:
+        if known.casefold() == name.casefold():
+            return known
+    raise ValueError(f"unknown entity type {name!r}: pass one of {', '.join(ENTITY_TYPES)} (in any case)")
 
 
 class KnowledgeGraph:
@@ -68,8 +87,14 @@ class KnowledgeGraph:
 
     # --- records ------------------------------------------------------------------------
     def paper_record(self, node: str) -> Paper:
-        """The :class:`Paper` of a paper node id."""
-        d = self._g.nodes[node]
+        """The :class:`Paper` of a paper node id.
+
+        Raises
+        ------
+        NotFoundError
+            When ``node`` is not the id of a paper (use :meth:`paper` to find one by title).
+        """
+        d = self._node_of_kind(node, "Paper")
         return Paper(
             id=node,
             title=d["title"],
@@ -83,8 +108,14 @@ class KnowledgeGraph:
         )
 
     def entity_record(self, node: str) -> Entity:
-        """The :class:`Entity` of an entity node id."""
-        d = self._g.nodes[node]
+        """The :class:`Entity` of an entity node id.
+
+        Raises
+        ------
+        NotFoundError
+            When ``node`` is not the id of an entity (use :meth:`entity` to find one by name).
+        """
+        d = self._node_of_kind(node, "Entity")
         family = next((t for _, t, r in self._g.out_edges(node, data="relation") if r == "variantOf"), None)
         return Entity(
             id=node,
@@ -97,14 +128,33 @@ class KnowledgeGraph:
             type_votes=tuple(tuple(v) for v in d.get("type_votes", ())),
         )
 
+    def _node_of_kind(self, node: str, kind: str) -> dict[str, Any]:
+        """The attributes of node ``node``, which must be a ``kind`` ("Paper" or "Entity")."""
+        d = self._g.nodes.get(node) if isinstance(node, str) else None
+        if d is not None and d.get("kind") == kind:
+            return d
+        other = {"Paper": "a paper", "Entity": "an entity"}
+        what = "no such node" if d is None else f"it is {other.get(d.get('kind', ''), 'a node of no kind')}"
+        if kind == "Paper":
+            hint = "pass a paper id (e.g. 'arxiv:2307.08691' or 'title:<hash>'), or find it with graph.paper(title)"
+        else:
+            hint = "pass an entity id (e.g. 'Model:llama-2'), or find it with graph.entity(name)"
+        raise NotFoundError(f"{node!r} is not {other[kind]} id ({what}): {hint}")
+
     # --- lookups ------------------------------------------------------------------------
     def papers(self) -> list[Paper]:
         """All papers, sorted by id."""
         return [self.paper_record(n) for n in kgg.paper_nodes(self._g)]
 
     def entities(self, type: str | None = None) -> list[Entity]:
-        """All entities (of one type if given), most papers first."""
-        records = [self.entity_record(n) for n in kgg.entity_nodes(self._g, type)]
+        """All entities (of one type if given, in any case: "Method" or "method"), most papers first.
+
+        Raises
+        ------
+        ValueError
+            When ``type`` is not one of :data:`kg.records.ENTITY_TYPES`.
+        """
+        records = [self.entity_record(n) for n in kgg.entity_nodes(self._g, entity_type(type))]
         return sorted(records, key=lambda e: (-e.paper_count, e.id))
 
     def entity(self, name: str | Entity) -> Entity:
@@ -122,8 +172,20 @@ class KnowledgeGraph:
             return self.entity_record(name)
         named = self.entities_named(name)
         if not named:
-            raise NotFoundError(f"no entity named {name!r}; try `kg stats` or graph.entities()")
+            close = ", ".join(map(repr, self._close_names(name)))
+            raise NotFoundError(f"no entity named {name!r}" + (f"; close names: {close}" if close else ""))
         return named[0]
+
+    def _close_names(self, name: str, n: int = 3) -> list[str]:
+        """Up to ``n`` entity labels or aliases spelt like ``name`` (difflib's ratio >= 0.75), closest first."""
+        import difflib
+
+        spellings: dict[str, str] = {}
+        for _, d in self._g.nodes(data=True):
+            if d.get("kind") == "Entity":
+                for spelling in (d["label"], *d.get("aliases", ())):
+                    spellings.setdefault(spelling.casefold(), spelling)
+        return [spellings[c] for c in difflib.get_close_matches(name.casefold(), spellings, n=n, cutoff=0.75)]
 
     def entities_named(self, name: str) -> list[Entity]:
         """Every entity with ``name`` as its label or an alias (case, punctuation, spaces and a
@@ -135,7 +197,10 @@ class KnowledgeGraph:
         >>> import kg
         >>> graph = kg.load("output")  # doctest: +SKIP
         >>> [e.aliases for e in graph.entities_named("SLMs")]  # doctest: +SKIP
-        [('small language models',), ('small models',), ()]
+        [(), ('small models',), ('small language models',)]
+
+        On the sample build (``tests/test_knowledge.py`` checks it): the three senses are in
+        one paper each, so their ids order them (``Method:slms``, ``Method:slms--9994fb``, ...).
         """
         nodes = self._index.get(normalise_key(name), ())
         ranked = sorted(nodes, key=lambda n: (-self._g.nodes[n].get("paper_count", 0), n))
@@ -176,19 +241,134 @@ class KnowledgeGraph:
                 raise NotFoundError(f"no entity named {ref!r}, and {err}") from None
 
     # --- traversal ----------------------------------------------------------------------
-    def papers_with(self, *entities: str | Entity) -> list[Paper]:
-        """Papers that mention every one of ``entities`` (names, aliases or records)."""
-        ids = [self.entity(e).id for e in entities]
-        return [self.paper_record(p) for p in kgg.papers_with(self._g, *ids)]
+    def papers_with(self, *entities: str | Entity, variants: bool = True) -> list[Paper]:
+        """Papers that mention every one of ``entities``, sorted by id.
+
+        Parameters
+        ----------
+        *entities : str or Entity
+            Names, aliases, ids or records.
+        variants : bool
+            A family stands for itself and its variants (:meth:`variants`): "papers with
+            Qwen2.5" are the papers mentioning Qwen2.5 or Qwen2.5-32B. Families are often
+            named only through their variants, so without them a family has no papers.
+            ``False``: only the papers mentioning each entity itself (their number is its
+            ``paper_count``).
+
+        Raises
+        ------
+        NotFoundError
+            When a name matches no entity.
+
+        Examples
+        --------
+        >>> import kg
+        >>> graph = kg.load("output")                                       # doctest: +SKIP
+        >>> [p.title[:40] for p in graph.papers_with("Mistral", "GSM8K")]   # doctest: +SKIP
+        """
+        groups = [self._family_ids(self.entity(e).id) if variants else {self.entity(e).id} for e in entities]
+        if not groups:
+            return []
+        papers = set.intersection(*({p for e in group for p in kgg.papers_with(self._g, e)} for group in groups))
+        return [self.paper_record(p) for p in sorted(papers)]
+
+    def variants(self, entity: str | Entity) -> list[Entity]:
+        """The variants of a family (``variantOf`` links, followed through variants of variants),
+        most papers first, then by id: ``Llama 2`` -> ``Llama 2 7B``, ``Llama 2-Chat``,
+        ``Llama 2-Chat 7B``, ... An entity that is no family has none.
+
+        Raises
+        ------
+        NotFoundError
+            When no entity matches ``entity``.
+
+        Examples
+        --------
+        >>> import kg
+        >>> graph = kg.load("output")                                       # doctest: +SKIP
+        >>> [(v.label, v.paper_count) for v in graph.variants("Qwen2.5")]  # doctest: +SKIP
+        [('Qwen2.5-32B', 1)]
+        """
+        eid = self.entity(entity).id
+        records = [self.entity_record(v) for v in self._family_ids(eid) - {eid}]
+        return sorted(records, key=lambda e: (-e.paper_count, e.id))
+
+    def _family_ids(self, eid: str) -> set[str]:
+        """``eid`` and the ids of all its variants."""
+        family, todo = {eid}, [eid]
+        while todo:
+            for v, _, relation in self._g.in_edges(todo.pop(), data="relation"):
+                if relation == "variantOf" and v not in family:
+                    family.add(v)
+                    todo.append(v)
+        return family
 
     def entities_of(self, paper: str | Paper, type: str | None = None) -> list[Entity]:
-        """Entities a paper mentions (of one type if given)."""
+        """Entities a paper mentions (of one type if given, in any case), by type then label.
+
+        Raises
+        ------
+        NotFoundError
+            When no paper matches ``paper``.
+        ValueError
+            When ``type`` is not one of :data:`kg.records.ENTITY_TYPES`.
+        """
+        type = entity_type(type)
         pid = self.paper(paper).id
         nodes = [e for e in self._g.successors(pid) if self._g.nodes[e].get("kind") == "Entity"]
         return sorted(
             (self.entity_record(e) for e in nodes if type is None or self._g.nodes[e]["type"] == type),
             key=lambda e: (e.type, e.label),
         )
+
+    def entities_by_paper(
+        self, *entities: str | Entity, type: str, variants: bool = True
+    ) -> list[tuple[Paper, list[Entity]]]:
+        """For each paper mentioning every one of ``entities``, its entities of ``type``:
+        "which papers evaluate X on Y, and with which metrics?"
+
+        Parameters
+        ----------
+        *entities : str or Entity
+            As for :meth:`papers_with` (names, aliases, ids or records).
+        type : str
+            One of :data:`kg.records.ENTITY_TYPES`, in any case.
+        variants : bool
+            As for :meth:`papers_with`: a family stands for itself and its variants.
+
+        Returns
+        -------
+        list of (Paper, list of Entity)
+            The papers of :meth:`papers_with`, in its order, each with its entities of
+            ``type`` as :meth:`entities_of` gives them (an empty list when it has none).
+
+        Raises
+        ------
+        NotFoundError
+            When a name matches no entity.
+        ValueError
+            When ``type`` is not an entity type.
+
+        Examples
+        --------
+        >>> import kg
+        >>> graph = kg.load("output")                                          # doctest: +SKIP
+        >>> for paper, metrics in graph.entities_by_paper("Mistral", "GSM8K", type="Metric"):  # doctest: +SKIP
+        ...     print(paper.title[:50], [m.label for m in metrics])
+        """
+        entity_type(type)  # a misspelt type fails even when no paper matches
+        return [(p, self.entities_of(p, type)) for p in self.papers_with(*entities, variants=variants)]
+
+    def shared_entities(self, a: str | Paper, b: str | Paper) -> list[Entity]:
+        """The entities two papers both mention, most informative (in fewest papers) first, then by id.
+
+        Raises
+        ------
+        NotFoundError
+            When no paper (id or title substring) matches ``a`` or ``b``.
+        """
+        shared = kgg.shared_entities(self._g, self.paper(a).id, self.paper(b).id)
+        return [self.entity_record(e) for e in shared]
 
     def related_papers(self, paper: str | Paper, k: int = 10) -> list[Related]:
         """The ``k`` most related papers, each with the shared entities that explain it."""
@@ -199,7 +379,17 @@ class KnowledgeGraph:
         ]
 
     def co_occurring(self, entity: str | Entity, type: str | None = None) -> list[tuple[Entity, int]]:
-        """Entities mentioned in the same papers as ``entity``, with shared-paper counts."""
+        """Entities mentioned in the same papers as ``entity`` (of one type if given, in any case),
+        with shared-paper counts, most shared papers first.
+
+        Raises
+        ------
+        NotFoundError
+            When no entity matches ``entity``.
+        ValueError
+            When ``type`` is not one of :data:`kg.records.ENTITY_TYPES`.
+        """
+        type = entity_type(type)
         eid = self.entity(entity).id
         return [(self.entity_record(e), n) for e, n in kgg.co_occurring(self._g, eid, type)]
 

@@ -146,6 +146,10 @@ class Entity:
     aliases : tuple of str
         Every other surface form seen, sorted.
     mention_count, paper_count : int
+        The mentions of this entity itself and the papers they are in. A family's
+        variants are counted as themselves, not in the family: a family named only
+        through its variants ("Qwen2.5", with Qwen2.5-32B) has 0 (see
+        :meth:`kg.KnowledgeGraph.variants` and :meth:`kg.KnowledgeGraph.papers_with`).
     variant_of : str or None
         Id of the family entity for a sized model (``Model:llama-2-7b`` ->
         ``Model:llama-2``).

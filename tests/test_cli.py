@@ -108,6 +108,44 @@ def test_stats_entity_related_path(sample_build: Path, runner: CliRunner) -> Non
     assert missing.exit_code == 1 and "no entity named" in missing.output
 
 
+def test_unknown_entities_get_cli_hints_and_stats_takes_dash_d(sample_build: Path, runner: CliRunner) -> None:
+    missing = runner.invoke(main, ["entity", "no-such-thing-xyz", "-d", str(sample_build)])
+    assert missing.exit_code == 1
+    hint = f"(`kg stats -d {sample_build}` lists the most frequent entities)"
+    assert missing.output == f"kg: error: no entity named 'no-such-thing-xyz' {hint}\n"
+    typo = runner.invoke(main, ["entity", "lama 2", "-d", str(sample_build)])
+    assert typo.exit_code == 1 and "no entity named 'lama 2'; close names: 'Llama 2', 'Llama2', 'Llama 3.2' (" in (
+        typo.output
+    )
+    assert "graph." not in missing.output + typo.output  # no Python in a shell's hint
+    by_option = runner.invoke(main, ["stats", "-d", str(sample_build)])
+    assert by_option.exit_code == 0 and "top Model:" in by_option.output
+    assert runner.invoke(main, ["stats", "--dir", str(sample_build)]).output == by_option.output
+    assert runner.invoke(main, ["stats", str(sample_build)]).output == by_option.output  # the positional still works
+    both = runner.invoke(main, ["stats", str(sample_build), "-d", str(sample_build / "other")])
+    assert both.exit_code == 2 and "two build directories given" in both.output
+
+
+def test_entity_lists_a_familys_variants_and_their_papers(sample_build: Path, runner: CliRunner) -> None:
+    # Qwen2.5 has no mention of its own: only its variant Qwen2.5 32B is mentioned.
+    family = runner.invoke(main, ["entity", "Qwen2.5", "-d", str(sample_build)])
+    assert family.exit_code == 0, family.output
+    assert "  0 mentions in 0 papers of its own; 1 paper with its 1 variant\n" in family.output
+    assert "  variants (1): Qwen2.5 32B (1 paper)\n" in family.output
+    assert "  papers (1, 1 only through its variants):\n" in family.output
+    assert "Reinforcement Learning and Inference Scaling  [via Qwen2.5 32B]\n" in family.output
+    # Llama 2 has papers of its own (listed first, unmarked) and variants of variants.
+    llama = runner.invoke(main, ["entity", "Llama 2", "-d", str(sample_build), "-n", "20"])
+    assert "5 mentions in 4 papers of its own; 10 papers with its 5 variants" in llama.output
+    assert "Llama 2-Chat (0 papers, 1 with its variants)" in llama.output
+    listed = [line for line in llama.output.splitlines() if line.startswith("    title:")]
+    assert len(listed) == 10 and ["[via " in line for line in listed] == [False] * 4 + [True] * 6
+    variant = runner.invoke(main, ["entity", "Llama 2 7B", "-d", str(sample_build)])
+    assert "  4 mentions in 4 papers\n  variant of: Llama 2\n" in variant.output and "variants (" not in variant.output
+    stats = runner.invoke(main, ["stats", str(sample_build)])
+    assert "o1 (15; 19 with variants)" in stats.output and "GPT (7);" in stats.output
+
+
 def test_extract_writes_one_record_per_input_in_order(tmp_path: Path, runner: CliRunner) -> None:
     src = tmp_path / "in.jsonl"
     rows = [

@@ -46,7 +46,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     \b
     Typical use:
       kg build data/sample/*.txt -o output     # ingest, extract, resolve, graph, export
-      kg stats output                          # what the build contains
+      kg stats -d output                       # what the build contains
       kg entity LLM -d output                  # one entity, its aliases and papers
       kg query output "SELECT ..."             # SPARQL over the build
       kg serve output                          # SPARQL endpoint on 127.0.0.1

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION
 from kg.extract.modes import Mode
+
+if TYPE_CHECKING:
+    from kg.knowledge import KnowledgeGraph
+    from kg.records import Entity
 
 __all__ = ["build_command", "stats_command"]
 
@@ -168,13 +172,28 @@ def _given(ctx: click.Context, name: str) -> bool:
 
 
 @click.command("stats")
-@click.argument("outdir", default="output", type=click.Path(path_type=Path))
+@click.argument("outdir_arg", metavar="[OUTDIR]", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "-d",
+    "--dir",
+    "outdir_opt",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build directory (as for kg entity, related and path; or give it as OUTDIR)  [default: output]",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option(
     "-n", "--top", type=click.IntRange(min=1), default=10, show_default=True, help="Top entities listed per type."
 )
-def stats_command(outdir: Path, as_json: bool, top: int) -> None:
-    """Summarise a build: counts by type and the most frequent entities."""
+def stats_command(outdir_arg: Path | None, outdir_opt: Path | None, as_json: bool, top: int) -> None:
+    """Summarise a build: counts by type and the most frequent entities.
+
+    An entity's count is the papers mentioning it; a family's also says how many
+    mention it or one of its variants ("Llama 2 (4; 10 with variants)").
+    """
+    if outdir_arg is not None and outdir_opt is not None and outdir_arg != outdir_opt:
+        raise click.UsageError(f"two build directories given ({outdir_arg} and -d {outdir_opt}): give one")
+    outdir = outdir_opt or outdir_arg or Path("output")
     from kg.graph import read_graph
     from kg.knowledge import KnowledgeGraph
 
@@ -190,4 +209,11 @@ def stats_command(outdir: Path, as_json: bool, top: int) -> None:
     for etype in ("Method", "Model", "Dataset", "Metric", "Task"):
         ents = graph.entities(etype)[:top]
         if ents:
-            click.echo(f"\ntop {etype}: " + "; ".join(f"{e.label} ({e.paper_count})" for e in ents))
+            click.echo(f"\ntop {etype}: " + "; ".join(_entity_count(graph, e) for e in ents))
+
+
+def _entity_count(graph: KnowledgeGraph, entity: Entity) -> str:
+    """``label (papers)``, and a family's papers with its variants' if more: ``Llama 2 (4; 10 with variants)``."""
+    total = len(graph.papers_with(entity)) if graph.variants(entity) else entity.paper_count
+    more = f"; {total} with variants" if total != entity.paper_count else ""
+    return f"{entity.label} ({entity.paper_count}{more})"

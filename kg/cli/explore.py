@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kg.errors import NotFoundError
 from kg.records import Entity, Paper
 
 if TYPE_CHECKING:
@@ -43,12 +44,18 @@ def _load(outdir: Path) -> KnowledgeGraph:
     help="How many papers and co-occurring entities.",
 )
 def entity_command(name: str, outdir: Path, top: int) -> None:
-    """Show an entity: type, aliases, papers and top co-occurring entities.
+    """Show an entity: type, aliases, variants, papers and top co-occurring entities.
 
     NAME is a label, alias or id, e.g. `kg entity LLM` or `kg entity "Llama 2"`.
+    A family (e.g. "Qwen2.5") lists its variants, and its papers include the
+    variants' papers, marked "[via VARIANT]"; its mention and paper counts are
+    its own, and co-occurring entities are those of its own papers.
     """
     graph = _load(outdir)
-    e = graph.entity(name)
+    try:
+        e = graph.entity(name)
+    except NotFoundError as err:
+        raise NotFoundError(f"{err} (`kg stats -d {outdir}` lists the most frequent entities)") from None
     click.echo(f"{e.label}  [{e.type}]  id={e.id}")
     others = [x for x in graph.entities_named(name) if x.id != e.id] if name != e.id else []
     if others:  # an acronym with several senses: this is the one in most papers
@@ -57,18 +64,35 @@ def entity_command(name: str, outdir: Path, top: int) -> None:
             + "; ".join(f"{x.id} ({', '.join(x.aliases[:2]) or x.label}; {_papers(x.paper_count)})" for x in others)
         )
     click.echo(f"  aliases: {', '.join(e.aliases) or '-'}")
-    click.echo(f"  {e.mention_count} mention{'s' * (e.mention_count != 1)} in {_papers(e.paper_count)}")
+    variants = graph.variants(e)
+    papers = graph.papers_with(e)  # with its variants' papers
+    own = {p.id for p in graph.papers_with(e, variants=False)}
+    counts = f"  {e.mention_count} mention{'s' * (e.mention_count != 1)} in {_papers(e.paper_count)}"
+    if variants:
+        counts += f" of its own; {_papers(len(papers))} with its {len(variants)} variant{'s' * (len(variants) != 1)}"
+    click.echo(counts)
     if e.variant_of:
         click.echo(f"  variant of: {graph.entity(e.variant_of).label}")
+    if variants:
+        click.echo(f"  variants ({len(variants)}): " + "; ".join(_variant_count(graph, v) for v in variants))
     if len(e.type_votes) > 1:
         click.echo("  type votes: " + ", ".join(f"{t} {n}" for t, n in e.type_votes))
-    papers = graph.papers_with(e)
-    click.echo(f"  papers ({len(papers)}):")
-    for p in papers[:top]:
-        click.echo(f"    {p.id}  {p.title}")
+    through = [p for p in papers if p.id not in own]
+    click.echo(f"  papers ({len(papers)}" + (f", {len(through)} only through its variants" if through else "") + "):")
+    by_variant = {v.label: {p.id for p in graph.papers_with(v, variants=False)} for v in variants} if through else {}
+    for p in sorted(papers, key=lambda p: p.id not in own)[:top]:  # its own papers first
+        via = [label for label, ids in by_variant.items() if p.id in ids] if p.id not in own else []
+        click.echo(f"    {p.id}  {p.title}" + (f"  [via {', '.join(via)}]" if via else ""))
     co = graph.co_occurring(e)[:top]
     if co:
         click.echo("  co-occurring: " + "; ".join(f"{x.label} [{x.type}] ({n})" for x, n in co))
+
+
+def _variant_count(graph: KnowledgeGraph, variant: Entity) -> str:
+    """A variant's label and papers (and with its own variants', if that is more: "Llama 2-Chat")."""
+    total = len(graph.papers_with(variant)) if graph.variants(variant) else variant.paper_count
+    more = f", {total} with its variants" if total != variant.paper_count else ""
+    return f"{variant.label} ({_papers(variant.paper_count)}{more})"
 
 
 def _papers(n: int) -> str:
