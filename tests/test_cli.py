@@ -10,6 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kg.cli import main
+from kg.knowledge import KnowledgeGraph
 
 PAPER_CLASS = "https://w3id.org/kg/vocab#Paper"
 
@@ -143,7 +144,11 @@ def test_entity_lists_a_familys_variants_and_their_papers(sample_build: Path, ru
     variant = runner.invoke(main, ["entity", "Llama 2 7B", "-d", str(sample_build)])
     assert "  4 mentions in 4 papers\n  variant of: Llama 2\n" in variant.output and "variants (" not in variant.output
     stats = runner.invoke(main, ["stats", str(sample_build)])
-    assert "o1 (15; 19 with variants)" in stats.output and "GPT (7);" in stats.output
+    graph = KnowledgeGraph.load(sample_build)
+    o1 = graph.entity("o1")
+    with_variants = len(graph.papers_with("o1"))
+    assert o1.paper_count < with_variants  # o1-mini and o1-preview have papers of their own
+    assert f"o1 ({o1.paper_count}; {with_variants} with variants)" in stats.output and "GPT (7);" in stats.output
 
 
 def test_extract_writes_one_record_per_input_in_order(tmp_path: Path, runner: CliRunner) -> None:
