@@ -47,7 +47,14 @@ IN_MEMORY_OPTION = click.option(
     default=None,
     help="Give up after this many seconds (default: no limit; Ctrl-C always stops a query).",
 )
-def query_command(target: Path, sparql: str, fmt: str, store: str, in_memory: bool, timeout: float | None) -> None:
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Let SERVICE clauses (federated queries) call the endpoints they name (refused by default).",
+)
+def query_command(
+    target: Path, sparql: str, fmt: str, store: str, in_memory: bool, timeout: float | None, allow_service: bool
+) -> None:
     """Run a SPARQL query over TARGET (a build directory or an RDF file).
 
     SPARQL is the query text, or @FILE to read it from a file (see queries/*.rq).
@@ -61,7 +68,9 @@ def query_command(target: Path, sparql: str, fmt: str, store: str, in_memory: bo
             sparql = Path(sparql[1:]).read_text(encoding="utf-8")
         except OSError as err:
             raise QueryError(f"{sparql[1:]}: cannot read query file ({err.strerror})") from err
-    result = _interruptible(lambda: query(load_store(target, store, persist=not in_memory), sparql), timeout)
+    result = _interruptible(
+        lambda: query(load_store(target, store, persist=not in_memory), sparql, allow_service=allow_service), timeout
+    )
     out = {"table": result.to_table, "json": result.to_json, "csv": result.to_csv}[fmt]()
     click.echo(out.rstrip("\n"))
 

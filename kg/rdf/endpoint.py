@@ -9,9 +9,9 @@ SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation
 (Accept with q-values; 406 when no type served is acceptable; a browser, which
 asks for HTML first, gets a query form and a result table, :mod:`kg.rdf.browse`),
 CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML. Updates are refused
-with 403, answers over the row limit with 413, queries over the time limit with
-503. kg's prefixes (``kg:``, ``skos:``, ``dcterms:``, ...) need no PREFIX line.
-It binds to 127.0.0.1 unless told otherwise.
+with 403, federated queries (``SERVICE``) with 400, answers over the row limit
+with 413, queries over the time limit with 503. kg's prefixes (``kg:``, ``skos:``,
+``dcterms:``, ...) need no PREFIX line. It binds to 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
@@ -29,7 +29,15 @@ from typing import Any
 
 from kg.errors import QueryError, ResultLimitError, ServeError
 
-from .store import QUERY_PREFIXES, is_update, query_form, resolve_rdf_file, syntax_message
+from .store import (
+    QUERY_PREFIXES,
+    SERVICE_REFUSED,
+    is_update,
+    query_form,
+    resolve_rdf_file,
+    syntax_message,
+    uses_service,
+)
 
 __all__ = ["EndpointConfig", "QueryWorker", "check_address", "make_app", "serve"]
 
@@ -296,6 +304,11 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
                 return HTMLResponse(page(str(rdf_file)), headers=csp)
         if is_update(text):
             return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
+        if uses_service(text):
+            # The engine would fetch the URL a SERVICE names and hand back the answer: anyone who can
+            # send a query (any web page open in a local browser, see CORS below) could reach hosts
+            # only this machine can. Always refused here; `kg query --allow-service` is the local way.
+            return PlainTextResponse(f"{SERVICE_REFUSED}; this endpoint answers from its own graph only\n", 400)
         graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
         accept = request.headers.get("accept", "")
         # HTML for a browser opening a page (Sec-Fetch-Mode: navigate), or when nothing else is acceptable:
@@ -326,6 +339,12 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
             return PlainTextResponse(f"{err}\n", status)
         return Response(body, media_type=mime, headers=csp if fmt == "html" else None)
 
+    # CORS with any origin: browser SPARQL clients served from elsewhere (YASGUI at yasgui.triply.cc,
+    # notebooks, Comunica in a page) must be able to read the answers, and this is what public SPARQL
+    # endpoints send. It lets any web page the user opens read the served graph too, which is
+    # acceptable because that is all it can do: the endpoint is read-only (updates are 403), it
+    # refuses SERVICE (which would let a page reach other hosts through it), sends no credentials
+    # (no cookies, so no allow-credentials) and binds to 127.0.0.1 unless told otherwise.
     app = Starlette(
         routes=[Route("/", sparql, methods=["GET"]), Route("/sparql", sparql, methods=["GET", "POST"])],
         middleware=[
