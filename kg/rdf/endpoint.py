@@ -29,6 +29,7 @@ from typing import Any
 
 from kg.errors import QueryError, ResultLimitError, ServeError
 
+from .results import write_solutions
 from .store import (
     QUERY_PREFIXES,
     SERVICE_REFUSED,
@@ -118,7 +119,7 @@ def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int, source: s
     if isinstance(result, ox.QuerySolutions):
         variables = list(result.variables)
         rows = [[solution[v] for v in variables] for solution in _at_most(result, max_results, "results")]
-        return "select", _solutions(ox, variables, rows, fmt)
+        return "select", write_solutions([v.value for v in variables], rows, fmt)
     triples = _at_most(result, max_results, "triples")
     formats = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
     rdf_format = formats.get(fmt, ox.RdfFormat.N_TRIPLES)
@@ -149,25 +150,6 @@ def _html_answer(ox: Any, result: Any, sparql: str, max_results: int, source: st
         return page(source, sparql, variables=[v.value for v in variables], rows=rows)
     triples = [(oxigraph_term(t.subject), oxigraph_term(t.predicate), oxigraph_term(t.object)) for t in found]
     return page(source, sparql, triples=triples)
-
-
-def _solutions(ox: Any, variables: list[Any], rows: list[list[Any]], fmt: str) -> bytes:
-    """Re-serialise collected solutions (pyoxigraph serialises only whole iterators)."""
-    store = ox.Store()
-    names = [v.value for v in variables]
-    values = " ".join("(" + " ".join("UNDEF" if t is None else str(t) for t in row) + ")" for row in rows)
-    head = " ".join("?" + n for n in names)
-    query = f"SELECT {head} WHERE {{ VALUES ({head}) {{ {values} }} }}"
-    if not names:
-        query = "SELECT * WHERE {}"
-    formats = {
-        "json": ox.QueryResultsFormat.JSON,
-        "xml": ox.QueryResultsFormat.XML,
-        "csv": ox.QueryResultsFormat.CSV,
-        "tsv": ox.QueryResultsFormat.TSV,
-    }
-    out: bytes = store.query(query).serialize(format=formats[fmt])
-    return out
 
 
 class QueryWorker:
