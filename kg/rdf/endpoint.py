@@ -1,9 +1,12 @@
 """``kg serve``: a read-only SPARQL 1.1 Protocol endpoint over a build.
 
 A small Starlette app (served by uvicorn) in front of pyoxigraph. Queries run in
-a separate worker process that holds the store in memory: a query over its time
-limit is cut off by killing that worker (pyoxigraph evaluation cannot be
-interrupted from another thread), and a fresh worker reloads the store. The
+a pool of worker processes, each holding the store: a query over its time limit
+is cut off by killing its worker (pyoxigraph evaluation cannot be interrupted
+from another thread), and a fresh worker reloads the store in the background.
+The time limit is the client's: it counts from when the request arrives, so time
+spent waiting for a free worker counts too, and a request that finds none free
+in time is answered 503 with ``Retry-After``. The
 endpoint answers GET ``?query=`` and POST (form or ``application/sparql-query``);
 SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation
 (Accept with q-values; 406 when no type served is acceptable; a browser, which
@@ -18,9 +21,12 @@ from __future__ import annotations
 
 import errno
 import logging
+import math
 import multiprocessing as mp
+import queue
 import socket
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -40,7 +46,7 @@ from .store import (
     uses_service,
 )
 
-__all__ = ["EndpointConfig", "QueryWorker", "check_address", "make_app", "serve"]
+__all__ = ["EndpointBusy", "EndpointConfig", "QueryWorker", "WorkerPool", "check_address", "make_app", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +75,21 @@ GRAPH_TYPES = {
 class EndpointConfig:
     """Limits of the endpoint, and where its store lives.
 
-    ``persist``: open the build's on-disk store (loaded once, see
-    :mod:`kg.rdf.store`), so a worker restarted after a timeout is back in
-    milliseconds; ``False`` loads the RDF file in memory in every worker.
+    ``timeout``: seconds from a request's arrival to its answer, waiting for a
+    worker included. ``persist``: open the build's on-disk store (loaded once,
+    see :mod:`kg.rdf.store`), so a worker restarted after a timeout is back in
+    a fraction of a second; ``False`` loads the RDF file in memory in every
+    worker. ``workers``: how many queries run at once (one process each, each
+    holding the store: with ``persist=False`` every worker keeps its own copy
+    in memory). More workers than cores is intended: queries are CPU-bound and
+    the operating system shares the cores between them, so a trivial query
+    still answers in milliseconds while slow ones run out their time limit.
     """
 
     timeout: float = 10.0
     max_results: int = 10_000
     persist: bool = True
+    workers: int = 4
 
 
 def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the child process
@@ -159,6 +172,7 @@ class QueryWorker:
         self.rdf_file = rdf_file
         self.persist = persist
         self.lock = threading.Lock()
+        self._dead = False
         self._start()
 
     def _start(self) -> None:
@@ -168,18 +182,34 @@ class QueryWorker:
         self.proc.start()
         if not self.conn.poll(600) or self.conn.recv()[0] != "ready":
             raise QueryError(f"{self.rdf_file}: the query worker did not start")
+        self._dead = False
+
+    def restart(self) -> None:
+        """A fresh process (and store) in place of a killed or dead one."""
+        with self.lock:
+            self.close()
+            self._start()
 
     def run(self, sparql: str, fmt: str, timeout: float, max_results: int) -> tuple[str, bytes]:
-        """Run a query; raises TimeoutError (worker restarted), QueryError (the query's fault:
-        :class:`ResultLimitError` when its answer is too large) or RuntimeError (the endpoint's)."""
+        """Run a query; raises TimeoutError, QueryError (the query's fault: :class:`ResultLimitError`
+        when its answer is too large) or RuntimeError (the endpoint's). After a TimeoutError or a
+        RuntimeError about the process, the worker is dead until :meth:`restart` (or the next run)."""
         with self.lock:
-            self.conn.send((sparql, fmt, max_results))
-            if not self.conn.poll(timeout):
-                self.proc.kill()
-                self.proc.join()
+            if self._dead:
+                self.close()
                 self._start()
+            try:
+                self.conn.send((sparql, fmt, max_results))
+                answered = self.conn.poll(max(timeout, 0.0))
+                if answered:
+                    status, payload = self.conn.recv()
+            except (EOFError, OSError) as err:  # the process died (killed from outside, out of memory)
+                self._dead = True
+                raise RuntimeError(f"the query worker died ({type(err).__name__}); it is being restarted") from err
+            if not answered:
+                self._dead = True
+                self.proc.kill()  # now: the answer to the client does not wait for the restart
                 raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
-            status, payload = self.conn.recv()
         if status == "too-large":
             raise ResultLimitError(str(payload))
         if status == "error":
@@ -189,9 +219,66 @@ class QueryWorker:
         kind, body = payload
         return str(kind), bytes(body)
 
+    @property
+    def dead(self) -> bool:
+        """Whether the process was killed (time limit) or died, and needs :meth:`restart`."""
+        return self._dead
+
     def close(self) -> None:
         self.proc.kill()
         self.proc.join()
+
+
+class EndpointBusy(QueryError):
+    """No worker came free before the request's time limit (answered 503 with Retry-After)."""
+
+
+class WorkerPool:
+    """``size`` query workers; a query takes a free one, waiting for one until its deadline.
+
+    A worker killed over the time limit is restarted in a background thread and
+    rejoins the pool when its store is open, so the client that ran over is
+    answered at once and later requests take the other workers meanwhile.
+    """
+
+    def __init__(self, rdf_file: Path, persist: bool = True, size: int = 4) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.idle: queue.Queue[QueryWorker] = queue.Queue()
+        # The first alone: it may have to load the build's on-disk store, which the others then open.
+        self.workers = [QueryWorker(rdf_file, persist)]
+        if size > 1:
+            with ThreadPoolExecutor(size - 1) as starting:
+                self.workers += starting.map(lambda _: QueryWorker(rdf_file, persist), range(size - 1))
+        for worker in self.workers:
+            self.idle.put(worker)
+
+    def run(self, sparql: str, fmt: str, deadline: float, max_results: int) -> tuple[str, bytes]:
+        """Run a query that must be answered by ``deadline`` (``time.monotonic()``); raises
+        :class:`EndpointBusy` when no worker is free in time, else as :meth:`QueryWorker.run`."""
+        try:
+            worker = self.idle.get(timeout=max(deadline - time.monotonic(), 0.0))
+        except queue.Empty:
+            raise EndpointBusy("the endpoint is busy: no query worker came free within its time limit") from None
+        try:
+            return worker.run(sparql, fmt, deadline - time.monotonic(), max_results)
+        finally:
+            if worker.dead:
+                threading.Thread(target=self._restart, args=(worker,), name="kg-worker-restart", daemon=True).start()
+            else:
+                self.idle.put(worker)
+
+    def _restart(self, worker: QueryWorker) -> None:
+        try:
+            worker.restart()
+        except Exception:  # the pool goes on with one worker fewer; say why
+            log.exception("%s: a query worker could not be restarted", worker.rdf_file)
+            return
+        self.idle.put(worker)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
 
 
 def _negotiate(accept: str, graph: bool, html: bool = True) -> tuple[str, str] | None:
@@ -257,7 +344,7 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
     config = config or EndpointConfig()
     csp = {"Content-Security-Policy": CSP}
     rdf_file = resolve_rdf_file(target)
-    worker = QueryWorker(rdf_file, config.persist)
+    pool = WorkerPool(rdf_file, config.persist, config.workers)
 
     async def sparql(request: Request) -> Response:
         response = await _answer(request)
@@ -266,6 +353,7 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
         return response
 
     async def _answer(request: Request) -> Response:
+        deadline = time.monotonic() + config.timeout  # the client's time limit, waiting and reading included
         if request.method == "POST":
             ctype = request.headers.get("content-type", "").split(";")[0].strip()
             if ctype == "application/sparql-update":
@@ -305,20 +393,26 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
         from starlette.concurrency import run_in_threadpool
 
         try:
-            _, body = await run_in_threadpool(worker.run, text, fmt, config.timeout, config.max_results)
+            _, body = await run_in_threadpool(pool.run, text, fmt, deadline, config.max_results)
         except (TimeoutError, QueryError, RuntimeError) as err:
             status = (
                 503
-                if isinstance(err, TimeoutError)
+                if isinstance(err, TimeoutError | EndpointBusy)
                 else 413
                 if isinstance(err, ResultLimitError)
                 else 400
                 if isinstance(err, QueryError)
                 else 500
             )
+            # busy: a worker comes free within one time limit at the latest
+            retry = {"Retry-After": str(math.ceil(config.timeout))} if isinstance(err, EndpointBusy) else {}
+            # the worker was given what was left of the limit; the client's limit is the whole of it
+            message = (
+                f"query exceeded the {config.timeout:g} s time limit" if isinstance(err, TimeoutError) else str(err)
+            )
             if fmt == "html":
-                return HTMLResponse(page(str(rdf_file), text, error=str(err)), status, headers=csp)
-            return PlainTextResponse(f"{err}\n", status)
+                return HTMLResponse(page(str(rdf_file), text, error=message), status, headers={**csp, **retry})
+            return PlainTextResponse(f"{message}\n", status, headers=retry)
         return Response(body, media_type=mime, headers=csp if fmt == "html" else None)
 
     # CORS with any origin: browser SPARQL clients served from elsewhere (YASGUI at yasgui.triply.cc,
@@ -332,19 +426,19 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
         middleware=[
             Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
         ],
-        lifespan=_lifespan(worker),
+        lifespan=_lifespan(pool),
     )
     return app
 
 
-def _lifespan(worker: QueryWorker) -> Any:
+def _lifespan(pool: WorkerPool) -> Any:
     import contextlib
     from collections.abc import AsyncIterator
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
-        worker.close()
+        pool.close()
 
     return lifespan
 
