@@ -509,8 +509,10 @@ def query(store: Any, sparql: str, *, allow_service: bool = False) -> QueryResul
     Raises
     ------
     QueryError
-        Malformed queries, updates (stores here are read-only) and, unless
-        ``allow_service``, federated queries.
+        Malformed queries, updates (stores here are read-only), unless
+        ``allow_service`` federated queries, and whatever else the engine
+        fails at (a SERVICE that cannot be reached, a store that cannot be
+        read), with the engine's message.
     """
     import pyoxigraph as ox
 
@@ -522,20 +524,39 @@ def query(store: Any, sparql: str, *, allow_service: bool = False) -> QueryResul
             "(pass allow_service=True, or kg query --allow-service, to let a query call other endpoints)"
         )
     if isinstance(store, ox.Store):
-        try:
-            result = store.query(sparql, prefixes=QUERY_PREFIXES)
-        except SyntaxError as err:
-            raise QueryError(syntax_message(sparql, str(err))) from err
-        if isinstance(result, ox.QuerySolutions):
-            variables = tuple(v.value for v in result.variables)
-            cells = tuple(tuple(None if sol[v] is None else oxigraph_term(sol[v]) for v in variables) for sol in result)
-            return _select(variables, cells)
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult("ask", boolean=bool(result))
-        found = list(result)
-        nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in found)
-        triples = tuple((oxigraph_term(t.subject), oxigraph_term(t.predicate), oxigraph_term(t.object)) for t in found)
-        return QueryResult("graph", ntriples=nt, triples=triples)
+        engine: Callable[[Any, str], QueryResult] = _oxigraph_query
+    else:
+        engine = _rdflib_query
+    try:
+        return engine(store, sparql)
+    except QueryError:
+        raise
+    except SyntaxError as err:  # pyoxigraph's, for the query's syntax
+        message = syntax_message(sparql, str(err))
+    except Exception as err:  # what the engine met while evaluating: a SERVICE that failed, a store that cannot be read
+        message = f"the query failed in {'pyoxigraph' if engine is _oxigraph_query else 'rdflib'}: {err}"
+    # Raised outside the except clause, so the engine's exception (whose traceback holds pyoxigraph's
+    # result iterator) is let go here: pyoxigraph objects must be dropped on the thread that made them.
+    raise QueryError(message)
+
+
+def _oxigraph_query(store: Any, sparql: str) -> QueryResult:
+    import pyoxigraph as ox
+
+    result = store.query(sparql, prefixes=QUERY_PREFIXES)
+    if isinstance(result, ox.QuerySolutions):
+        variables = tuple(v.value for v in result.variables)
+        cells = tuple(tuple(None if sol[v] is None else oxigraph_term(sol[v]) for v in variables) for sol in result)
+        return _select(variables, cells)
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(result))
+    found = list(result)
+    nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in found)
+    triples = tuple((oxigraph_term(t.subject), oxigraph_term(t.predicate), oxigraph_term(t.object)) for t in found)
+    return QueryResult("graph", ntriples=nt, triples=triples)
+
+
+def _rdflib_query(store: Any, sparql: str) -> QueryResult:
     try:
         res = store.query(sparql, initNs=QUERY_PREFIXES)
     except Exception as err:

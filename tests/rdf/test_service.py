@@ -145,3 +145,28 @@ def test_the_endpoint_refuses_service_with_400_and_sends_nothing(rdf_file: Path,
             with urllib.request.urlopen(req, timeout=30) as resp:
                 assert resp.status == 200, lookalike
     assert listener.paths == []
+
+
+def test_a_failing_allowed_service_is_a_query_error(rdf_file: Path) -> None:
+    unreachable = _federated("http://127.0.0.1:9/x")  # pyoxigraph refuses port 9 (discard) as an OSError
+    with pytest.raises(QueryError, match=r"^the query failed in pyoxigraph: .*port 9"):
+        query(load_store(rdf_file, persist=False), unreachable, allow_service=True)
+
+
+def test_kg_query_reports_a_failing_service_in_one_line(rdf_file: Path) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from kg.cli import main; main()", "query", str(rdf_file)]
+    unreachable = _federated("http://127.0.0.1:9/x")
+    root = Path(__file__).resolve().parents[2]
+    for extra in ([], ["--allow-service"]):
+        done = subprocess.run([*command, unreachable, *extra], cwd=root, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1 and done.stdout == ""
+        # one line, no traceback, and no complaint of pyoxigraph's about objects dropped on another thread
+        assert len(done.stderr.splitlines()) == 1, done.stderr
+        assert done.stderr.startswith(
+            "kg: error: federated queries (SERVICE) are disabled"
+            if not extra
+            else "kg: error: the query failed in pyoxigraph: "
+        )
