@@ -7,7 +7,10 @@ from another thread), and a fresh worker reloads the store in the background.
 The time limit is the client's: it counts from when the request arrives, so time
 spent waiting for a free worker counts too, and a request that finds none free
 in time is answered 503 with ``Retry-After``. The
-endpoint answers GET ``?query=`` and POST (form or ``application/sparql-query``);
+endpoint answers GET ``?query=`` and POST (form or ``application/sparql-query``, in
+the charset the Content-Type names), with ``default-graph-uri`` and
+``named-graph-uri`` replacing the query's FROM and FROM NAMED (a build's
+triples are all in the default graph, which has no IRI to name);
 SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation
 (Accept with q-values; 406 when no type served is acceptable; a browser, which
 asks for HTML first, gets a query form and a result table, :mod:`kg.rdf.browse`),
@@ -101,11 +104,11 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
     conn.send(("ready", None))
     while True:
         try:
-            sparql, fmt, max_results = conn.recv()
+            sparql, fmt, max_results, dataset = conn.recv()
         except EOFError:
             return
         try:
-            conn.send(("ok", _run(ox, store, sparql, fmt, max_results, path)))
+            conn.send(("ok", _run(ox, store, sparql, fmt, max_results, path, dataset)))
         except OverflowError as err:
             conn.send(("too-large", str(err)))
         except QueryError as err:
@@ -114,9 +117,19 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
             conn.send(("internal", f"cannot answer in {fmt} ({type(err).__name__}: {err})"))
 
 
-def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int, source: str = "") -> tuple[str, bytes]:
+#: The protocol's ``default-graph-uri`` and ``named-graph-uri`` values; ``None``: the query's own dataset.
+Dataset = tuple[tuple[str, ...], tuple[str, ...]] | None
+
+
+def _run(
+    ox: Any, store: Any, sparql: str, fmt: str, max_results: int, source: str = "", dataset: Dataset = None
+) -> tuple[str, bytes]:
+    graphs: dict[str, Any] = {}
+    if dataset is not None:  # as SPARQL 1.1 Protocol 2.1.4: these replace the query's FROM and FROM NAMED
+        graphs["default_graph"] = [ox.NamedNode(iri) for iri in dataset[0]]
+        graphs["named_graphs"] = [ox.NamedNode(iri) for iri in dataset[1]]
     try:
-        result = store.query(sparql, prefixes=QUERY_PREFIXES)
+        result = store.query(sparql, prefixes=QUERY_PREFIXES, **graphs)
     except SyntaxError as err:  # the user's query; not the re-serialisation below
         raise QueryError(syntax_message(sparql, str(err))) from err
     if fmt == "html":
@@ -190,7 +203,9 @@ class QueryWorker:
             self.close()
             self._start()
 
-    def run(self, sparql: str, fmt: str, timeout: float, max_results: int) -> tuple[str, bytes]:
+    def run(
+        self, sparql: str, fmt: str, timeout: float, max_results: int, dataset: Dataset = None
+    ) -> tuple[str, bytes]:
         """Run a query; raises TimeoutError, QueryError (the query's fault: :class:`ResultLimitError`
         when its answer is too large) or RuntimeError (the endpoint's). After a TimeoutError or a
         RuntimeError about the process, the worker is dead until :meth:`restart` (or the next run)."""
@@ -199,7 +214,7 @@ class QueryWorker:
                 self.close()
                 self._start()
             try:
-                self.conn.send((sparql, fmt, max_results))
+                self.conn.send((sparql, fmt, max_results, dataset))
                 answered = self.conn.poll(max(timeout, 0.0))
                 if answered:
                     status, payload = self.conn.recv()
@@ -253,7 +268,9 @@ class WorkerPool:
         for worker in self.workers:
             self.idle.put(worker)
 
-    def run(self, sparql: str, fmt: str, deadline: float, max_results: int) -> tuple[str, bytes]:
+    def run(
+        self, sparql: str, fmt: str, deadline: float, max_results: int, dataset: Dataset = None
+    ) -> tuple[str, bytes]:
         """Run a query that must be answered by ``deadline`` (``time.monotonic()``); raises
         :class:`EndpointBusy` when no worker is free in time, else as :meth:`QueryWorker.run`."""
         try:
@@ -261,7 +278,7 @@ class WorkerPool:
         except queue.Empty:
             raise EndpointBusy("the endpoint is busy: no query worker came free within its time limit") from None
         try:
-            return worker.run(sparql, fmt, deadline - time.monotonic(), max_results)
+            return worker.run(sparql, fmt, deadline - time.monotonic(), max_results, dataset)
         finally:
             if worker.dead:
                 threading.Thread(target=self._restart, args=(worker,), name="kg-worker-restart", daemon=True).start()
@@ -330,6 +347,87 @@ def _negotiate(accept: str, graph: bool, html: bool = True) -> tuple[str, str] |
     return best[4], table[best[4]]
 
 
+class _Refused(Exception):
+    """A request the endpoint answers with ``status`` and this message, before any query runs."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+_READ_ONLY = "updates are not allowed: this endpoint is read-only"
+
+
+def _content_type(header: str) -> tuple[str, str | None]:
+    """The media type of a Content-Type header, lower-cased, and its charset (``None`` if not given)."""
+    mime, *params = header.split(";")
+    charset = None
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"')
+    return mime.strip().lower(), charset
+
+
+def _decode(body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise _Refused(f"unknown charset {charset!r} in the Content-Type") from None
+    except UnicodeDecodeError as err:
+        raise _Refused(f"the request is not valid {charset} (byte {err.start})") from None
+
+
+async def _read_query(request: Any) -> tuple[str | None, dict[str, list[str]]]:
+    """The query of a SPARQL Protocol request and its other parameters (``None``: a GET without one,
+    answered with the query page); raises :class:`_Refused` for updates and for two queries."""
+    params: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        params.setdefault(name, []).append(value)
+    if request.method == "POST":
+        mime, charset = _content_type(request.headers.get("content-type", ""))
+        body = await request.body()
+        if mime == "application/sparql-update":
+            raise _Refused(_READ_ONLY, 403)
+        if mime == "application/sparql-query":
+            params["query"] = [*params.get("query", []), _decode(body, charset or "utf-8")]
+        else:
+            # application/x-www-form-urlencoded, parsed here (no python-multipart needed); the charset
+            # is that of the percent-encoded bytes
+            encoding = charset or "utf-8"
+            _decode(b"", encoding)  # an unknown charset is the client's error
+            try:
+                form = urllib.parse.parse_qs(body.decode("latin-1"), keep_blank_values=True, encoding=encoding)
+            except UnicodeDecodeError as err:
+                raise _Refused(f"the request is not valid {encoding} (byte {err.start})") from None
+            for name, values in form.items():
+                params[name] = [*params.get(name, []), *values]
+    if "update" in params:
+        raise _Refused(_READ_ONLY, 403)
+    queries = params.pop("query", [])
+    if len(queries) > 1:
+        raise _Refused(f"{len(queries)} queries in one request: send one query= parameter (or one body)")
+    if request.method == "GET" and not (queries and queries[0]):
+        return None, params
+    return (queries[0] if queries else ""), params
+
+
+def _dataset(params: dict[str, list[str]]) -> Dataset:
+    """The RDF dataset named by ``default-graph-uri`` and ``named-graph-uri``; raises :class:`_Refused`."""
+    import pyoxigraph as ox
+
+    defaults, named = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
+    if not defaults and not named:
+        return None
+    for name, iris in (("default-graph-uri", defaults), ("named-graph-uri", named)):
+        for iri in iris:
+            try:
+                ox.NamedNode(iri)
+            except ValueError as err:
+                raise _Refused(f"{name}={iri!r} is not an IRI ({err})") from None
+    return tuple(defaults), tuple(named)
+
+
 def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
     """The Starlette app serving ``target`` (a build directory or an RDF file)."""
     from starlette.applications import Starlette
@@ -354,26 +452,18 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
 
     async def _answer(request: Request) -> Response:
         deadline = time.monotonic() + config.timeout  # the client's time limit, waiting and reading included
-        if request.method == "POST":
-            ctype = request.headers.get("content-type", "").split(";")[0].strip()
-            if ctype == "application/sparql-update":
-                return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
-            if ctype == "application/sparql-query":
-                text = (await request.body()).decode("utf-8", "replace")
-            else:
-                # application/x-www-form-urlencoded, parsed here (no python-multipart needed)
-                form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
-                if "update" in form:
-                    return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
-                text = form.get("query", [""])[0]
-        else:
-            if "update" in request.query_params:
-                return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
-            text = request.query_params.get("query", "")
-            if not text:
-                return HTMLResponse(page(str(rdf_file)), headers=csp)
+        try:
+            text, params = await _read_query(request)
+        except _Refused as refused:
+            return PlainTextResponse(f"{refused}\n", refused.status)
+        if text is None:
+            return HTMLResponse(page(str(rdf_file)), headers=csp)
+        try:
+            dataset = _dataset(params)
+        except _Refused as refused:
+            return PlainTextResponse(f"{refused}\n", refused.status)
         if is_update(text):
-            return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
+            return PlainTextResponse(f"{_READ_ONLY}\n", 403)
         if uses_service(text):
             # The engine would fetch the URL a SERVICE names and hand back the answer: anyone who can
             # send a query (any web page open in a local browser, see CORS below) could reach hosts
@@ -393,7 +483,7 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
         from starlette.concurrency import run_in_threadpool
 
         try:
-            _, body = await run_in_threadpool(pool.run, text, fmt, deadline, config.max_results)
+            _, body = await run_in_threadpool(pool.run, text, fmt, deadline, config.max_results, dataset)
         except (TimeoutError, QueryError, RuntimeError) as err:
             status = (
                 503

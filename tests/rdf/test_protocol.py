@@ -1,0 +1,94 @@
+"""The SPARQL 1.1 Protocol's parameters and bodies, on a real endpoint over a file with named graphs."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from kg.rdf.endpoint import EndpointConfig, make_app
+
+from ..conftest import serving
+
+QUADS = """\
+<http://example.org/d> <http://example.org/label> "café" .
+<http://example.org/a> <http://example.org/label> "in g1" <http://example.org/g1> .
+<http://example.org/b> <http://example.org/label> "in g2" <http://example.org/g2> .
+"""
+G1, G2 = "http://example.org/g1", "http://example.org/g2"
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("protocol") / "data.nq"
+    path.write_text(QUADS, encoding="utf-8")
+    with serving(make_app(path, EndpointConfig(timeout=10, persist=False, workers=1))) as base:
+        yield base + "/sparql"
+
+
+def _send(
+    url: str, params: list[tuple[str, str]] | None = None, body: bytes | None = None, ctype: str | None = None
+) -> tuple[int, str, bytes]:
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    headers = {"Accept": "application/sparql-results+json"}
+    if ctype is not None:
+        headers["Content-Type"] = ctype
+    req = urllib.request.Request(url, data=body, headers=headers, method="POST" if body is not None else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers.get("Vary", ""), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get("Vary", ""), err.read()
+
+
+def _labels(body: bytes) -> list[str]:
+    return sorted(row["o"]["value"] for row in json.loads(body)["results"]["bindings"])
+
+
+def test_default_graph_uri_and_named_graph_uri_choose_the_dataset(endpoint: str) -> None:
+    select = "SELECT ?o WHERE { ?s ?p ?o }"
+    assert _labels(_send(endpoint, [("query", select)])[2]) == ["café"]  # the default graph
+    assert _labels(_send(endpoint, [("query", select), ("default-graph-uri", G1)])[2]) == ["in g1"]
+    both = [("query", select), ("default-graph-uri", G1), ("default-graph-uri", G2)]
+    assert _labels(_send(endpoint, both)[2]) == ["in g1", "in g2"]  # merged
+    # they replace the query's FROM
+    from_g2 = "SELECT ?o FROM <http://example.org/g2> WHERE { ?s ?p ?o }"
+    assert _labels(_send(endpoint, [("query", from_g2), ("default-graph-uri", G1)])[2]) == ["in g1"]
+    named = "SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert _labels(_send(endpoint, [("query", named)])[2]) == ["in g1", "in g2"]
+    assert _labels(_send(endpoint, [("query", named), ("named-graph-uri", G2)])[2]) == ["in g2"]
+    # in a form body, as in the query string of an application/sparql-query POST
+    form = urllib.parse.urlencode([("query", select), ("default-graph-uri", G2)]).encode()
+    assert _labels(_send(endpoint, body=form, ctype="application/x-www-form-urlencoded")[2]) == ["in g2"]
+    direct = _send(endpoint, [("default-graph-uri", G2)], select.encode(), "application/sparql-query")
+    assert _labels(direct[2]) == ["in g2"]
+    status, _, body = _send(endpoint, [("query", select), ("default-graph-uri", "not an iri")])
+    assert status == 400 and body.startswith(b"default-graph-uri='not an iri' is not an IRI")
+
+
+def test_two_queries_are_400(endpoint: str) -> None:
+    status, _, body = _send(endpoint, [("query", "ASK {}"), ("query", "SELECT * {}")])
+    assert status == 400 and body == b"2 queries in one request: send one query= parameter (or one body)\n"
+    form = b"query=ASK%20%7B%7D&query=ASK%20%7B%7D"
+    assert _send(endpoint, body=form, ctype="application/x-www-form-urlencoded")[0] == 400
+
+
+def test_a_query_body_is_read_in_its_charset(endpoint: str) -> None:
+    ask = 'ASK { ?s ?p "café" }'
+    for ctype in ("application/sparql-query; charset=ISO-8859-1", 'application/sparql-query;charset="latin1"'):
+        status, _, body = _send(endpoint, body=ask.encode("iso-8859-1"), ctype=ctype)
+        assert (status, json.loads(body)["boolean"]) == (200, True), ctype
+    status, _, body = _send(endpoint, body=ask.encode("utf-8"), ctype="application/sparql-query")
+    assert (status, json.loads(body)["boolean"]) == (200, True)  # UTF-8 when no charset is given
+    form = b"query=" + urllib.parse.quote(ask, encoding="iso-8859-1").encode()
+    status, _, body = _send(endpoint, body=form, ctype="application/x-www-form-urlencoded; charset=ISO-8859-1")
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+    status, _, body = _send(endpoint, body=ask.encode("iso-8859-1"), ctype="application/sparql-query")
+    assert status == 400 and body.startswith(b"the request is not valid utf-8")
+    status, _, body = _send(endpoint, body=b"ASK {}", ctype="application/sparql-query; charset=klingon")
+    assert status == 400 and body == b"unknown charset 'klingon' in the Content-Type\n"
