@@ -40,6 +40,7 @@ from kg.errors import QueryError, ResultLimitError, ServeError
 
 from .results import write_solutions
 from .store import (
+    NO_QUERY,
     QUERY_PREFIXES,
     SERVICE_REFUSED,
     is_update,
@@ -391,6 +392,8 @@ async def _read_query(request: Any) -> tuple[str | None, dict[str, list[str]]]:
             raise _Refused(_READ_ONLY, 403)
         if mime == "application/sparql-query":
             params["query"] = [*params.get("query", []), _decode(body, charset or "utf-8")]
+        elif mime not in ("application/x-www-form-urlencoded", ""):  # a body of another type holds no query
+            raise _Refused(f"{NO_QUERY} (a {mime} body is not read)")
         else:
             # application/x-www-form-urlencoded, parsed here (no python-multipart needed); the charset
             # is that of the percent-encoded bytes
@@ -407,9 +410,11 @@ async def _read_query(request: Any) -> tuple[str | None, dict[str, list[str]]]:
     queries = params.pop("query", [])
     if len(queries) > 1:
         raise _Refused(f"{len(queries)} queries in one request: send one query= parameter (or one body)")
-    if request.method == "GET" and not (queries and queries[0]):
-        return None, params
-    return (queries[0] if queries else ""), params
+    if not (queries and queries[0].strip()):
+        if request.method == "GET":  # a browser opening the endpoint, or sending its form empty
+            return None, params
+        raise _Refused(NO_QUERY)
+    return queries[0], params
 
 
 def _dataset(params: dict[str, list[str]]) -> Dataset:

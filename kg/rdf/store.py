@@ -406,6 +406,8 @@ _NOT_KEYWORDS = re.compile(
 _SERVICE = re.compile(r"(?<![\w.:-])SERVICE(?![\w.:-])", re.IGNORECASE)
 #: The start of the message refusing a federated query.
 SERVICE_REFUSED = "federated queries (SERVICE) are disabled"
+#: The message for an empty query.
+NO_QUERY = "no query given: send query= or an application/sparql-query body"
 
 
 def _blank(sparql: str) -> str:
@@ -516,6 +518,8 @@ def query(store: Any, sparql: str, *, allow_service: bool = False) -> QueryResul
     """
     import pyoxigraph as ox
 
+    if not sparql.strip():
+        raise QueryError(NO_QUERY)
     if is_update(sparql):
         raise QueryError("updates (INSERT, DELETE, LOAD, ...) are not supported: kg queries a build read-only")
     if not allow_service and uses_service(sparql):
@@ -534,7 +538,13 @@ def query(store: Any, sparql: str, *, allow_service: bool = False) -> QueryResul
     except SyntaxError as err:  # pyoxigraph's, for the query's syntax
         message = syntax_message(sparql, str(err))
     except Exception as err:  # what the engine met while evaluating: a SERVICE that failed, a store that cannot be read
-        message = f"the query failed in {'pyoxigraph' if engine is _oxigraph_query else 'rdflib'}: {err}"
+        if engine is _oxigraph_query:
+            message = f"the query failed in pyoxigraph: {err}"
+        else:  # the query parsed: rdflib's evaluation gives up on some valid queries (GROUP_CONCAT of an OPTIONAL)
+            message = (
+                f"rdflib's engine failed on this query ({type(err).__name__}: {err}); "
+                "the query parsed, so this may be a limitation of rdflib: try --store oxigraph"
+            )
     # Raised outside the except clause, so the engine's exception (whose traceback holds pyoxigraph's
     # result iterator) is let go here: pyoxigraph objects must be dropped on the thread that made them.
     raise QueryError(message)
@@ -557,9 +567,11 @@ def _oxigraph_query(store: Any, sparql: str) -> QueryResult:
 
 
 def _rdflib_query(store: Any, sparql: str) -> QueryResult:
+    from pyparsing import ParseBaseException
+
     try:
         res = store.query(sparql, initNs=QUERY_PREFIXES)
-    except Exception as err:
+    except ParseBaseException as err:  # only the parser's errors are the query's syntax
         raise QueryError(f"malformed SPARQL: {err}") from err
     if res.type == "ASK":
         return QueryResult("ask", boolean=bool(res.askAnswer))

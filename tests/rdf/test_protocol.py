@@ -7,6 +7,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,40 @@ def test_a_query_body_is_read_in_its_charset(endpoint: str) -> None:
     assert status == 400 and body.startswith(b"the request is not valid utf-8")
     status, _, body = _send(endpoint, body=b"ASK {}", ctype="application/sparql-query; charset=klingon")
     assert status == 400 and body == b"unknown charset 'klingon' in the Content-Type\n"
+
+
+def test_a_request_without_a_query_says_so(endpoint: str) -> None:
+    expected = b"no query given: send query= or an application/sparql-query body"
+    for body, ctype in (
+        (b"", None),
+        (b"", "application/sparql-query"),
+        (b"  \n", "application/sparql-query"),
+        (b"default-graph-uri=http%3A%2F%2Fexample.org%2Fg1", "application/x-www-form-urlencoded"),
+        (b"query=", "application/x-www-form-urlencoded"),
+    ):
+        status, _, answer = _send(endpoint, body=body, ctype=ctype)
+        assert (status, answer) == (400, expected + b"\n"), (body, ctype)
+    status, _, answer = _send(endpoint, body=b"ASK {}", ctype="text/plain")
+    assert (status, answer) == (400, expected + b" (a text/plain body is not read)\n")
+
+
+def test_rdflib_s_engine_limits_are_not_called_malformed(tmp_path: Path) -> None:
+    from kg.errors import QueryError
+    from kg.rdf.store import load_store, query
+
+    path = tmp_path / "data.ttl"
+    path.write_text('@prefix ex: <http://e/> .\nex:p ex:uses ex:m .\nex:m ex:label "M" .\n')
+    store = load_store(path, "rdflib")
+    group_concat = """PREFIX ex: <http://e/>
+    SELECT ?l (GROUP_CONCAT(DISTINCT ?metLabel; separator=", ") AS ?ms)
+    WHERE { ?p ex:uses ?m . ?m ex:label ?l OPTIONAL { ?p ex:metric ?met . ?met ex:label ?metLabel } } GROUP BY ?l"""
+    with pytest.raises(QueryError) as err:
+        query(store, group_concat)
+    assert str(err.value).startswith("rdflib's engine failed on this query (NotBoundError: Variable metLabel")
+    assert "malformed" not in str(err.value) and str(err.value).endswith("try --store oxigraph")
+    assert query(load_store(path), group_concat).rows == (("M", None),)  # valid: oxigraph answers it
+    with pytest.raises(QueryError, match=r"^malformed SPARQL: "):
+        query(store, "SELEKT ?x")
+    for engine in ("oxigraph", "rdflib"):
+        with pytest.raises(QueryError, match=r"^no query given"):
+            query(load_store(path, engine), " \n")
