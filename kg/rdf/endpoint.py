@@ -38,7 +38,7 @@ from typing import Any
 
 from kg.errors import QueryError, ResultLimitError, ServeError
 
-from .results import write_solutions
+from .results import write_boolean, write_solutions
 from .store import (
     NO_QUERY,
     QUERY_PREFIXES,
@@ -136,13 +136,7 @@ def _run(
     if fmt == "html":
         return "html", _html_answer(ox, result, sparql, max_results, source).encode("utf-8")
     if isinstance(result, ox.QueryBoolean):
-        kind_fmt = {
-            "json": ox.QueryResultsFormat.JSON,
-            "xml": ox.QueryResultsFormat.XML,
-            "csv": ox.QueryResultsFormat.CSV,
-            "tsv": ox.QueryResultsFormat.TSV,
-        }[fmt]
-        return "boolean", result.serialize(format=kind_fmt)
+        return "boolean", write_boolean(bool(result), fmt)
     if isinstance(result, ox.QuerySolutions):
         variables = list(result.variables)
         rows = [[solution[v] for v in variables] for solution in _at_most(result, max_results, "results")]
@@ -451,7 +445,8 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
 
     async def sparql(request: Request) -> Response:
         response = await _answer(request)
-        response.headers["Vary"] = "Accept, Origin"  # the same URL answers in the type asked for
+        # the same URL answers in the type asked for; the CORS middleware adds Origin
+        response.headers["Vary"] = "Accept"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 

@@ -7,6 +7,10 @@ written as the W3C formats (and SPARQL 1.2, for RDF-star triple terms and
 directional literals) say, with the output pyoxigraph's own writers give: blank
 nodes by their label, triple terms as ``triple`` objects (JSON, XML), as their
 three values (CSV) or as ``<<( s p o )>>`` (TSV).
+
+ASK answers in CSV and TSV carry a header row, ``boolean`` / ``?boolean``, as
+``kg query --format csv`` writes them (the W3C CSV/TSV results note defines
+only SELECT answers; Jena also writes a header, ``_askResult``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["write_solutions"]
+__all__ = ["write_boolean", "write_solutions"]
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -75,6 +79,26 @@ def write_solutions(variables: Sequence[str], rows: Sequence[Sequence[Any]], fmt
         lines = ["\t".join("?" + name for name in variables)]
         lines.extend("\t".join("" if term is None else _tsv(term) for term in row) for row in rows)
         return "".join(line + "\n" for line in lines).encode("utf-8")
+    raise ValueError(f"no results format {fmt!r}")
+
+
+def write_boolean(value: bool, fmt: str) -> bytes:
+    """An ASK answer in ``fmt`` (``json``, ``xml``, ``csv`` or ``tsv``).
+
+    Examples
+    --------
+    >>> write_boolean(True, "csv")
+    b'boolean\\r\\ntrue\\r\\n'
+    """
+    word = "true" if value else "false"
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}, separators=(",", ":")).encode("utf-8")
+    if fmt == "xml":
+        return _xml_document(f"<head></head><boolean>{word}</boolean>")
+    if fmt == "csv":
+        return f"boolean\r\n{word}\r\n".encode()
+    if fmt == "tsv":
+        return f"?boolean\n{word}\n".encode()
     raise ValueError(f"no results format {fmt!r}")
 
 

@@ -130,3 +130,31 @@ def test_rdflib_s_engine_limits_are_not_called_malformed(tmp_path: Path) -> None
     for engine in ("oxigraph", "rdflib"):
         with pytest.raises(QueryError, match=r"^no query given"):
             query(load_store(path, engine), " \n")
+
+
+def test_vary_names_each_header_once(endpoint: str) -> None:
+    url = endpoint + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+    for headers in ({}, {"Origin": "https://yasgui.example"}):
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as resp:
+            assert resp.headers.get_all("Vary") == ["Accept, Origin"]
+            if headers:
+                assert resp.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_ask_in_csv_is_the_same_from_the_endpoint_and_kg_query(endpoint: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    url = endpoint + "?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "text/csv"}), timeout=30) as resp:
+        served = resp.read()
+    assert served == b"boolean\r\ntrue\r\n"
+    path = tmp_path / "data.nq"
+    path.write_text(QUADS, encoding="utf-8")
+    printed = CliRunner().invoke(main, ["query", str(path), "ASK { ?s ?p ?o }", "--format", "csv"])
+    assert printed.exit_code == 0 and printed.output.splitlines() == served.decode().splitlines()
+    url = endpoint + "?" + urllib.parse.urlencode({"query": "ASK { ?s <http://nothing/> ?o }"})
+    req = urllib.request.Request(url, headers={"Accept": "text/tab-separated-values"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.read() == b"?boolean\nfalse\n"
