@@ -47,7 +47,14 @@ IN_MEMORY_OPTION = click.option(
     default=None,
     help="Give up after this many seconds (default: no limit; Ctrl-C always stops a query).",
 )
-def query_command(target: Path, sparql: str, fmt: str, store: str, in_memory: bool, timeout: float | None) -> None:
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Let SERVICE clauses (federated queries) call the endpoints they name (refused by default).",
+)
+def query_command(
+    target: Path, sparql: str, fmt: str, store: str, in_memory: bool, timeout: float | None, allow_service: bool
+) -> None:
     """Run a SPARQL query over TARGET (a build directory or an RDF file).
 
     SPARQL is the query text, or @FILE to read it from a file (see queries/*.rq).
@@ -61,7 +68,9 @@ def query_command(target: Path, sparql: str, fmt: str, store: str, in_memory: bo
             sparql = Path(sparql[1:]).read_text(encoding="utf-8")
         except OSError as err:
             raise QueryError(f"{sparql[1:]}: cannot read query file ({err.strerror})") from err
-    result = _interruptible(lambda: query(load_store(target, store, persist=not in_memory), sparql), timeout)
+    result = _interruptible(
+        lambda: query(load_store(target, store, persist=not in_memory), sparql, allow_service=allow_service), timeout
+    )
     out = {"table": result.to_table, "json": result.to_json, "csv": result.to_csv}[fmt]()
     click.echo(out.rstrip("\n"))
 
@@ -119,7 +128,14 @@ def validate_command(target: Path, show_report: bool) -> None:
     type=click.FloatRange(min=0, min_open=True),
     default=10.0,
     show_default=True,
-    help="Per-query time limit in seconds.",
+    help="Time limit of a request in seconds, from its arrival (waiting for a free worker counts).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Queries run at once, one process each (each holds the store; with --in-memory, a copy each).",
 )
 @click.option(
     "--max-results",
@@ -129,7 +145,9 @@ def validate_command(target: Path, show_report: bool) -> None:
     help="Most rows (or triples) a query may return.",
 )
 @IN_MEMORY_OPTION
-def serve_command(target: Path, host: str, port: int, timeout: float, max_results: int, in_memory: bool) -> None:
+def serve_command(
+    target: Path, host: str, port: int, timeout: float, workers: int, max_results: int, in_memory: bool
+) -> None:
     """Serve TARGET (build directory or RDF file) as a read-only SPARQL 1.1 endpoint.
 
     Queries go to http://HOST:PORT/sparql (GET ?query= or POST); results come as
@@ -143,4 +161,5 @@ def serve_command(target: Path, host: str, port: int, timeout: float, max_result
     resolve_rdf_file(target)  # a missing build or a taken port is an error before anything says it is served
     check_address(host, port)
     click.echo(f"serving {target} at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
-    serve(target, host, port, EndpointConfig(timeout=timeout, max_results=max_results, persist=not in_memory))
+    config = EndpointConfig(timeout=timeout, max_results=max_results, persist=not in_memory, workers=workers)
+    serve(target, host, port, config)

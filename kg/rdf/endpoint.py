@@ -1,26 +1,35 @@
 """``kg serve``: a read-only SPARQL 1.1 Protocol endpoint over a build.
 
 A small Starlette app (served by uvicorn) in front of pyoxigraph. Queries run in
-a separate worker process that holds the store in memory: a query over its time
-limit is cut off by killing that worker (pyoxigraph evaluation cannot be
-interrupted from another thread), and a fresh worker reloads the store. The
-endpoint answers GET ``?query=`` and POST (form or ``application/sparql-query``);
+a pool of worker processes, each holding the store: a query over its time limit
+is cut off by killing its worker (pyoxigraph evaluation cannot be interrupted
+from another thread), and a fresh worker reloads the store in the background.
+The time limit is the client's: it counts from when the request arrives, so time
+spent waiting for a free worker counts too, and a request that finds none free
+in time is answered 503 with ``Retry-After``. The
+endpoint answers GET ``?query=`` and POST (form or ``application/sparql-query``, in
+the charset the Content-Type names), with ``default-graph-uri`` and
+``named-graph-uri`` replacing the query's FROM and FROM NAMED (a build's
+triples are all in the default graph, which has no IRI to name);
 SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation
 (Accept with q-values; 406 when no type served is acceptable; a browser, which
 asks for HTML first, gets a query form and a result table, :mod:`kg.rdf.browse`),
 CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML. Updates are refused
-with 403, answers over the row limit with 413, queries over the time limit with
-503. kg's prefixes (``kg:``, ``skos:``, ``dcterms:``, ...) need no PREFIX line.
-It binds to 127.0.0.1 unless told otherwise.
+with 403, federated queries (``SERVICE``) with 400, answers over the row limit
+with 413, queries over the time limit with 503. kg's prefixes (``kg:``, ``skos:``,
+``dcterms:``, ...) need no PREFIX line. It binds to 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import math
 import multiprocessing as mp
+import queue
 import socket
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -29,9 +38,19 @@ from typing import Any
 
 from kg.errors import QueryError, ResultLimitError, ServeError
 
-from .store import QUERY_PREFIXES, is_update, query_form, resolve_rdf_file, syntax_message
+from .results import write_boolean, write_solutions
+from .store import (
+    NO_QUERY,
+    QUERY_PREFIXES,
+    SERVICE_REFUSED,
+    is_update,
+    query_form,
+    resolve_rdf_file,
+    syntax_message,
+    uses_service,
+)
 
-__all__ = ["EndpointConfig", "QueryWorker", "check_address", "make_app", "serve"]
+__all__ = ["EndpointBusy", "EndpointConfig", "QueryWorker", "WorkerPool", "check_address", "make_app", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +79,21 @@ GRAPH_TYPES = {
 class EndpointConfig:
     """Limits of the endpoint, and where its store lives.
 
-    ``persist``: open the build's on-disk store (loaded once, see
-    :mod:`kg.rdf.store`), so a worker restarted after a timeout is back in
-    milliseconds; ``False`` loads the RDF file in memory in every worker.
+    ``timeout``: seconds from a request's arrival to its answer, waiting for a
+    worker included. ``persist``: open the build's on-disk store (loaded once,
+    see :mod:`kg.rdf.store`), so a worker restarted after a timeout is back in
+    a fraction of a second; ``False`` loads the RDF file in memory in every
+    worker. ``workers``: how many queries run at once (one process each, each
+    holding the store: with ``persist=False`` every worker keeps its own copy
+    in memory). More workers than cores is intended: queries are CPU-bound and
+    the operating system shares the cores between them, so a trivial query
+    still answers in milliseconds while slow ones run out their time limit.
     """
 
     timeout: float = 10.0
     max_results: int = 10_000
     persist: bool = True
+    workers: int = 4
 
 
 def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the child process
@@ -79,11 +105,11 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
     conn.send(("ready", None))
     while True:
         try:
-            sparql, fmt, max_results = conn.recv()
+            sparql, fmt, max_results, dataset = conn.recv()
         except EOFError:
             return
         try:
-            conn.send(("ok", _run(ox, store, sparql, fmt, max_results, path)))
+            conn.send(("ok", _run(ox, store, sparql, fmt, max_results, path, dataset)))
         except OverflowError as err:
             conn.send(("too-large", str(err)))
         except QueryError as err:
@@ -92,25 +118,29 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
             conn.send(("internal", f"cannot answer in {fmt} ({type(err).__name__}: {err})"))
 
 
-def _run(ox: Any, store: Any, sparql: str, fmt: str, max_results: int, source: str = "") -> tuple[str, bytes]:
+#: The protocol's ``default-graph-uri`` and ``named-graph-uri`` values; ``None``: the query's own dataset.
+Dataset = tuple[tuple[str, ...], tuple[str, ...]] | None
+
+
+def _run(
+    ox: Any, store: Any, sparql: str, fmt: str, max_results: int, source: str = "", dataset: Dataset = None
+) -> tuple[str, bytes]:
+    graphs: dict[str, Any] = {}
+    if dataset is not None:  # as SPARQL 1.1 Protocol 2.1.4: these replace the query's FROM and FROM NAMED
+        graphs["default_graph"] = [ox.NamedNode(iri) for iri in dataset[0]]
+        graphs["named_graphs"] = [ox.NamedNode(iri) for iri in dataset[1]]
     try:
-        result = store.query(sparql, prefixes=QUERY_PREFIXES)
+        result = store.query(sparql, prefixes=QUERY_PREFIXES, **graphs)
     except SyntaxError as err:  # the user's query; not the re-serialisation below
         raise QueryError(syntax_message(sparql, str(err))) from err
     if fmt == "html":
         return "html", _html_answer(ox, result, sparql, max_results, source).encode("utf-8")
     if isinstance(result, ox.QueryBoolean):
-        kind_fmt = {
-            "json": ox.QueryResultsFormat.JSON,
-            "xml": ox.QueryResultsFormat.XML,
-            "csv": ox.QueryResultsFormat.CSV,
-            "tsv": ox.QueryResultsFormat.TSV,
-        }[fmt]
-        return "boolean", result.serialize(format=kind_fmt)
+        return "boolean", write_boolean(bool(result), fmt)
     if isinstance(result, ox.QuerySolutions):
         variables = list(result.variables)
         rows = [[solution[v] for v in variables] for solution in _at_most(result, max_results, "results")]
-        return "select", _solutions(ox, variables, rows, fmt)
+        return "select", write_solutions([v.value for v in variables], rows, fmt)
     triples = _at_most(result, max_results, "triples")
     formats = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
     rdf_format = formats.get(fmt, ox.RdfFormat.N_TRIPLES)
@@ -143,25 +173,6 @@ def _html_answer(ox: Any, result: Any, sparql: str, max_results: int, source: st
     return page(source, sparql, triples=triples)
 
 
-def _solutions(ox: Any, variables: list[Any], rows: list[list[Any]], fmt: str) -> bytes:
-    """Re-serialise collected solutions (pyoxigraph serialises only whole iterators)."""
-    store = ox.Store()
-    names = [v.value for v in variables]
-    values = " ".join("(" + " ".join("UNDEF" if t is None else str(t) for t in row) + ")" for row in rows)
-    head = " ".join("?" + n for n in names)
-    query = f"SELECT {head} WHERE {{ VALUES ({head}) {{ {values} }} }}"
-    if not names:
-        query = "SELECT * WHERE {}"
-    formats = {
-        "json": ox.QueryResultsFormat.JSON,
-        "xml": ox.QueryResultsFormat.XML,
-        "csv": ox.QueryResultsFormat.CSV,
-        "tsv": ox.QueryResultsFormat.TSV,
-    }
-    out: bytes = store.query(query).serialize(format=formats[fmt])
-    return out
-
-
 class QueryWorker:
     """A worker process holding the store; restarted when a query runs over time."""
 
@@ -169,6 +180,7 @@ class QueryWorker:
         self.rdf_file = rdf_file
         self.persist = persist
         self.lock = threading.Lock()
+        self._dead = False
         self._start()
 
     def _start(self) -> None:
@@ -178,18 +190,36 @@ class QueryWorker:
         self.proc.start()
         if not self.conn.poll(600) or self.conn.recv()[0] != "ready":
             raise QueryError(f"{self.rdf_file}: the query worker did not start")
+        self._dead = False
 
-    def run(self, sparql: str, fmt: str, timeout: float, max_results: int) -> tuple[str, bytes]:
-        """Run a query; raises TimeoutError (worker restarted), QueryError (the query's fault:
-        :class:`ResultLimitError` when its answer is too large) or RuntimeError (the endpoint's)."""
+    def restart(self) -> None:
+        """A fresh process (and store) in place of a killed or dead one."""
         with self.lock:
-            self.conn.send((sparql, fmt, max_results))
-            if not self.conn.poll(timeout):
-                self.proc.kill()
-                self.proc.join()
+            self.close()
+            self._start()
+
+    def run(
+        self, sparql: str, fmt: str, timeout: float, max_results: int, dataset: Dataset = None
+    ) -> tuple[str, bytes]:
+        """Run a query; raises TimeoutError, QueryError (the query's fault: :class:`ResultLimitError`
+        when its answer is too large) or RuntimeError (the endpoint's). After a TimeoutError or a
+        RuntimeError about the process, the worker is dead until :meth:`restart` (or the next run)."""
+        with self.lock:
+            if self._dead:
+                self.close()
                 self._start()
+            try:
+                self.conn.send((sparql, fmt, max_results, dataset))
+                answered = self.conn.poll(max(timeout, 0.0))
+                if answered:
+                    status, payload = self.conn.recv()
+            except (EOFError, OSError) as err:  # the process died (killed from outside, out of memory)
+                self._dead = True
+                raise RuntimeError(f"the query worker died ({type(err).__name__}); it is being restarted") from err
+            if not answered:
+                self._dead = True
+                self.proc.kill()  # now: the answer to the client does not wait for the restart
                 raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
-            status, payload = self.conn.recv()
         if status == "too-large":
             raise ResultLimitError(str(payload))
         if status == "error":
@@ -199,9 +229,68 @@ class QueryWorker:
         kind, body = payload
         return str(kind), bytes(body)
 
+    @property
+    def dead(self) -> bool:
+        """Whether the process was killed (time limit) or died, and needs :meth:`restart`."""
+        return self._dead
+
     def close(self) -> None:
         self.proc.kill()
         self.proc.join()
+
+
+class EndpointBusy(QueryError):
+    """No worker came free before the request's time limit (answered 503 with Retry-After)."""
+
+
+class WorkerPool:
+    """``size`` query workers; a query takes a free one, waiting for one until its deadline.
+
+    A worker killed over the time limit is restarted in a background thread and
+    rejoins the pool when its store is open, so the client that ran over is
+    answered at once and later requests take the other workers meanwhile.
+    """
+
+    def __init__(self, rdf_file: Path, persist: bool = True, size: int = 4) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.idle: queue.Queue[QueryWorker] = queue.Queue()
+        # The first alone: it may have to load the build's on-disk store, which the others then open.
+        self.workers = [QueryWorker(rdf_file, persist)]
+        if size > 1:
+            with ThreadPoolExecutor(size - 1) as starting:
+                self.workers += starting.map(lambda _: QueryWorker(rdf_file, persist), range(size - 1))
+        for worker in self.workers:
+            self.idle.put(worker)
+
+    def run(
+        self, sparql: str, fmt: str, deadline: float, max_results: int, dataset: Dataset = None
+    ) -> tuple[str, bytes]:
+        """Run a query that must be answered by ``deadline`` (``time.monotonic()``); raises
+        :class:`EndpointBusy` when no worker is free in time, else as :meth:`QueryWorker.run`."""
+        try:
+            worker = self.idle.get(timeout=max(deadline - time.monotonic(), 0.0))
+        except queue.Empty:
+            raise EndpointBusy("the endpoint is busy: no query worker came free within its time limit") from None
+        try:
+            return worker.run(sparql, fmt, deadline - time.monotonic(), max_results, dataset)
+        finally:
+            if worker.dead:
+                threading.Thread(target=self._restart, args=(worker,), name="kg-worker-restart", daemon=True).start()
+            else:
+                self.idle.put(worker)
+
+    def _restart(self, worker: QueryWorker) -> None:
+        try:
+            worker.restart()
+        except Exception:  # the pool goes on with one worker fewer; say why
+            log.exception("%s: a query worker could not be restarted", worker.rdf_file)
+            return
+        self.idle.put(worker)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
 
 
 def _negotiate(accept: str, graph: bool, html: bool = True) -> tuple[str, str] | None:
@@ -253,6 +342,91 @@ def _negotiate(accept: str, graph: bool, html: bool = True) -> tuple[str, str] |
     return best[4], table[best[4]]
 
 
+class _Refused(Exception):
+    """A request the endpoint answers with ``status`` and this message, before any query runs."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+_READ_ONLY = "updates are not allowed: this endpoint is read-only"
+
+
+def _content_type(header: str) -> tuple[str, str | None]:
+    """The media type of a Content-Type header, lower-cased, and its charset (``None`` if not given)."""
+    mime, *params = header.split(";")
+    charset = None
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"')
+    return mime.strip().lower(), charset
+
+
+def _decode(body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise _Refused(f"unknown charset {charset!r} in the Content-Type") from None
+    except UnicodeDecodeError as err:
+        raise _Refused(f"the request is not valid {charset} (byte {err.start})") from None
+
+
+async def _read_query(request: Any) -> tuple[str | None, dict[str, list[str]]]:
+    """The query of a SPARQL Protocol request and its other parameters (``None``: a GET without one,
+    answered with the query page); raises :class:`_Refused` for updates and for two queries."""
+    params: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        params.setdefault(name, []).append(value)
+    if request.method == "POST":
+        mime, charset = _content_type(request.headers.get("content-type", ""))
+        body = await request.body()
+        if mime == "application/sparql-update":
+            raise _Refused(_READ_ONLY, 403)
+        if mime == "application/sparql-query":
+            params["query"] = [*params.get("query", []), _decode(body, charset or "utf-8")]
+        elif mime not in ("application/x-www-form-urlencoded", ""):  # a body of another type holds no query
+            raise _Refused(f"{NO_QUERY} (a {mime} body is not read)")
+        else:
+            # application/x-www-form-urlencoded, parsed here (no python-multipart needed); the charset
+            # is that of the percent-encoded bytes
+            encoding = charset or "utf-8"
+            _decode(b"", encoding)  # an unknown charset is the client's error
+            try:
+                form = urllib.parse.parse_qs(body.decode("latin-1"), keep_blank_values=True, encoding=encoding)
+            except UnicodeDecodeError as err:
+                raise _Refused(f"the request is not valid {encoding} (byte {err.start})") from None
+            for name, values in form.items():
+                params[name] = [*params.get(name, []), *values]
+    if "update" in params:
+        raise _Refused(_READ_ONLY, 403)
+    queries = params.pop("query", [])
+    if len(queries) > 1:
+        raise _Refused(f"{len(queries)} queries in one request: send one query= parameter (or one body)")
+    if not (queries and queries[0].strip()):
+        if request.method == "GET":  # a browser opening the endpoint, or sending its form empty
+            return None, params
+        raise _Refused(NO_QUERY)
+    return queries[0], params
+
+
+def _dataset(params: dict[str, list[str]]) -> Dataset:
+    """The RDF dataset named by ``default-graph-uri`` and ``named-graph-uri``; raises :class:`_Refused`."""
+    import pyoxigraph as ox
+
+    defaults, named = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
+    if not defaults and not named:
+        return None
+    for name, iris in (("default-graph-uri", defaults), ("named-graph-uri", named)):
+        for iri in iris:
+            try:
+                ox.NamedNode(iri)
+            except ValueError as err:
+                raise _Refused(f"{name}={iri!r} is not an IRI ({err})") from None
+    return tuple(defaults), tuple(named)
+
+
 def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
     """The Starlette app serving ``target`` (a build directory or an RDF file)."""
     from starlette.applications import Starlette
@@ -267,35 +441,34 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
     config = config or EndpointConfig()
     csp = {"Content-Security-Policy": CSP}
     rdf_file = resolve_rdf_file(target)
-    worker = QueryWorker(rdf_file, config.persist)
+    pool = WorkerPool(rdf_file, config.persist, config.workers)
 
     async def sparql(request: Request) -> Response:
         response = await _answer(request)
-        response.headers["Vary"] = "Accept, Origin"  # the same URL answers in the type asked for
+        # the same URL answers in the type asked for; the CORS middleware adds Origin
+        response.headers["Vary"] = "Accept"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     async def _answer(request: Request) -> Response:
-        if request.method == "POST":
-            ctype = request.headers.get("content-type", "").split(";")[0].strip()
-            if ctype == "application/sparql-update":
-                return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
-            if ctype == "application/sparql-query":
-                text = (await request.body()).decode("utf-8", "replace")
-            else:
-                # application/x-www-form-urlencoded, parsed here (no python-multipart needed)
-                form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
-                if "update" in form:
-                    return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
-                text = form.get("query", [""])[0]
-        else:
-            if "update" in request.query_params:
-                return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
-            text = request.query_params.get("query", "")
-            if not text:
-                return HTMLResponse(page(str(rdf_file)), headers=csp)
+        deadline = time.monotonic() + config.timeout  # the client's time limit, waiting and reading included
+        try:
+            text, params = await _read_query(request)
+        except _Refused as refused:
+            return PlainTextResponse(f"{refused}\n", refused.status)
+        if text is None:
+            return HTMLResponse(page(str(rdf_file)), headers=csp)
+        try:
+            dataset = _dataset(params)
+        except _Refused as refused:
+            return PlainTextResponse(f"{refused}\n", refused.status)
         if is_update(text):
-            return PlainTextResponse("updates are not allowed: this endpoint is read-only\n", 403)
+            return PlainTextResponse(f"{_READ_ONLY}\n", 403)
+        if uses_service(text):
+            # The engine would fetch the URL a SERVICE names and hand back the answer: anyone who can
+            # send a query (any web page open in a local browser, see CORS below) could reach hosts
+            # only this machine can. Always refused here; `kg query --allow-service` is the local way.
+            return PlainTextResponse(f"{SERVICE_REFUSED}; this endpoint answers from its own graph only\n", 400)
         graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
         accept = request.headers.get("accept", "")
         # HTML for a browser opening a page (Sec-Fetch-Mode: navigate), or when nothing else is acceptable:
@@ -310,40 +483,52 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
         from starlette.concurrency import run_in_threadpool
 
         try:
-            _, body = await run_in_threadpool(worker.run, text, fmt, config.timeout, config.max_results)
+            _, body = await run_in_threadpool(pool.run, text, fmt, deadline, config.max_results, dataset)
         except (TimeoutError, QueryError, RuntimeError) as err:
             status = (
                 503
-                if isinstance(err, TimeoutError)
+                if isinstance(err, TimeoutError | EndpointBusy)
                 else 413
                 if isinstance(err, ResultLimitError)
                 else 400
                 if isinstance(err, QueryError)
                 else 500
             )
+            # busy: a worker comes free within one time limit at the latest
+            retry = {"Retry-After": str(math.ceil(config.timeout))} if isinstance(err, EndpointBusy) else {}
+            # the worker was given what was left of the limit; the client's limit is the whole of it
+            message = (
+                f"query exceeded the {config.timeout:g} s time limit" if isinstance(err, TimeoutError) else str(err)
+            )
             if fmt == "html":
-                return HTMLResponse(page(str(rdf_file), text, error=str(err)), status, headers=csp)
-            return PlainTextResponse(f"{err}\n", status)
+                return HTMLResponse(page(str(rdf_file), text, error=message), status, headers={**csp, **retry})
+            return PlainTextResponse(f"{message}\n", status, headers=retry)
         return Response(body, media_type=mime, headers=csp if fmt == "html" else None)
 
+    # CORS with any origin: browser SPARQL clients served from elsewhere (YASGUI at yasgui.triply.cc,
+    # notebooks, Comunica in a page) must be able to read the answers, and this is what public SPARQL
+    # endpoints send. It lets any web page the user opens read the served graph too, which is
+    # acceptable because that is all it can do: the endpoint is read-only (updates are 403), it
+    # refuses SERVICE (which would let a page reach other hosts through it), sends no credentials
+    # (no cookies, so no allow-credentials) and binds to 127.0.0.1 unless told otherwise.
     app = Starlette(
         routes=[Route("/", sparql, methods=["GET"]), Route("/sparql", sparql, methods=["GET", "POST"])],
         middleware=[
             Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
         ],
-        lifespan=_lifespan(worker),
+        lifespan=_lifespan(pool),
     )
     return app
 
 
-def _lifespan(worker: QueryWorker) -> Any:
+def _lifespan(pool: WorkerPool) -> Any:
     import contextlib
     from collections.abc import AsyncIterator
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
-        worker.close()
+        pool.close()
 
     return lifespan
 

@@ -51,6 +51,7 @@ __all__ = [
     "query",
     "query_form",
     "resolve_rdf_file",
+    "uses_service",
 ]
 
 log = logging.getLogger(__name__)
@@ -394,6 +395,21 @@ _FORM = re.compile(r"\s*(?:(?:PREFIX\s*(?:[A-Za-z][\w.-]*)?:|BASE)\s*)*([A-Za-z]
 _UPDATE_FORMS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 
 
+#: What cannot be the keyword SERVICE although it may spell it: strings, IRIs, comments,
+#: variables (``?service``), language tags, prefixed names and blank node labels
+#: (``kg:service``, ``service:x``, ``_:service``, with the escapes of local names).
+_NOT_KEYWORDS = re.compile(
+    r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""
+    r"|<[^\s<>\"{}|^`]*>|#[^\n]*|[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*"
+    r"|(?:[^\W\d][\w.-]*)?:(?:[\w.%:-]|\\.)*"
+)
+_SERVICE = re.compile(r"(?<![\w.:-])SERVICE(?![\w.:-])", re.IGNORECASE)
+#: The start of the message refusing a federated query.
+SERVICE_REFUSED = "federated queries (SERVICE) are disabled"
+#: The message for an empty query.
+NO_QUERY = "no query given: send query= or an application/sparql-query body"
+
+
 def _blank(sparql: str) -> str:
     """``sparql`` with strings, IRIs and comments replaced by spaces (same offsets)."""
     return _NOT_NAMES.sub(lambda m: " " * len(m[0]), sparql)
@@ -416,6 +432,24 @@ def query_form(sparql: str) -> str:
 def is_update(sparql: str) -> bool:
     """Whether ``sparql`` is a SPARQL Update request (refused: the stores here are read-only)."""
     return query_form(sparql) in _UPDATE_FORMS
+
+
+def uses_service(sparql: str) -> bool:
+    """Whether ``sparql`` has a ``SERVICE`` clause (a federated query, which makes the engine call a URL).
+
+    The keyword is looked for outside strings, IRIs, comments, variables and
+    prefixed names, so ``"SERVICE"``, ``# SERVICE``, ``?service`` and ``kg:service``
+    are not taken for it. SPARQL's ``\\u`` escapes do not hide it: pyoxigraph reads
+    them only inside strings and IRIs (``\\u0053ERVICE`` is a syntax error there).
+
+    Examples
+    --------
+    >>> uses_service("SELECT * { SERVICE <http://127.0.0.1/admin> { ?s ?p ?o } }")
+    True
+    >>> uses_service('SELECT ?service { ?service rdfs:label "SERVICE" } # SERVICE <http://x/>')
+    False
+    """
+    return _SERVICE.search(_NOT_KEYWORDS.sub(lambda m: " " * len(m[0]), sparql)) is not None
 
 
 def _undeclared_prefix(sparql: str, offset: int) -> tuple[str, int] | None:
@@ -457,39 +491,87 @@ def syntax_message(sparql: str, error: str) -> str:
     return f"malformed SPARQL at line {line_no}, column {column}: {what}\n  {text}\n  {caret}"
 
 
-def query(store: Any, sparql: str) -> QueryResult:
+def query(store: Any, sparql: str, *, allow_service: bool = False) -> QueryResult:
     """Run a read-only SPARQL query on a store from :func:`load_store`.
 
     The prefixes of :data:`QUERY_PREFIXES` (``kg:``, ``skos:``, ``dcterms:``, ...)
     need no PREFIX line.
 
+    Parameters
+    ----------
+    store : Store
+        From :func:`load_store`.
+    sparql : str
+        The query.
+    allow_service : bool
+        Let ``SERVICE`` clauses (federated queries) run: both engines then send
+        HTTP requests to the URLs they name. Off by default, so a query from
+        elsewhere cannot make kg reach hosts of the local network.
+
     Raises
     ------
     QueryError
-        Malformed queries, and updates (stores here are read-only).
+        Malformed queries, updates (stores here are read-only), unless
+        ``allow_service`` federated queries, and whatever else the engine
+        fails at (a SERVICE that cannot be reached, a store that cannot be
+        read), with the engine's message.
     """
     import pyoxigraph as ox
 
+    if not sparql.strip():
+        raise QueryError(NO_QUERY)
     if is_update(sparql):
         raise QueryError("updates (INSERT, DELETE, LOAD, ...) are not supported: kg queries a build read-only")
+    if not allow_service and uses_service(sparql):
+        raise QueryError(
+            f"{SERVICE_REFUSED}; kg answers from the build's own graph "
+            "(pass allow_service=True, or kg query --allow-service, to let a query call other endpoints)"
+        )
     if isinstance(store, ox.Store):
-        try:
-            result = store.query(sparql, prefixes=QUERY_PREFIXES)
-        except SyntaxError as err:
-            raise QueryError(syntax_message(sparql, str(err))) from err
-        if isinstance(result, ox.QuerySolutions):
-            variables = tuple(v.value for v in result.variables)
-            cells = tuple(tuple(None if sol[v] is None else oxigraph_term(sol[v]) for v in variables) for sol in result)
-            return _select(variables, cells)
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult("ask", boolean=bool(result))
-        found = list(result)
-        nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in found)
-        triples = tuple((oxigraph_term(t.subject), oxigraph_term(t.predicate), oxigraph_term(t.object)) for t in found)
-        return QueryResult("graph", ntriples=nt, triples=triples)
+        engine: Callable[[Any, str], QueryResult] = _oxigraph_query
+    else:
+        engine = _rdflib_query
+    try:
+        return engine(store, sparql)
+    except QueryError:
+        raise
+    except SyntaxError as err:  # pyoxigraph's, for the query's syntax
+        message = syntax_message(sparql, str(err))
+    except Exception as err:  # what the engine met while evaluating: a SERVICE that failed, a store that cannot be read
+        if engine is _oxigraph_query:
+            message = f"the query failed in pyoxigraph: {err}"
+        else:  # the query parsed: rdflib's evaluation gives up on some valid queries (GROUP_CONCAT of an OPTIONAL)
+            message = (
+                f"rdflib's engine failed on this query ({type(err).__name__}: {err}); "
+                "the query parsed, so this may be a limitation of rdflib: try --store oxigraph"
+            )
+    # Raised outside the except clause, so the engine's exception (whose traceback holds pyoxigraph's
+    # result iterator) is let go here: pyoxigraph objects must be dropped on the thread that made them.
+    raise QueryError(message)
+
+
+def _oxigraph_query(store: Any, sparql: str) -> QueryResult:
+    import pyoxigraph as ox
+
+    result = store.query(sparql, prefixes=QUERY_PREFIXES)
+    if isinstance(result, ox.QuerySolutions):
+        variables = tuple(v.value for v in result.variables)
+        cells = tuple(tuple(None if sol[v] is None else oxigraph_term(sol[v]) for v in variables) for sol in result)
+        return _select(variables, cells)
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(result))
+    found = list(result)
+    nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in found)
+    triples = tuple((oxigraph_term(t.subject), oxigraph_term(t.predicate), oxigraph_term(t.object)) for t in found)
+    return QueryResult("graph", ntriples=nt, triples=triples)
+
+
+def _rdflib_query(store: Any, sparql: str) -> QueryResult:
+    from pyparsing import ParseBaseException
+
     try:
         res = store.query(sparql, initNs=QUERY_PREFIXES)
-    except Exception as err:
+    except ParseBaseException as err:  # only the parser's errors are the query's syntax
         raise QueryError(f"malformed SPARQL: {err}") from err
     if res.type == "ASK":
         return QueryResult("ask", boolean=bool(res.askAnswer))
