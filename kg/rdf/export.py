@@ -13,7 +13,7 @@ Annotation (``oa:Annotation``): the body is the entity, the target an
 ``oa:SpecificResource`` whose source is the paper and whose selectors are an
 ``oa:TextPositionSelector`` (character offsets) and an ``oa:TextQuoteSelector``
 (the matched text); ``kg:field``, ``kg:sentence``, ``kg:confidence`` and
-``prov:wasGeneratedBy`` (the extractor component and version) complete it.
+``prov:wasAttributedTo`` (the extractor component and version, a ``kg:Extractor`` agent) complete it.
 Web Annotation was chosen over PROV-O qualified associations because it is the
 W3C standard for *text spans* (offsets and quotes are first-class) and is plain
 RDF 1.1, which every store and parser we target reads; RDF 1.2 triple terms are

@@ -58,7 +58,7 @@ _T: dict[str, str] = {
     "url": str(SCHEMA.url),
     "prefLabel": str(SKOS.prefLabel),
     "altLabel": str(SKOS.altLabel),
-    "wasGeneratedBy": str(PROV.wasGeneratedBy),
+    "wasAttributedTo": str(PROV.wasAttributedTo),
     "integer": str(XSD.integer),
     "decimal": str(XSD.decimal),
     "gYear": str(XSD.gYear),
@@ -72,7 +72,7 @@ _OA_TERMS = (
 _T.update((name, str(OA[name])) for name in _OA_TERMS.split())
 _KG_TERMS = (
     "Paper Entity Community PaperLink Method Model Dataset Metric Task source community mentionCount paperCount "
-    "variantOf relatedPaper link linkTarget weight sharedEntity confidence extractor field sentence"
+    "variantOf relatedPaper link linkTarget weight sharedEntity confidence extractor field sentence Extractor"
 )
 _K: dict[str, str] = {name: str(KG[name]) for name in _KG_TERMS.split()}
 _RELATIONS = {r: str(KG[r]) for r in ("usesMethod", "usesModel", "usesDataset", "reportsMetric", "addressesTask")}
@@ -193,7 +193,7 @@ def _annotation(paper: str, entity: str, mention: Any, mint: _Minter, extractor:
                 (_T["hasTarget"], target, IRI),
                 (_K["confidence"], f"{float(mention.confidence):.4f}", _T["decimal"]),
                 (_K["extractor"], source, PLAIN),
-                (_T["wasGeneratedBy"], mint.node("extractor", f"{extractor}/{component}"), IRI),
+                (_T["wasAttributedTo"], mint.node("extractor", f"{extractor}/{component}"), IRI),
             ],
         ),
         (target, target_pairs),
@@ -249,7 +249,7 @@ def iter_subjects(
     provenance : bool
         Include one Web Annotation per mention.
     extractor : str
-        Extractor version recorded in ``prov:wasGeneratedBy``.
+        Extractor version: the annotations are ``prov:wasAttributedTo`` its components (``kg:Extractor`` agents).
     progress : callable, optional
         Called with the number of nodes and edges walked, as they are.
 
@@ -289,6 +289,8 @@ def iter_sections(
     """
     mint = _Minter(check_base_iri(base_iri))
     yield Section(None, _node_blocks(g, mint, progress))
+    if provenance:
+        yield Section(None, iter(_agent_blocks(mint, extractor)))
     edges = sorted(g.edges)
     succ = g.succ
     annotated = [provenance and succ[u][v].get("relation") in _RELATIONS for u, v in edges]
@@ -299,6 +301,21 @@ def iter_sections(
             if progress is not None:
                 progress(end - start)
             yield Section(paper, _edge_blocks(g, edges[start:end], mint, provenance, extractor, None))
+
+
+#: The pipeline components a mention's ``source`` names first ("kg_patterns:we_propose" -> kg_patterns).
+EXTRACTOR_COMPONENTS = ("kg_abbreviations", "kg_gazetteer", "kg_patterns", "ner")
+
+
+def _agent_blocks(mint: _Minter, extractor: str) -> list[Block]:
+    """The software agents the annotations are attributed to: one ``kg:Extractor`` per component."""
+    return [
+        (
+            mint.node("extractor", f"{extractor}/{component}"),
+            [(_T["a"], _K["Extractor"], IRI), (_T["label"], f"kg extractor {extractor}, component {component}", PLAIN)],
+        )
+        for component in EXTRACTOR_COMPONENTS
+    ]
 
 
 def _node_blocks(g: nx.DiGraph, mint: _Minter, progress: Callable[[int], object] | None) -> Iterator[Block]:

@@ -43,6 +43,17 @@ def test_jsonld_parses_with_pyoxigraph(sample_build: Path) -> None:
     assert len(store) == len(nt) > 100_000
 
 
+def test_every_annotation_is_attributed_to_a_typed_software_agent(sample_build: Path) -> None:
+    store = load_store(sample_build)  # kg:, prov:, oa:, rdfs: are predeclared
+    total = query(store, "SELECT (COUNT(?a) AS ?n) { ?a a oa:Annotation }").rows[0][0]
+    attributed = query(
+        store,
+        "SELECT (COUNT(?a) AS ?n) { ?a a oa:Annotation ; prov:wasAttributedTo ?x . ?x a kg:Extractor ; rdfs:label ?l }",
+    ).rows[0][0]
+    assert int(total) > 8000 and int(attributed) == int(total)
+    assert query(store, "ASK { ?a prov:wasGeneratedBy ?x }").boolean is False  # its range is an Activity
+
+
 def test_sample_build_conforms_to_shapes(sample_build: Path) -> None:
     report = validate(sample_build)
     assert report.conforms, report.text[:2000]
