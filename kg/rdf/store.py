@@ -398,12 +398,19 @@ _UPDATE_FORMS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP"
 #: What cannot be the keyword SERVICE although it may spell it: strings, IRIs, comments,
 #: variables (``?service``), language tags, prefixed names and blank node labels
 #: (``kg:service``, ``service:x``, ``_:service``, with the escapes of local names).
+# What cannot hold the SERVICE keyword, to blank before looking for it: long strings (escapes
+# and lone quotes inside), short strings, IRIs, comments (to the end of the line, \r or \n),
+# variables, language tags, and prefixed names, except one whose prefix is "service" itself
+# ("SERVICE:x", "SERVICE: {"), which pyoxigraph reads as the keyword. What is left is searched
+# for the word with only word characters as its boundary, so ".SERVICE" counts: when in doubt,
+# the query is refused.
 _NOT_KEYWORDS = re.compile(
-    r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""
-    r"|<[^\s<>\"{}|^`]*>|#[^\n]*|[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*"
-    r"|(?:[^\W\d][\w.-]*)?:(?:[\w.%:-]|\\.)*"
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
+    r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\""
+    r"|<[^\s<>\"{}|^`]*>|#[^\r\n]*|[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*"
+    r"|(?<![\w.-])(?!(?i:service):)(?:[^\W\d][\w.-]*)?:(?:[\w.%:-]|\\.)*"
 )
-_SERVICE = re.compile(r"(?<![\w.:-])SERVICE(?![\w.:-])", re.IGNORECASE)
+_SERVICE = re.compile(r"(?<!\w)SERVICE(?!\w)", re.IGNORECASE)
 #: The start of the message refusing a federated query.
 SERVICE_REFUSED = "federated queries (SERVICE) are disabled"
 #: The message for an empty query.
@@ -439,7 +446,8 @@ def uses_service(sparql: str) -> bool:
 
     The keyword is looked for outside strings, IRIs, comments, variables and
     prefixed names, so ``"SERVICE"``, ``# SERVICE``, ``?service`` and ``kg:service``
-    are not taken for it. SPARQL's ``\\u`` escapes do not hide it: pyoxigraph reads
+    are not taken for it; in doubt it refuses (".SERVICE", a prefix named ``service``, which
+    pyoxigraph reads as the keyword in ``SERVICE:x``). SPARQL's ``\\u`` escapes do not hide it: pyoxigraph reads
     them only inside strings and IRIs (``\\u0053ERVICE`` is a syntax error there).
 
     Examples

@@ -80,7 +80,6 @@ LOOKALIKES = [
     'SELECT ?s WHERE { ?s rdfs:label "SERVICE desk" }',
     "SELECT ?s WHERE { ?s ?p ?o } # SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o }",
     "SELECT ?service WHERE { ?service ?p ?o }",
-    "PREFIX service: <http://example.org/> SELECT ?s WHERE { ?s ?p ?o FILTER(?s = service:a) }",
     "SELECT ?s WHERE { ?s ?p ?o FILTER(?p != kg:service && ?o != 'x'@service) }",
     "SELECT ?s WHERE { ?s ?p ?o FILTER(?s != <http://example.org/SERVICE>) }",
 ]
@@ -95,8 +94,29 @@ def test_service_is_told_from_its_lookalikes() -> None:
         "PREFIX e: <http://e/> SELECT * { SERVICE e:sparql { ?s ?p ?o } }",
         "SELECT * { VALUES ?e { <http://e/> } SERVICE ?e { ?s ?p ?o } }",
         'SELECT * { ?s ?p "x" # a comment\n SERVICE <http://e/> { ?s ?p ?o } }',
+        # the review's ways past the first tokenizer, each of which pyoxigraph ran
+        "SELECT * { ?a ?b ?c .SERVICE <http://e/> { ?s ?p ?o } }",
+        "PREFIX : <http://e/> SELECT * { SERVICE: { ?s ?p ?o } }",
+        "PREFIX : <http://e/> SELECT * { SERVICE:x { ?s ?p ?o } }",
+        # fail closed: pyoxigraph reads "SERVICE:x" as the keyword, so a prefix named "service" is refused
+        "PREFIX service: <http://example.org/> SELECT ?s WHERE { ?s ?p ?o FILTER(?s = service:a) }",
+        "SELECT * { # a comment\rSERVICE <http://e/> { ?s ?p ?o } }",
+        "SELECT * { BIND('''x\\'''' AS ?a) SERVICE <http://e/> { ?s ?p ?o } BIND('y' AS ?b) }",
+        'SELECT * { BIND("""x\\"""" AS ?a) SERVICE <http://e/> { ?s ?p ?o } BIND("y" AS ?b) }',
     ):
         assert uses_service(q), q
+
+
+def test_the_reviews_bypasses_send_nothing(rdf_file: Path, listener: Listener) -> None:
+    store = load_store(rdf_file, "oxigraph", persist=False)
+    for q in (
+        f"SELECT * {{ ?a ?b ?c .SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
+        f"PREFIX : <{listener.url}> SELECT * {{ SERVICE: {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ # c\rSERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
+    ):
+        with pytest.raises(QueryError, match=r"^federated queries \(SERVICE\) are disabled; "):
+            query(store, q)
+    assert listener.paths == []
 
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
