@@ -65,8 +65,10 @@ class _Cluster:
     seen: set[str] = field(default_factory=set)
     arxiv_ids: list[str] = field(default_factory=list)
     dois: list[str] = field(default_factory=list)
-    text_keys: set[bytes] = field(default_factory=set)
-    title_keys: set[str] = field(default_factory=set)
+    # Ordered (insertion order, not a set's hash order): rule 3 unions in this order, so the
+    # merge must not depend on PYTHONHASHSEED.
+    text_keys: dict[bytes, None] = field(default_factory=dict)
+    title_keys: dict[str, None] = field(default_factory=dict)
     records: int = 0
 
     @property
@@ -127,8 +129,8 @@ class Deduplicator:
         if paper.doi and paper.doi not in cluster.dois:
             cluster.dois.append(paper.doi)
         if paper.arxiv_id or paper.doi:
-            cluster.text_keys.add(_text_key(paper))
-            cluster.title_keys.add(normalise_title(paper.title))
+            cluster.text_keys.setdefault(_text_key(paper))
+            cluster.title_keys.setdefault(normalise_title(paper.title))
 
     def extend(self, papers: Iterable[Paper]) -> None:
         for paper in papers:

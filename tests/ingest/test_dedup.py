@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +81,37 @@ def test_same_title_different_ids_are_different_papers() -> None:
     d.add(Paper("arxiv:2", "Introduction", "Two.", arxiv_id="2", sources=("a:2",)))
     d.add(Paper("title:x", "Introduction", "Three.", sources=("a:3",)))
     assert [(p.id, p.sources) for p in d.papers()] == [("arxiv:1", ("a:1", "a:3")), ("arxiv:2", ("a:2",))]
+
+
+_SEEDED = """
+from kg.ingest.dedup import Deduplicator
+from kg.ingest.ids import paper_id
+from kg.records import Paper
+
+
+def p(abstract, src, arxiv=None, doi=None):
+    return Paper(paper_id("T", arxiv, doi), "T", abstract, arxiv_id=arxiv, doi=doi, sources=(src,))
+
+
+d = Deduplicator()
+d.extend([p("one", "j", doi="10.1/x"), p("two", "k", doi="10.1/y"), p("one", "i1", arxiv="2401.00001"),
+          p("two", "i2", arxiv="2401.00001")])
+print([(x.id, x.sources) for x in d.papers()])
+"""
+
+
+def test_merging_does_not_depend_on_the_hash_seed() -> None:
+    # One arXiv id whose two records match two different DOI records by title and abstract:
+    # which DOI it joins must be the same in every process (it depended on a set's order).
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", _SEEDED],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(1, 7)
+    }
+    assert len(outputs) == 1, outputs
+    assert "('arxiv:2401.00001', ('j', 'i1', 'i2'))" in outputs.pop()
