@@ -101,7 +101,11 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
 
     from .store import STORES
 
-    store = STORES["oxigraph"](Path(path), persist)
+    try:
+        store = STORES["oxigraph"](Path(path), persist)
+    except Exception as err:  # an unreadable or unparseable file: said once, not waited for
+        conn.send(("failed", str(err) or type(err).__name__))
+        return
     conn.send(("ready", None))
     while True:
         try:
@@ -188,8 +192,15 @@ class QueryWorker:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker, args=(str(self.rdf_file), self.persist, child), daemon=True)
         self.proc.start()
-        if not self.conn.poll(600) or self.conn.recv()[0] != "ready":
-            raise QueryError(f"{self.rdf_file}: the query worker did not start")
+        child.close()  # the child's end is the child's: its exit is then EOF here, not a 600 s wait
+        try:
+            status, message = self.conn.recv() if self.conn.poll(600) else ("timeout", None)
+        except EOFError:
+            status, message = "died", None
+        if status != "ready":
+            self.close()
+            detail = f": {message}" if message else ""
+            raise QueryError(f"{self.rdf_file}: the query worker did not start ({status}{detail})")
         self._dead = False
 
     def restart(self) -> None:

@@ -234,3 +234,25 @@ def test_kg_serve_answers_with_the_blank_nodes_of_a_turtle_file(tmp_path: Path) 
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_kg_serve_on_an_unparseable_file_says_so_at_once(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.nt"
+    bad.write_text('<http://a> <http://b> "unterminated .\n')
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "serve", str(bad), "--port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "the query worker did not start (failed: " in done.stderr and "Traceback" not in done.stderr
+    assert time.monotonic() - started < 60  # it waited 600 s for a worker that had died
