@@ -75,7 +75,9 @@ _SYMBOL_ACCENT = re.compile(r"(?P<open>\{)?\\([`'^\"~=.])\s*(?:\{\s*" + _BASE + 
 _LETTER_ACCENT = re.compile(r"(?P<open>\{)?\\([uvHcdbkr])(?:\s*\{\s*" + _BASE + r"\s*\}|\s+" + _BASE + r")(?(open)\})")
 _LETTER = re.compile(r"\\(" + "|".join(sorted(_LETTERS, key=len, reverse=True)) + r")(?![A-Za-z])(?:\{\})?")
 _SYMBOL = re.compile(r"\\(" + "|".join(_SYMBOLS) + r")(?![A-Za-z])(?:\{\})?")
-_COMMAND_WITH_ARGUMENT = re.compile(r"(\s*~?)\\([A-Za-z]+)\*?\s*(?:\[[^\]]*\]\s*)*\{")
+# (The white space and "~" before a command are found by looking back from it: a leading "\s*" in the
+# pattern made every search quadratic over a long run of spaces.)
+_COMMAND_WITH_ARGUMENT = re.compile(r"\\([A-Za-z]+)\*?\s*(?:\[[^\]]*\]\s*)*\{")
 _HREF = re.compile(r"\\href\s*\{")
 _DECLARATION = re.compile(r"\\(?:" + "|".join(_DECLARATIONS) + r")(?![A-Za-z])\s*")
 _SPACING = re.compile(r"\\[,;:! ]|\\\\(?:\[[^\]]*\])?")
@@ -135,11 +137,23 @@ def _argument_end(text: str, open_at: int) -> int:
     return len(text)
 
 
+def _leading_space_start(text: str, lower: int, at: int) -> int:
+    """Start of the white space (then an optional "~") right before ``at``, not before ``lower``."""
+    start = at
+    if start > lower and text[start - 1] == "~":
+        start -= 1
+    while start > lower and text[start - 1].isspace():
+        start -= 1
+    return start
+
+
 def _commands_with_arguments(text: str) -> str:
     out: list[str] = []
     i = 0
+    href = _HREF.search(text)
     while True:
-        href = _HREF.search(text, i)
+        if href is not None and href.start() < i:  # searched again only once passed: no rescans to the end
+            href = _HREF.search(text, i)
         match = _COMMAND_WITH_ARGUMENT.search(text, i)
         if href is not None and (match is None or href.start() <= match.start()):
             url_end = _argument_end(text, href.end() - 1)
@@ -149,16 +163,19 @@ def _commands_with_arguments(text: str) -> str:
         if match is None:
             out.append(text[i:])
             return "".join(out)
-        name, open_at = match.group(2), match.end() - 1
-        close = _argument_end(text, open_at)
+        name, open_at = match.group(1), match.end() - 1
+        start = _leading_space_start(text, i, match.start())
+        lead = text[start : match.start()]
         if name in _DROP_WITH_ARGUMENT:
-            out.append(text[i : match.start()])
+            close = _argument_end(text, open_at)
+            out.append(text[i:start])
         elif name == "url":
+            close = _argument_end(text, open_at)
             argument = text[open_at + 1 : close].replace("~", _TILDE).replace("-", _HYPHEN)
-            out.append(text[i : match.start()] + match.group(1) + argument)
+            out.append(text[i:start] + lead + argument)
         elif name in _KEEP_ARGUMENT:
-            out.append(text[i : match.start()] + match.group(1) + "{")
-            i = open_at + 1  # the argument may hold more commands: scan it too
+            out.append(text[i:start] + lead + "{")
+            i = open_at + 1  # the argument may hold more commands: scan it too (its end is not needed)
             continue
         else:
             out.append(text[i : open_at + 1])
