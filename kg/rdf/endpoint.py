@@ -401,13 +401,14 @@ async def _read_query(request: Any) -> tuple[str | None, dict[str, list[str]]]:
             raise _Refused(f"{NO_QUERY} (a {mime} body is not read)")
         else:
             # application/x-www-form-urlencoded, parsed here (no python-multipart needed); the charset
-            # is that of the percent-encoded bytes
+            # is that of the body's raw bytes ("curl -d" sends them unescaped) and of the
+            # percent-encoded ones, which are decoded strictly (parse_qs would put U+FFFD for %FF)
             encoding = charset or "utf-8"
-            _decode(b"", encoding)  # an unknown charset is the client's error
+            text = _decode(body, encoding)
             try:
-                form = urllib.parse.parse_qs(body.decode("latin-1"), keep_blank_values=True, encoding=encoding)
+                form = urllib.parse.parse_qs(text, keep_blank_values=True, encoding=encoding, errors="strict")
             except UnicodeDecodeError as err:
-                raise _Refused(f"the request is not valid {encoding} (byte {err.start})") from None
+                raise _Refused(f"a percent-encoded value is not valid {encoding} ({err.reason})") from None
             for name, values in form.items():
                 params[name] = [*params.get(name, []), *values]
     if "update" in params:

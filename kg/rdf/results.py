@@ -32,10 +32,10 @@ _ITS = ' xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
 _XML_TEXT = {'"': "&quot;", "\n": "&#10;", "\t": "&#9;", "\r": "&#13;"}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Literals that TSV (Turtle syntax) writes bare, by the datatype and lexical form Turtle reads back.
-_BARE = {
-    _XSD + "integer": re.compile(r"[+-]?\d+"),
-    _XSD + "decimal": re.compile(r"[+-]?\d*\.\d+"),
-    _XSD + "double": re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)[eE][+-]?\d+"),
+_BARE = {  # ASCII digits only: "\\d" matches any Unicode digit ("٣"), which Turtle does not read as a number
+    _XSD + "integer": re.compile(r"[+-]?[0-9]+", re.ASCII),
+    _XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+", re.ASCII),
+    _XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+", re.ASCII),
     _XSD + "boolean": re.compile(r"true|false"),
 }
 

@@ -93,6 +93,14 @@ def test_a_query_body_is_read_in_its_charset(endpoint: str) -> None:
     assert status == 400 and body.startswith(b"the request is not valid utf-8")
     status, _, body = _send(endpoint, body=b"ASK {}", ctype="application/sparql-query; charset=klingon")
     assert status == 400 and body == b"unknown charset 'klingon' in the Content-Type\n"
+    # a form's raw bytes are in its charset too ("curl -d" sends them unescaped), and a percent-encoded
+    # byte that is not valid in it is refused, not replaced by U+FFFD
+    status, _, body = _send(endpoint, body=("query=" + ask).encode("utf-8"), ctype="application/x-www-form-urlencoded")
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+    status, _, body = _send(
+        endpoint, body=b"query=ASK%20%7B%20%3Fs%20%3Fp%20%22caf%FF%22%20%7D", ctype="application/x-www-form-urlencoded"
+    )
+    assert status == 400 and body.startswith(b"a percent-encoded value is not valid utf-8"), body
 
 
 def test_a_request_without_a_query_says_so(endpoint: str) -> None:
