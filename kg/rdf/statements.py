@@ -289,11 +289,17 @@ def iter_sections(
     """
     mint = _Minter(check_base_iri(base_iri))
     yield Section(None, _node_blocks(g, mint, progress))
-    if provenance:
-        yield Section(None, iter(_agent_blocks(mint, extractor)))
     edges = sorted(g.edges)
     succ = g.succ
     annotated = [provenance and succ[u][v].get("relation") in _RELATIONS for u, v in edges]
+    if provenance:
+        components = {
+            str(m.source).partition(":")[0]
+            for (u, v), noted in zip(edges, annotated, strict=True)
+            if noted
+            for m in succ[u][v].get("mentions", ())
+        }
+        yield Section(None, iter(_agent_blocks(mint, extractor, components)))
     for paper, start, end in paper_runs(edges, annotated):
         if paper is None:
             yield Section(None, _edge_blocks(g, edges[start:end], mint, provenance, extractor, progress))
@@ -303,18 +309,15 @@ def iter_sections(
             yield Section(paper, _edge_blocks(g, edges[start:end], mint, provenance, extractor, None))
 
 
-#: The pipeline components a mention's ``source`` names first ("kg_patterns:we_propose" -> kg_patterns).
-EXTRACTOR_COMPONENTS = ("kg_abbreviations", "kg_gazetteer", "kg_patterns", "ner")
-
-
-def _agent_blocks(mint: _Minter, extractor: str) -> list[Block]:
-    """The software agents the annotations are attributed to: one ``kg:Extractor`` per component."""
+def _agent_blocks(mint: _Minter, extractor: str, components: set[str]) -> list[Block]:
+    """The software agents the annotations are attributed to: one ``kg:Extractor`` per component a
+    mention's ``source`` names first ("kg_patterns:we_propose" -> kg_patterns), sorted."""
     return [
         (
             mint.node("extractor", f"{extractor}/{component}"),
             [(_T["a"], _K["Extractor"], IRI), (_T["label"], f"kg extractor {extractor}, component {component}", PLAIN)],
         )
-        for component in EXTRACTOR_COMPONENTS
+        for component in sorted(components)
     ]
 
 
