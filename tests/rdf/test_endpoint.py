@@ -14,7 +14,7 @@ from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 
 from kg.rdf.endpoint import EndpointConfig, make_app
 
-from ..conftest import serving
+from ..conftest import free_port, serving
 
 KG = "PREFIX kg: <https://w3id.org/kg/vocab#>\n"
 
@@ -192,7 +192,6 @@ def test_kg_prefixes_need_no_declaration_and_errors_point_at_the_place(endpoint:
 def test_kg_serve_answers_with_the_blank_nodes_of_a_turtle_file(tmp_path: Path) -> None:
     import io
     import json
-    import socket
     import subprocess
     import sys
 
@@ -201,9 +200,7 @@ def test_kg_serve_answers_with_the_blank_nodes_of_a_turtle_file(tmp_path: Path) 
 
     data = tmp_path / "data.ttl"
     data.write_text('@prefix ex: <http://example.org/> .\nex:a ex:cites [ ex:title "anonymous" ] .\n')
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     root = Path(__file__).resolve().parents[2]
     server = subprocess.Popen(
         [sys.executable, "-c", "from kg.cli import main; main()", "serve", str(data), "--port", str(port)],
@@ -237,15 +234,12 @@ def test_kg_serve_answers_with_the_blank_nodes_of_a_turtle_file(tmp_path: Path) 
 
 
 def test_kg_serve_on_an_unparseable_file_says_so_at_once(tmp_path: Path) -> None:
-    import socket
     import subprocess
     import sys
 
     bad = tmp_path / "bad.nt"
     bad.write_text('<http://a> <http://b> "unterminated .\n')
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "kg", "serve", str(bad), "--port", str(port)],
