@@ -255,6 +255,7 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in re.findall(r"[^\W_]+", text.casefold()))
 
 
+@lru_cache(maxsize=1 << 16)  # resolution asks once per mention: the same few pairs, corpus-wide
 def spells_otherwise(entry: GazetteerEntry, short: str, long_form: str) -> bool:
     """Whether the vocabulary spells ``short`` out (an alias of ``entry`` whose initials are its
     letters) and ``long_form`` shares no word with any such spelling.
