@@ -68,7 +68,8 @@ def read_json(path: Path) -> Iterator[RawRecord | Reject]:
         ) from err
     container = None
     if isinstance(data, dict):
-        container = next((k for k in _CONTAINERS if isinstance(data.get(k), list)), None)
+        if not {"title", "abstract"} & set(_fields(data)):  # a paper with a list under "data" is one paper
+            container = next((k for k in _CONTAINERS if isinstance(data.get(k), list)), None)
         data = data[container] if container else [data]
     if not isinstance(data, list):
         raise InputError(f'{path}: expected a list of paper objects or {{"papers": [...]}}')

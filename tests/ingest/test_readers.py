@@ -147,3 +147,10 @@ def test_json_object_under_data_is_a_list_of_papers(tmp_path: Path) -> None:
     f.write_text('{"total": 1, "data": [\n  {"title": "Nested under data", "abstract": "We study LoRA on MMLU."}\n]}')
     (paper,) = list(iter_records(f))
     assert isinstance(paper, Paper) and paper.sources == (f"{f}:2",)
+
+
+def test_a_single_paper_with_a_list_under_data_is_that_paper(tmp_path: Path) -> None:
+    f = tmp_path / "one.json"
+    f.write_text('{"title": "One paper", "abstract": "We study LoRA on MMLU.", "data": ["a", "b"]}')
+    (paper,) = list(iter_records(f))
+    assert isinstance(paper, Paper) and paper.title == "One paper" and paper.sources == (f"{f}:1",)
