@@ -458,10 +458,20 @@ class Merger:
         candidates = [
             c for c in self._collect(doc, text) if c is not None and (self.weak_patterns or priority(c) < _WEAK)
         ]
-        extra, redefined = self._abbreviation_candidates(doc, text, candidates)
-        if redefined:  # the abstract's own definition of an acronym outranks the vocabulary's
+        extra, redefined, not_datasets = self._abbreviation_candidates(doc, text, candidates)
+        if redefined or not_datasets:
             candidates = [
-                c for c in candidates if not (c.source == "kg_gazetteer" and (c.start_char, c.end_char) in redefined)
+                c
+                for c in candidates
+                # the abstract's own definition of an acronym outranks the vocabulary's
+                if not (c.source == "kg_gazetteer" and (c.start_char, c.end_char) in redefined)
+                # a long form that names no dataset: what names it one outright stays ("the ICPC
+                # benchmark", a vocabulary name)
+                and not (
+                    c.label == "Dataset"
+                    and (c.start_char, c.end_char) in not_datasets
+                    and c.source not in ("kg_gazetteer", "kg_patterns:the_x_dataset")
+                )
             ]
         candidates.extend(extra)
         links = url_spans(text)
@@ -587,13 +597,10 @@ class Merger:
 
     def _abbreviation_candidates(
         self, doc: Doc, text: str, candidates: list[Candidate]
-    ) -> tuple[list[Candidate], set[tuple[int, int]]]:
+    ) -> tuple[list[Candidate], set[tuple[int, int]], set[tuple[int, int]]]:
         """Candidates for both forms of every abbreviation pair and the later uses of its short form,
-        and the short-form spans whose gazetteer type the pair's definition overrides.
-
-        Dataset candidates on the uses of a short form whose long form names no dataset are
-        removed from ``candidates`` (in place).
-        """
+        the short-form spans whose gazetteer type the pair's definition overrides, and the
+        short-form spans whose long form names no dataset."""
         extra: list[Candidate] = []
         redefined: set[tuple[int, int]] = set()
         not_datasets: set[tuple[int, int]] = set()
@@ -651,17 +658,7 @@ class Merger:
             for s, e in sorted(set(spans)):
                 if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
-        if not_datasets:  # what names it a dataset outright stays: "the ICPC benchmark", a vocabulary name
-            candidates[:] = [
-                c
-                for c in candidates
-                if not (
-                    c.label == "Dataset"
-                    and (c.start_char, c.end_char) in not_datasets
-                    and c.source not in ("kg_gazetteer", "kg_patterns:the_x_dataset")
-                )
-            ]
-        return extra, redefined
+        return extra, redefined, not_datasets
 
 
 def _plural_head(long_form: str) -> bool:

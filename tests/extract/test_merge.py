@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from spacy.language import Language
@@ -328,11 +329,12 @@ def test_a_plural_long_form_names_no_dataset(rules_nlp: Language) -> None:
     text = "QA has moved to Knowledge Bases (KBs) instead. KBs are restrictive."
     short = text.index("KBs")
     votes = [Candidate(short, short + 3, "Dataset", "ner", 0.7)]
-    assert merger._abbreviation_candidates(rules_nlp(text), text, votes) == ([], set())
+    uses = {(m.start(), m.end()) for m in re.finditer(r"\bKBs\b", text)}
+    assert merger._abbreviation_candidates(rules_nlp(text), text, votes) == ([], set(), uses)  # no Dataset there
     text = "We report results on the Street View House Numbers (SVHN) benchmark."
     doc = rules_nlp(text)
     votes = [c for c in merger._collect(doc, text) if c is not None]
-    extra, _ = merger._abbreviation_candidates(doc, text, votes)
+    extra, _, _ = merger._abbreviation_candidates(doc, text, votes)
     assert ("SVHN", "Dataset") in {(text[c.start_char : c.end_char], c.label) for c in extra}
 
 
@@ -343,12 +345,15 @@ def test_a_lower_case_long_form_names_no_dataset(rules_nlp: Language) -> None:
     short = text.index("SoC")
     merger = Merger({}, 0.7)
     votes = [Candidate(short, short + 3, "Dataset", "ner", 0.7)]
-    assert merger._abbreviation_candidates(doc, text, votes) == ([], set())
+    uses = {(m.start(), m.end()) for m in re.finditer(r"\bSoC\b", text)}
+    assert merger._abbreviation_candidates(doc, text, votes) == ([], set(), uses)  # no Dataset there
     # ... while a named long form still does.
     text = "We evaluate on Common Objects in Context (COCO) and report results on COCO."
     doc = rules_nlp(text)
     short = text.index("COCO")
-    extra, redefined = merger._abbreviation_candidates(doc, text, [Candidate(short, short + 4, "Dataset", "ner", 0.7)])
+    extra, redefined, _ = merger._abbreviation_candidates(
+        doc, text, [Candidate(short, short + 4, "Dataset", "ner", 0.7)]
+    )
     assert redefined == set()  # no gazetteer sense of "COCO" other than the one defined
     assert {(text[c.start_char : c.end_char], c.label) for c in extra} == {
         ("Common Objects in Context", "Dataset"),
