@@ -389,6 +389,21 @@ def _skip_quantities(text: str, start: int, end: int) -> int:
     return m.end() if m and m.end() < end else start
 
 
+def _before_a_value(text: str, start: int, end: int) -> int:
+    """A Metric span names the measure, not its value: "FID=3.88" -> "FID".
+
+    Examples
+    --------
+    >>> t = "yields a FID=3.88 and FID = 4.1"
+    >>> [t[s:_before_a_value(t, s, e)] for s, e in ((9, 17), (22, 31))]
+    ['FID', 'FID']
+    """
+    equals = text.find("=", start, end)
+    if equals <= start:
+        return end
+    return len(text[:equals].rstrip()) if text[start:equals].strip() else end
+
+
 # A release's variant or version after a known model's name is part of the name, as model
 # cards name them: "Grok 3", "Gemini 2.0 Flash Experimental", "QVQ-72B-Preview", "OLMo-2 1B Base",
 # "AlphaGo Zero", "CornerNet - Lite" (tokenized text). Out of fold on the 500 training papers,
@@ -477,7 +492,8 @@ class Merger:
         links = url_spans(text)
         if links:  # a link names a repository or a page, not an entity
             candidates = [c for c in candidates if not _in_spans(c, links)]
-        chosen = _propagate(_number_formats(self._type_names(_select(candidates, text), text), text), text)
+        kinds = _defined_kinds(doc, text)
+        chosen = _propagate(_number_formats(self._type_names(_select(candidates, text), text, kinds), text), text)
         if links:
             chosen = [c for c in chosen if not _in_spans(c, links)]
         long_forms = _long_forms(doc, text)
@@ -515,6 +531,7 @@ class Merger:
         start, end = bounds
         if cand.label == "Metric":
             start = _skip_quantities(text, start, end)
+            end = _before_a_value(text, start, end)
         label = cand.label
         if _is_ner(cand):
             end, label = _name_of_class_phrase(text, start, end, label)
@@ -548,15 +565,18 @@ class Merger:
             end = model_variant_end(text, start, end)
         return Candidate(start, end, label, cand.source, cand.confidence)
 
-    def _type_names(self, chosen: list[Candidate], text: str) -> list[Candidate]:
-        """Give each coined name the type its abstract presents it as (see :mod:`.typer`)."""
+    def _type_names(self, chosen: list[Candidate], text: str, kinds: frozenset[str] = frozenset()) -> list[Candidate]:
+        """Give each coined name the type its abstract presents it as (see :mod:`.typer`).
+
+        ``kinds`` are the acronyms the abstract defines by a technique or task (:func:`_defined_kinds`).
+        """
         names = [c for c in chosen if c.label in _NAME_TYPES and _NAME_LIKE.search(text[c.start_char : c.end_char])]
         settled = frozenset(
             text[c.start_char : c.end_char]
             for c in names
             if c.source == "kg_gazetteer" or self.gazetteer.lookup(text[c.start_char : c.end_char])
         )
-        types = name_types(text, [(c.start_char, c.end_char, c.label) for c in names], keep=settled)
+        types = name_types(text, [(c.start_char, c.end_char, c.label) for c in names], keep=settled, kinds=kinds)
         if not types:
             return chosen
         retyped = []
@@ -659,6 +679,32 @@ class Merger:
                 if clean_span(text, s, e) == (s, e):
                     extra.append(Candidate(s, e, label, "kg_abbreviations", 0.85))
         return extra, redefined, not_datasets
+
+
+def _defined_kinds(doc: Doc, text: str) -> frozenset[str]:
+    """Short forms whose long form names a technique or a task, not a model.
+
+    "Temporal Point Processes (TPP)", "Next-Block Prediction (NBP)", "video frame interpolation
+    (VFI)": the long form's last word is no model word (``MODEL_WORDS``: "model", "network",
+    "detector", ...) and no "...Net", so "TPP models" are models of that kind.
+    """
+    return frozenset(
+        text[short_s:short_e]
+        for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, [])
+        if _describes_a_kind(text[long_s:long_e])
+    )
+
+
+def _describes_a_kind(long_form: str) -> bool:
+    """Whether an abbreviation's long form ends in a word that names no model (see :func:`_defined_kinds`).
+
+    Examples
+    --------
+    >>> [_describes_a_kind(s) for s in ("Temporal Point Processes", "Face Attention Network", "PreludeNet")]
+    [True, False, False]
+    """
+    last = re.split(r"[\s-]+", long_form.strip())[-1]
+    return bool(last) and last.lower() not in MODEL_WORDS and not re.search(r"Nets?$", last)
 
 
 def _plural_head(long_form: str) -> bool:

@@ -117,7 +117,11 @@ def presentation_type(text: str, start: int, end: int) -> tuple[str, int] | None
 
 
 def name_types(
-    text: str, mentions: Sequence[tuple[int, int, str]], *, keep: frozenset[str] = frozenset()
+    text: str,
+    mentions: Sequence[tuple[int, int, str]],
+    *,
+    keep: frozenset[str] = frozenset(),
+    kinds: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """Vote one type per coined name from its occurrences in ``text``.
 
@@ -129,6 +133,10 @@ def name_types(
         Occurrences of coined names (and their current labels, which vote too).
     keep : frozenset of str
         Surfaces whose type is settled elsewhere (the gazetteer): never re-typed.
+    kinds : frozenset of str
+        Acronyms the abstract defines by a technique or a task ("Temporal Point Processes
+        (TPP)", "Next-Block Prediction (NBP)"): a model word after one of them ("TPP models",
+        "the NBP model") names models of that kind, not the acronym, so it does not vote.
 
     Returns
     -------
@@ -140,6 +148,9 @@ def name_types(
     >>> t = "TimeX is a new model. TimeX beats others on the ETT benchmark."
     >>> name_types(t, [(0, 5, "Method"), (22, 27, "Method"), (48, 51, "Method")])
     {'TimeX': 'Model', 'ETT': 'Dataset'}
+    >>> t = "Next-Block Prediction (NBP) is new. NBP models are fast."
+    >>> name_types(t, [(23, 26, "Method"), (36, 39, "Method")], kinds=frozenset(["NBP"]))
+    {'NBP': 'Method'}
     """
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     labels: dict[str, set[str]] = defaultdict(set)
@@ -149,7 +160,7 @@ def name_types(
             continue
         labels[surface].add(label)  # what the components said counts once per label, not per use
         cue = presentation_type(text, start, end)
-        if cue is not None:
+        if cue is not None and not (cue == ("Model", HEAD_NOUN) and surface in kinds):
             votes[surface][cue[0]] += cue[1]
     result = {}
     for surface, said in labels.items():

@@ -57,6 +57,10 @@ def test_every_entry_is_typed_sourced_and_unambiguous() -> None:
                 ("WebArena", "Dataset"),
             },
         ),
+        (  # spellings of a version ("SQuADv2" had been the NER's, typed Model)
+            "Routers generalize to out-of-domain tasks (MMLU, SQuADv2, SQuAD v2.0).",
+            {("MMLU", "Dataset"), ("SQuADv2", "Dataset"), ("SQuAD v2.0", "Dataset")},
+        ),
         (
             "Question Answering and question answering.",
             {("Question Answering", "Task"), ("question answering", "Task")},

@@ -269,6 +269,7 @@ def test_ner_measures_and_names_are_kept(surface: str, label: str) -> None:
         ("perceptual distance metrics", ("perceptual distance", "Metric")),
         ("error rate", ("error rate", "Metric")),  # near misses: no metric word at the end
         ("metric depth", ("metric depth", "Metric")),
+        ("FID=3.88", ("FID", "Metric")),  # the measure, not its value
     ],
 )
 def test_a_metric_is_named_without_the_word_metric(surface: str, expected: tuple[str, str]) -> None:

@@ -92,3 +92,36 @@ def test_a_dataset_named_net_stays_a_dataset() -> None:
     text = "We evaluate on TupleNet and KBNet."
     spans = [(text.index(n), text.index(n) + len(n), "Dataset") for n in ("TupleNet", "KBNet")]
     assert name_types(text, spans) == {"TupleNet": "Dataset", "KBNet": "Dataset"}
+
+
+@pytest.mark.parametrize(
+    ("abstract", "acronym", "expected"),
+    [
+        # the long form names a technique: "NBP models" are models of that kind (the full
+        # pipeline: the rules alone give such a pair no type)
+        (
+            "We study Next-Block Prediction (NBP) for video generation. "
+            "NBP models are fast, and the NBP model generates 8 frames per second.",
+            "NBP",
+            "Method",
+        ),
+        (
+            "Temporal Point Processes (TPP) model discrete events. Marked TPP models are strong, "
+            "and our TPP models outperform the baselines.",
+            "TPP",
+            "Method",
+        ),
+        (
+            "We use video frame interpolation (VFI) for augmentation, with features from the flow-based VFI model.",
+            "VFI",
+            "Method",
+        ),
+        # the long form names a network: the acronym is that network
+        ("We propose the Face Attention Network (FAN) for detection. FAN models are fast.", "FAN", "Model"),
+    ],
+)
+def test_a_model_word_after_an_acronym_defined_as_a_kind_does_not_make_it_a_model(
+    full_nlp: Language, abstract: str, acronym: str, expected: str
+) -> None:
+    labels = {label for text, label in found(full_nlp, abstract) if text == acronym}
+    assert labels == {expected}
