@@ -222,6 +222,20 @@ def test_ner_name_and_class_word_give_the_name(surface: str, expected: tuple[str
 
 
 @pytest.mark.parametrize(
+    ("surface", "expected"),
+    [
+        ("Market - 1501 dataset", "Market - 1501"),  # several words of a name, then the class word
+        ("STL - 10 datasets", "STL - 10"),
+        ("MOMA human activity dataset", "MOMA"),  # lower-case descriptors go with it
+        ("KITTI depth benchmark", "KITTI"),
+        ("Caltech Pedestrian Dataset", "Caltech Pedestrian Dataset"),  # a capital: part of the name
+    ],
+)
+def test_an_ner_dataset_is_named_without_its_class_word(surface: str, expected: str) -> None:
+    assert _refine_ner(surface, "Dataset") == (expected, "Dataset")
+
+
+@pytest.mark.parametrize(
     ("surface", "label"),
     [
         ("GPT-4-Turbo", "Model"),  # a known model and its variant
