@@ -145,7 +145,8 @@ _DIGIT_NAME = re.compile(r"^[A-Za-z][A-Za-z.\-]*?-?v?\d+(?:\.\d+)?[a-z]?$")
 _NUMBER_FORMAT = re.compile(r"(?:mx)?(?:fp|bf|u?int|nf)\d{1,2}", re.IGNORECASE)
 _NAME_TYPES = frozenset(["Method", "Model", "Dataset", "Metric"])  # types a coined name can take
 _MODEL_CUES = frozenset(["model", "models", "network", "networks", "llm", "llms", "checkpoint", "checkpoints"])
-_NAME_LIKE = re.compile(r"[A-Z].*[A-Z]|\d|^[A-Z][a-z]+[A-Z]")
+# Name-like text: two capitals, a digit, or camel case ("PreludeNet", "nuScenes", "bAbi").
+_NAME_LIKE = re.compile(r"[A-Z].*[A-Z]|\d|^[A-Z][a-z]+[A-Z]|^[a-z]+[A-Z]")
 
 
 @dataclass(frozen=True, slots=True)

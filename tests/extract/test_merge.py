@@ -228,6 +228,7 @@ def test_ner_name_and_class_word_give_the_name(surface: str, expected: tuple[str
         ("STL - 10 datasets", "STL - 10"),
         ("MOMA human activity dataset", "MOMA"),  # lower-case descriptors go with it
         ("KITTI depth benchmark", "KITTI"),
+        ("nuScenes detection benchmark", "nuScenes"),  # a lower-case camel name is a name too
         ("Caltech Pedestrian Dataset", "Caltech Pedestrian Dataset"),  # a capital: part of the name
     ],
 )
