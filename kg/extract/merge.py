@@ -230,7 +230,7 @@ _NEVER_ENTITIES = frozenset(
     |inference costs|inference efficiency|training cost|training costs|real-world applications
     |real-world scenarios|downstream tasks|gpu|gpus|cpu|cpus|tpu|tpus|hardware|end-to-end|1-d|2-d
     |3-d|state-of-the-art|sota|parameters|scalability|generalization|interpretability|vram|asic|asics
-    |fpga|fpgas|npu|npus""".split("|")
+    |fpga|fpgas|npu|npus|1d|2d|3d|4d|rgb|rgbd|rgb-d|rgb - d|ood|out-of-distribution|in-distribution""".split("|")
 ) | {name.lower() for name in ORGANISATIONS}
 
 

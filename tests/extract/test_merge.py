@@ -198,6 +198,9 @@ def _refine_ner(surface: str, label: str) -> tuple[str, str] | None:
         ("energy function", "Metric"),  # what is measured, not the measure
         ("confidence", "Metric"),
         ("PILE and M2-BERT-base", "Dataset"),  # two names joined
+        ("2D", "Metric"),  # dimensions, channels and distribution settings name nothing
+        ("RGBD", "Dataset"),
+        ("OOD", "Dataset"),
         ("quality and speed", "Metric"),
     ],
 )
