@@ -415,6 +415,26 @@ def _skip_quantities(text: str, start: int, end: int) -> int:
     return m.end() if m and m.end() < end else start
 
 
+# A rate written as a unit: "FPS", "tokens per second", "tokens/s".
+_RATE_UNIT = re.compile(r"(?:fps|(?:tokens?|frames?|samples?|images?|queries|requests)(?:\s+per\s+second|/s))", re.IGNORECASE)
+_NUMBER_BEFORE = re.compile(r"\d[\d.,]*\s?[KMB]?\s*$")
+
+
+def is_a_unit(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a rate's unit after its number: "495 FPS", "20 tokens per second".
+
+    The kg-typed annotations (training papers and seed gold) mark 1 of 14 such units and 1 of 2
+    of the same words used as a name ("measured in FPS"), which stay.
+
+    Examples
+    --------
+    >>> t = "runs at 495 FPS and 1.2K tokens per second; FPS matters"
+    >>> [is_a_unit(t, s, e) for s, e in ((12, 15), (25, 42), (44, 47))]
+    [True, True, False]
+    """
+    return _RATE_UNIT.fullmatch(text, start, end) is not None and _NUMBER_BEFORE.search(text, max(0, start - 24), start) is not None
+
+
 def _before_a_value(text: str, start: int, end: int) -> int:
     """A Metric span names the measure, not its value: "FID=3.88" -> "FID".
 
@@ -555,6 +575,8 @@ class Merger:
         if bounds is None:
             return None
         start, end = bounds
+        if is_a_unit(text, start, end):
+            return None
         if cand.label == "Metric":
             start = _skip_quantities(text, start, end)
             end = _before_a_value(text, start, end)
@@ -905,7 +927,7 @@ def _propagate(chosen: list[Candidate], text: str) -> list[Candidate]:
         for s, e in _occurrences(text, surface):
             i = bisect.bisect_left(taken, (s, e))
             neighbours = taken[max(0, i - 1) : i + 1]
-            if any(ts < e and s < te for ts, te in neighbours):
+            if any(ts < e and s < te for ts, te in neighbours) or is_a_unit(text, s, e):
                 continue
             extra.append(replace(cand, start_char=s, end_char=e))
             bisect.insort(taken, (s, e))

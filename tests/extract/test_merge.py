@@ -458,3 +458,9 @@ def test_a_link_alone_is_found(link: str, rules_nlp: Language) -> None:
     text = f"Project page: {link} (with BERT)."
     assert [text[s:e] for s, e in url_spans(text)] == [link]
     assert [(m.text, m.start) for m in mentions_of(rules_nlp, text)] == [("BERT", text.index("(with BERT") + 6)]
+
+
+def test_a_rate_unit_after_its_number_is_no_mention(rules_nlp: Language) -> None:
+    text = "It runs at 495 FPS and 1.2K tokens per second, and we report FPS and tokens per second on KITTI."
+    units = [(m.text, m.start) for m in mentions_of(rules_nlp, text) if m.text in ("FPS", "tokens per second")]
+    assert units == [("FPS", text.rindex("FPS")), ("tokens per second", text.rindex("tokens per second"))]
