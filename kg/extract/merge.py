@@ -416,7 +416,9 @@ def _skip_quantities(text: str, start: int, end: int) -> int:
 
 
 # A rate written as a unit: "FPS", "tokens per second", "tokens/s".
-_RATE_UNIT = re.compile(r"(?:fps|(?:tokens?|frames?|samples?|images?|queries|requests)(?:\s+per\s+second|/s))", re.IGNORECASE)
+_RATE_UNIT = re.compile(
+    r"(?:fps|(?:tokens?|frames?|samples?|images?|queries|requests)(?:\s+per\s+second|/s))", re.IGNORECASE
+)
 _NUMBER_BEFORE = re.compile(r"\d[\d.,]*\s?[KMB]?\s*$")
 
 
@@ -432,7 +434,9 @@ def is_a_unit(text: str, start: int, end: int) -> bool:
     >>> [is_a_unit(t, s, e) for s, e in ((12, 15), (25, 42), (44, 47))]
     [True, True, False]
     """
-    return _RATE_UNIT.fullmatch(text, start, end) is not None and _NUMBER_BEFORE.search(text, max(0, start - 24), start) is not None
+    if _RATE_UNIT.fullmatch(text, start, end) is None:
+        return False
+    return _NUMBER_BEFORE.search(text, max(0, start - 24), start) is not None
 
 
 def _before_a_value(text: str, start: int, end: int) -> int:
