@@ -232,6 +232,17 @@ _NEVER_ENTITIES = frozenset(
     |3-d|state-of-the-art|sota|parameters|scalability|generalization|interpretability|vram|asic|asics
     |fpga|fpgas|npu|npus|1d|2d|3d|4d|rgb|rgbd|rgb-d|rgb - d|ood|out-of-distribution|in-distribution""".split("|")
 ) | {name.lower() for name in ORGANISATIONS}
+# Parts and kinds of any model, named by what they do ("the encoder", "a statistical model",
+# "inference engines"), singular and plural: the kg-typed annotations (training papers and seed
+# gold) mark none of their 100-odd uses. Not "decoder" and "classifier", which SciERC marks
+# (5 of SciERC dev's gold Methods), nor "generative models", which kg marks as a family.
+_NEVER_ENTITIES |= {
+    form
+    for phrase in """encoder|generator|discriminator|model architecture
+    |neural network architecture|network architecture|neural architecture
+    |statistical model|learning algorithm|inference engine|deep learning model""".split("|")
+    for form in (phrase.strip(), phrase.strip() + "s")
+}
 
 
 # Accelerators by product name ("A100", "NVIDIA H100", "RTX 4090"): hardware, none of kg's types.
