@@ -140,10 +140,10 @@ def test_confidence_ranks_right_mentions_above_wrong_ones(full_nlp: Language) ->
 
 
 def test_a_generic_span_gets_less_confidence_than_a_known_name(full_nlp: Language) -> None:
-    mentions = mentions_of(full_nlp, "We propose an encoder for speculative decoding that reduces latency on ImageNet.")
+    mentions = mentions_of(full_nlp, "We propose a decoder for speculative decoding that reduces latency on ImageNet.")
     by_text = {m.text: (m.source, m.confidence) for m in mentions}
-    assert by_text["encoder"][0] == "ner" and by_text["speculative decoding"][0] == "kg_gazetteer"
-    assert by_text["encoder"][1] < 0.3 < 0.8 < min(by_text[t][1] for t in ("speculative decoding", "ImageNet"))
+    assert by_text["decoder"][0] == "ner" and by_text["speculative decoding"][0] == "kg_gazetteer"
+    assert by_text["decoder"][1] < 0.3 < 0.8 < min(by_text[t][1] for t in ("speculative decoding", "ImageNet"))
 
 
 def test_min_confidence_keeps_the_mentions_at_or_above_it(full_nlp: Language) -> None:
