@@ -204,7 +204,7 @@ def test_eval_bad_map_is_a_clear_error(tmp_path: Path, runner: CliRunner) -> Non
 
 
 def test_min_confidence_filters_extract_eval_and_build(tmp_path: Path, runner: CliRunner) -> None:
-    abstract = "We propose an encoder for speculative decoding that reduces latency on ImageNet."
+    abstract = "We propose a decoder for speculative decoding that reduces latency on ImageNet."
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": "a", "title": "A study", "abstract": abstract}) + "\n")
     texts = {}
@@ -214,7 +214,7 @@ def test_min_confidence_filters_extract_eval_and_build(tmp_path: Path, runner: C
         assert result.exit_code == 0, result.output
         [record] = [json.loads(line) for line in out.read_text().splitlines()]
         texts[threshold] = {e["text"]: e["confidence"] for e in record["entities"]}
-    assert "encoder" in texts["0"] and "encoder" not in texts["0.5"]  # a generic NER span, confidence ~0.05
+    assert "decoder" in texts["0"] and "decoder" not in texts["0.5"]  # a generic NER span, confidence ~0.05
     assert texts["0.5"] == {t: c for t, c in texts["0"].items() if c >= 0.5}
 
     gold = tmp_path / "gold.jsonl"
