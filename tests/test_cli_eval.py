@@ -37,7 +37,7 @@ def test_scierc_gold_is_mapped_and_scored_on_the_comparable_labels(tmp_path: Pat
 
 def test_curve_scores_every_threshold_from_one_extraction(tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
-    abstract = "We propose an encoder for speculative decoding that reduces latency on ImageNet."
+    abstract = "We propose a decoder for speculative decoding that reduces latency on ImageNet."
     start = abstract.index("ImageNet")
     entity = {"field": "abstract", "start": start, "end": start + 8, "text": "ImageNet", "label": "Dataset"}
     gold.write_text(json.dumps({"id": "a", "title": "A study", "abstract": abstract, "entities": [entity]}) + "\n")
