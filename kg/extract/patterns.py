@@ -37,6 +37,7 @@ __all__ = [
     "MODEL_WORDS",
     "ORGANISATIONS",
     "RULES",
+    "TASK_HEADS",
     "PatternMatcher",
     "find_patterns",
     "head_type",
@@ -204,6 +205,8 @@ _TASK_HEADS = (
     "answering|retrieval|synthesis|tracking|forecasting|captioning|localization|completion|reconstruction|"
     "parsing|inpainting|deblurring|denoising|editing|grounding"
 )
+#: Head nouns of tasks ("depth estimation", "question answering"), as a regex alternation.
+TASK_HEADS = _TASK_HEADS
 _METRIC_HEADS = frozenset(
     [
         "accuracy",

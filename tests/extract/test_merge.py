@@ -469,3 +469,14 @@ def test_a_rate_unit_after_its_number_is_no_mention(rules_nlp: Language) -> None
     text = "It runs at 495 FPS and 1.2K tokens per second, and we report FPS and tokens per second on KITTI."
     units = [(m.text, m.start) for m in mentions_of(rules_nlp, text) if m.text in ("FPS", "tokens per second")]
     assert units == [("FPS", text.rindex("FPS")), ("tokens per second", text.rindex("tokens per second"))]
+
+
+def test_an_acronym_typed_task_takes_the_task_head_after_it(full_nlp: Language) -> None:
+    text = (
+        "Deep Click-Through Rate (CTR) prediction models are widely used. "
+        "We compress CTR prediction models with a low-rank decomposition."
+    )
+    later = text.rindex("CTR")
+    tasks = {(m.text, m.start) for m in mentions_of(full_nlp, text) if m.label == "Task"}
+    assert ("CTR prediction", later) in tasks and ("CTR", later) not in tasks
+    assert ("CTR", text.index("CTR")) in tasks  # the definition in brackets stays the acronym
