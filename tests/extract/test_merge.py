@@ -480,3 +480,10 @@ def test_an_acronym_typed_task_takes_the_task_head_after_it(full_nlp: Language) 
     tasks = {(m.text, m.start) for m in mentions_of(full_nlp, text) if m.label == "Task"}
     assert ("CTR prediction", later) in tasks and ("CTR", later) not in tasks
     assert ("CTR", text.index("CTR")) in tasks  # the definition in brackets stays the acronym
+
+
+def test_one_measure_named_by_two_metric_words_is_one_mention(rules_nlp: Language) -> None:
+    text = "We report a 2.1x TTFT speedup, large FLOPs savings and higher accuracy than latency."
+    metrics = {m.text for m in mentions_of(rules_nlp, text) if m.label == "Metric"}
+    assert {"TTFT speedup", "FLOPs savings", "accuracy", "latency"} <= metrics
+    assert not metrics & {"TTFT", "speedup", "FLOPs"}
