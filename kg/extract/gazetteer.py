@@ -271,6 +271,8 @@ METRIC_QUALIFIERS = frozenset(
 _SETTING_BEFORE = frozenset(["at", "during", "in"])  # "at inference time" is when, not what is measured
 # "inference time compute", "Inference Time Scaling": the time word modifies the next noun.
 _MODIFIED_NOUNS = frozenset("compute computation scaling search training adaptation optimization intervention".split())
+_SPEED_WORDS = frozenset(["speed", "speeds"])
+_SPEED_VERB_AFTER = frozenset(["up", "ups"])
 _NUMBER_FORMAT_BEFORE = frozenset(
     "mixed low high half full single double lower higher reduced bit 4-bit 8-bit 16-bit".split()
 )
@@ -317,6 +319,8 @@ def _metric_span(doc: Doc, start: int, end: int, entry: GazetteerEntry) -> tuple
         return None  # "Inference Time Compute", "inference time scaling": a modifier, not the measure
     if names_number_precision(doc_text(doc), doc[start].idx, _char_end(doc, end)):
         return None
+    if surface.lower() in _SPEED_WORDS and after is not None and after.lower_ in _SPEED_VERB_AFTER:
+        return None  # "to speed up inference": the verb, not the measure
     if surface.islower() and previous in METRIC_QUALIFIERS and previous not in surface.lower().split():
         return first, end
     return start, end

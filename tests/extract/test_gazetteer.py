@@ -162,6 +162,12 @@ def test_lookup_folds_spelling_variants() -> None:
         ("A low-latency, Latency-Aware system.", set(), {"latency", "Latency"}),
         ("Weights in mixed precision and 4-bit precision.", set(), {"precision"}),
         ("We report precision and recall.", {("precision", "Metric"), ("recall", "Metric")}, set()),
+        (
+            "It trades accuracy for speed and doubles inference speed.",
+            {("speed", "Metric"), ("inference speed", "Metric")},
+            set(),
+        ),
+        ("We speed up decoding, and it speeds up training.", set(), {"speed", "speeds"}),
     ],
 )
 def test_metric_span_rules(rules_nlp: Language, sentence: str, present: set[tuple[str, str]], absent: set[str]) -> None:
@@ -250,3 +256,15 @@ def test_openai_reasoning_models_in_capitals(rules_nlp: Language) -> None:
 @pytest.mark.parametrize("name", ["GPT", "Llama", "DeepSeek", "I3D", "InferSent", "VideoChat"])
 def test_model_families_and_classic_models(rules_nlp: Language, name: str) -> None:
     assert (name, "Model") in found(rules_nlp, f"We compare against {name} on three tasks.")
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["complex reasoning", "multi-step reasoning", "deductive reasoning", "logical reasoning", "spatial reasoning"],
+)
+def test_kinds_of_reasoning_are_tasks(rules_nlp: Language, kind: str) -> None:
+    assert (kind, "Task") in found(rules_nlp, f"LLMs still struggle with {kind} capabilities.")
+
+
+def test_bare_reasoning_is_no_task(rules_nlp: Language) -> None:
+    assert not {text for text, _ in found(rules_nlp, "The model spends more tokens on reasoning.")} & {"reasoning"}
