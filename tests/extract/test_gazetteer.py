@@ -268,3 +268,8 @@ def test_kinds_of_reasoning_are_tasks(rules_nlp: Language, kind: str) -> None:
 
 def test_bare_reasoning_is_no_task(rules_nlp: Language) -> None:
     assert not {text for text, _ in found(rules_nlp, "The model spends more tokens on reasoning.")} & {"reasoning"}
+
+
+def test_number_formats_are_methods(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "We train in FP8, keep master weights in bfloat16 and quantize to INT4 and nf4.")
+    assert {("FP8", "Method"), ("bfloat16", "Method"), ("INT4", "Method"), ("nf4", "Method")} <= hits
