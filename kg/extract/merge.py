@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from spacy.language import Language
@@ -554,12 +554,8 @@ class Merger:
         if links:  # a link names a repository or a page, not an entity
             candidates = [c for c in candidates if not _in_spans(c, links)]
         kinds = _defined_kinds(doc, text)
-        chosen = _joined_metrics(
-            _with_task_heads(
-                _propagate(_number_formats(self._type_names(_select(candidates, text), text, kinds), text), text), text
-            ),
-            text,
-        )
+        typed = self._type_names(_select(candidates, text), text, kinds, _own_names(candidates, text))
+        chosen = _joined_metrics(_with_task_heads(_propagate(_number_formats(typed, text), text), text), text)
         if links:
             chosen = [c for c in chosen if not _in_spans(c, links)]
         long_forms = _long_forms(doc, text)
@@ -635,16 +631,23 @@ class Merger:
             end = model_variant_end(text, start, end)
         return Candidate(start, end, label, cand.source, cand.confidence)
 
-    def _type_names(self, chosen: list[Candidate], text: str, kinds: frozenset[str] = frozenset()) -> list[Candidate]:
+    def _type_names(
+        self, chosen: list[Candidate], text: str, kinds: frozenset[str] = frozenset(), own: frozenset[str] = frozenset()
+    ) -> list[Candidate]:
         """Give each coined name the type its abstract presents it as (see :mod:`.typer`).
 
         ``kinds`` are the acronyms the abstract defines by a technique or task (:func:`_defined_kinds`).
+        A vocabulary name keeps the vocabulary's type, except in the paper that introduces it
+        (``own``, the name its title leads with, :func:`_own_names`): there the paper's own
+        presentation decides between Model and Method, as for any coined name ("DepthCrafter:
+        Generating ...", "a novel method" is a Method in its own paper, a Model elsewhere).
         """
         names = [c for c in chosen if c.label in _NAME_TYPES and _NAME_LIKE.search(text[c.start_char : c.end_char])]
         settled = frozenset(
             text[c.start_char : c.end_char]
             for c in names
-            if c.source == "kg_gazetteer" or self.gazetteer.lookup(text[c.start_char : c.end_char])
+            if (c.source == "kg_gazetteer" or self.gazetteer.lookup(text[c.start_char : c.end_char]))
+            and not (text[c.start_char : c.end_char] in own and c.label in _OWN_TYPES)
         )
         types = name_types(text, [(c.start_char, c.end_char, c.label) for c in names], keep=settled, kinds=kinds)
         if not types:
@@ -839,6 +842,20 @@ def _yields(cand: Candidate, ner: Candidate, text: str) -> bool:
         and ner.end_char - ner.start_char > cand.end_char - cand.start_char
         and not _only_generic_words(text[ner.start_char : cand.start_char] + " " + text[cand.end_char : ner.end_char])
     )
+
+
+#: The types a paper's own presentation may swap for its own vocabulary name.
+_OWN_TYPES = frozenset(["Model", "Method"])
+
+
+def _own_names(candidates: Sequence[Candidate], text: str) -> frozenset[str]:
+    """The names a title leads with ("DepthCrafter: Generating ..."): the paper's own contribution.
+
+    >>> t = "DepthCrafter: Depth for Videos. We present DepthCrafter."
+    >>> sorted(_own_names([Candidate(0, 12, "Method", "kg_patterns:title_prefix", 0.8)], t))
+    ['DepthCrafter']
+    """
+    return frozenset(text[c.start_char : c.end_char] for c in candidates if c.source == "kg_patterns:title_prefix")
 
 
 def _number_formats(chosen: list[Candidate], text: str) -> list[Candidate]:

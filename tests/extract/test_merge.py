@@ -487,3 +487,14 @@ def test_one_measure_named_by_two_metric_words_is_one_mention(rules_nlp: Languag
     metrics = {m.text for m in mentions_of(rules_nlp, text) if m.label == "Metric"}
     assert {"TTFT speedup", "FLOPs savings", "accuracy", "latency"} <= metrics
     assert not metrics & {"TTFT", "speedup", "FLOPs"}
+
+
+def test_a_vocabulary_model_is_a_method_in_its_own_paper_when_presented_so(rules_nlp: Language) -> None:
+    own = found(
+        rules_nlp,
+        "We present DepthCrafter, a novel method for long video depth. DepthCrafter is fast.",
+        title="DepthCrafter: Generating Consistent Long Depth Sequences for Open-world Videos",
+    )
+    assert ("DepthCrafter", "Method") in own and ("DepthCrafter", "Model") not in own
+    other = found(rules_nlp, "Our model is more consistent than DepthCrafter on Sintel.", title="Fast Video Depth")
+    assert ("DepthCrafter", "Model") in other

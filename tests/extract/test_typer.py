@@ -112,9 +112,10 @@ def test_a_dataset_named_net_stays_a_dataset() -> None:
             "Method",
         ),
         (
+            # a task in the vocabulary: the acronym is the task, and "VFI model" a model for it
             "We use video frame interpolation (VFI) for augmentation, with features from the flow-based VFI model.",
             "VFI",
-            "Method",
+            "Task",
         ),
         # the long form names a network: the acronym is that network
         ("We propose the Face Attention Network (FAN) for detection. FAN models are fast.", "FAN", "Model"),
