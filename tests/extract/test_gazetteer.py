@@ -273,3 +273,15 @@ def test_bare_reasoning_is_no_task(rules_nlp: Language) -> None:
 def test_number_formats_are_methods(rules_nlp: Language) -> None:
     hits = found(rules_nlp, "We train in FP8, keep master weights in bfloat16 and quantize to INT4 and nf4.")
     assert {("FP8", "Method"), ("bfloat16", "Method"), ("INT4", "Method"), ("nf4", "Method")} <= hits
+
+
+def test_common_techniques_are_methods(rules_nlp: Language) -> None:
+    hits = found(
+        rules_nlp,
+        "We combine classifier-free guidance with DDIM, pick answers by majority voting over "
+        "best-of-N samples from a draft model, and compare with XGBoost and random forests.",
+    )
+    expected = {"classifier-free guidance", "DDIM", "majority voting", "best-of-N", "draft model", "XGBoost"}
+    assert {(name, "Method") for name in expected | {"random forests"}} <= hits
+    # "CFG" is a context-free grammar as often as classifier-free guidance: not an alias
+    assert not {text for text, _ in found(rules_nlp, "We parse with a CFG.")} & {"CFG"}

@@ -205,6 +205,11 @@ def _refine_ner(surface: str, label: str) -> tuple[str, str] | None:
         ("inference engines", "Method"),
         ("neural network architecture", "Method"),
         ("quality and speed", "Metric"),
+        ("RL-tuned", "Model"),  # an adjective compound stops before its noun
+        ("HoneyBee-trained", "Model"),
+        ("Latency-Aware", "Method"),
+        ("flow-based", "Method"),
+        ("Small - scale", "Method"),
     ],
 )
 def test_ner_spans_that_name_nothing_are_dropped(surface: str, label: str) -> None:
