@@ -285,3 +285,10 @@ def test_common_techniques_are_methods(rules_nlp: Language) -> None:
     assert {(name, "Method") for name in expected | {"random forests"}} <= hits
     # "CFG" is a context-free grammar as often as classifier-free guidance: not an alias
     assert not {text for text, _ in found(rules_nlp, "We parse with a CFG.")} & {"CFG"}
+
+
+def test_modified_model_classes_are_one_method(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "Video LLMs and multi-modal LLMs trained with long CoT or latent CoT data.")
+    names = {"Video LLMs", "multi-modal LLMs", "long CoT", "latent CoT"}
+    assert {(name, "Method") for name in names} <= hits
+    assert not {text for text, _ in hits} & {"LLMs", "CoT"}
