@@ -245,10 +245,12 @@ _NEVER_ENTITIES |= {
 }
 
 
-# Accelerators by product name ("A100", "NVIDIA H100", "RTX 4090"): hardware, none of kg's types.
+# Accelerators and memories by product name ("A100", "NVIDIA H100", "RTX 4090", "GH200", "HBM3"):
+# hardware, none of kg's types.
 _HARDWARE = re.compile(
     r"(?:nvidia\s+)?(?:tesla\s+)?(?:[ahvp]100|h200|h800|a800|a6000|a40|a10g?|l40s?|l4|t4|k80"
-    r"|(?:rtx|gtx)\s?\d{3,4}(?:\s?ti)?|jetson(?:\s\w+)?)s?"
+    r"|(?:rtx|gtx)\s?\d{3,4}(?:\s?ti)?|jetson(?:\s\w+)?|gh200|gb200|b[12]00|(?:amd\s+)?mi[23]\d0x?"
+    r"|hbm\d?e?|tpu(?:\s?v\d)?|fpga|npu|[ds]ram)s?"
 )
 # A number with at most a unit or a scale ("1.7B", "70B", "8x", "40%"): a quantity names nothing
 # on its own, and before a Metric it is not part of the measure's name.

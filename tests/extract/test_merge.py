@@ -205,6 +205,9 @@ def _refine_ner(surface: str, label: str) -> tuple[str, str] | None:
         ("inference engines", "Method"),
         ("neural network architecture", "Method"),
         ("quality and speed", "Metric"),
+        ("GH200", "Method"),  # hardware
+        ("HBM3e", "Method"),
+        ("TPU v4", "Model"),
         ("RL-tuned", "Model"),  # an adjective compound stops before its noun
         ("HoneyBee-trained", "Model"),
         ("Latency-Aware", "Method"),
