@@ -292,3 +292,8 @@ def test_modified_model_classes_are_one_method(rules_nlp: Language) -> None:
     names = {"Video LLMs", "multi-modal LLMs", "long CoT", "latent CoT"}
     assert {(name, "Method") for name in names} <= hits
     assert not {text for text, _ in hits} & {"LLMs", "CoT"}
+
+
+def test_metrics_at_k_and_depth_errors(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "It raises pass@16, Recall@5, nDCG@10 and MRR@10, lowers SqRel and reaches 52% MFU.")
+    assert {(name, "Metric") for name in ("pass@16", "Recall@5", "nDCG@10", "MRR@10", "SqRel", "MFU")} <= hits
