@@ -130,9 +130,14 @@ class GazetteerMatcher:
             # A size or version joins the name unless a compound follows it; then, as for any hit,
             # the bare name counts unless it is itself inside a compound ("PASCAL VOC 2007 - 2012").
             # A model's variant ("BERT-large", "GPT-4-Turbo") is no compound: kg_merge joins it.
-            if extended != end and not _inside_compound(text, doc[start].idx, _char_end(doc, extended)):
+            # A slash lists models and datasets ("SD/SDXL", "OPT-175B/BLOOM", "MNIST/CIFAR-10"); it
+            # joins a class or a metric into another name ("CNN/DM", "BLEU/ROUGE" stay whole).
+            listed = entry.type in ("Model", "Dataset")
+            if extended != end and not _inside_compound(text, doc[start].idx, _char_end(doc, extended), listed):
                 end = extended
-            elif _inside_compound(text, doc[start].idx, _name_end(text, doc[start].idx, _char_end(doc, end), entry)):
+            elif _inside_compound(
+                text, doc[start].idx, _name_end(text, doc[start].idx, _char_end(doc, end), entry), listed
+            ):
                 continue
             if entry.type == "Metric":
                 bounds = _metric_span(doc, start, end, entry)
@@ -224,11 +229,12 @@ _DATASET_VERSION = re.compile(
 )
 
 
-def _inside_compound(text: str, start: int, end: int) -> bool:
+def _inside_compound(text: str, start: int, end: int, slash_lists: bool = False) -> bool:
     """Whether ``text[start:end]`` is only part of a longer name.
 
     "LLM" in "TPI-LLM" or "Dr.LLM", "MoE" in "SE-MoE", "LLM" in "LLM-as-a-judge", "CNN" in
-    "CNN/DM" are parts of other names; "LLM" in "LLM-based" is a mention of its own.
+    "CNN/DM" are parts of other names; "LLM" in "LLM-based" is a mention of its own. With
+    ``slash_lists``, a slash on either side separates names ("SD/SDXL").
 
     Examples
     --------
@@ -242,12 +248,15 @@ def _inside_compound(text: str, start: int, end: int) -> bool:
     (True, False, False)
     >>> _inside_compound("IJB - A results, on GLUE. Fine.", 0, 3)  # " - " is a dash here
     False
+    >>> _inside_compound("SD/SDXL", 3, 7), _inside_compound("SD/SDXL", 3, 7, slash_lists=True)
+    (True, False)
     """
-    if start >= 2 and text[start - 1] in "-./" and text[start - 2].isalnum():
+    joiners = "-." if slash_lists else "-./"
+    if start >= 2 and text[start - 1] in joiners and text[start - 2].isalnum():
         return True
     if after_spaced_hyphen(text, start):
         return True
-    if end + 1 < len(text) and text[end] == "/" and text[end + 1].isalnum():
+    if not slash_lists and end + 1 < len(text) and text[end] == "/" and text[end + 1].isalnum():
         return True  # "CNN" in "CNN/DM" (the CNN/DailyMail dataset)
     if end < len(text) and text[end - 1].isdigit() and text[end].isalpha():
         return True  # "FastSpeech 2" in "FastSpeech 2s", "GPT-4" in "GPT-4x": another name

@@ -297,3 +297,10 @@ def test_modified_model_classes_are_one_method(rules_nlp: Language) -> None:
 def test_metrics_at_k_and_depth_errors(rules_nlp: Language) -> None:
     hits = found(rules_nlp, "It raises pass@16, Recall@5, nDCG@10 and MRR@10, lowers SqRel and reaches 52% MFU.")
     assert {(name, "Metric") for name in ("pass@16", "Recall@5", "nDCG@10", "MRR@10", "SqRel", "MFU")} <= hits
+
+
+def test_a_slash_lists_models_and_datasets(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "We guide SD/SDXL, serve OPT-175B/BLOOM and test on MNIST/CIFAR-10.")
+    assert {("SDXL", "Model"), ("BLOOM", "Model"), ("MNIST", "Dataset"), ("CIFAR-10", "Dataset")} <= hits
+    # a slash still joins a class into a dataset's name
+    assert ("CNN/DM", "Dataset") in found(rules_nlp, "Results on CNN/DM are strong.")
