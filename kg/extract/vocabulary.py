@@ -36,10 +36,11 @@ __all__ = [
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 # A model's release or size variant after its name ("GPT-4-Turbo", "Gemini 2.0 Flash", "BERT-large",
-# "T5-XXL", "ViT-L/16", "YOLOv6-S"). In running text (MODEL_VARIANT): capitalised words after a
-# space or a hyphen, lower-case sizes and size letters only after a hyphen; the kg-typed training
-# annotations mark a hyphenated size variant with the name in all 20 of their uses. In a name
-# already extracted as a model (split_model_variant) case and separator do not matter.
+# "T5-XXL", "ViT-L/16", "YOLOv6-S", a ResNet backbone: "RT-DETR-R50"). In running text
+# (MODEL_VARIANT): capitalised words after a space or a hyphen, lower-case sizes and size letters
+# only after a hyphen; the kg-typed training annotations mark a hyphenated size variant with the
+# name in all 20 of their uses. In a name already extracted as a model (split_model_variant) case
+# and separator do not matter.
 _RELEASES = (
     "Preview Experimental Instruct Chat Base Turbo Pro Mini Flash Lite Ultra Plus Max Nano Large Small Medium XL "
     "Zero Omni Vision Coder Distill"
@@ -47,7 +48,8 @@ _RELEASES = (
 _SIZES = "large base small tiny mini medium huge giant nano XXL".split()
 #: One variant after a name in running text (not followed by more of the word: "-Turbo", not "-Turbos").
 MODEL_VARIANT = re.compile(
-    rf"(?:(?: |-)(?:{'|'.join(_RELEASES)})|-(?:{'|'.join(_SIZES)}|[TSBLHMNX]))(?:/\d{{1,2}})?(?![\w-])"
+    rf"(?:(?: |-)(?:{'|'.join(_RELEASES)})|-(?:{'|'.join(_SIZES)}|[TSBLHMNX]|R(?:18|34|50|101|152)))"
+    r"(?:/\d{1,2})?(?![\w-])"
 )
 # The run of variants that ends an extracted name, in any case and after either separator ("Gemini
 # 2.0 Flash Lite" and "Gemini-2.0-Flash-Lite" split alike; "Phi-4-reasoning-plus" is a model's

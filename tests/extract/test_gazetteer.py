@@ -304,3 +304,8 @@ def test_a_slash_lists_models_and_datasets(rules_nlp: Language) -> None:
     assert {("SDXL", "Model"), ("BLOOM", "Model"), ("MNIST", "Dataset"), ("CIFAR-10", "Dataset")} <= hits
     # a slash still joins a class into a dataset's name
     assert ("CNN/DM", "Dataset") in found(rules_nlp, "Results on CNN/DM are strong.")
+
+
+def test_a_model_keeps_its_backbone_variant(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "RT-DETR-R50 reaches 53.1% AP.")
+    assert ("RT-DETR-R50", "Model") in hits and ("RT-DETR", "Model") not in hits
