@@ -222,8 +222,8 @@ _DEPTH_TOKEN = re.compile(r"^v?\d{1,4}[a-z]?$")
 #: annotations mark "MixEval Hard" and "Arena Hard".
 _DATASET_SUBSET = "Lite|Verified|Hard|Pro|Mini|Plus|Live|Extended|Diamond|Easy|Challenge"
 _DATASET_VERSION = re.compile(
-    rf"(?: (?:(?:19|20)\d\d|v\d+(?:\.\d+)*|\d+\.\d+|{_DATASET_SUBSET})"
-    rf"|(?:-| - )(?:\d+[kKM]?|v\d+(?:\.\d+)*|{_DATASET_SUBSET}))"
+    rf"(?: (?:(?:19|20)\d\d|[vV]\d+(?:\.\d+)*|\d+\.\d+|{_DATASET_SUBSET})"
+    rf"|(?:-| - )(?:\d+[kKM]?|[vV]\d+(?:\.\d+)*|{_DATASET_SUBSET}))"
     r"(?![\w-]|\.\d|\s?%| (?:points?|pp|percent|images|samples|examples|pairs|videos|clips|questions|"
     r"instances|sentences|documents|classes|categories|queries|times)\b)"
 )

@@ -309,3 +309,9 @@ def test_a_slash_lists_models_and_datasets(rules_nlp: Language) -> None:
 def test_a_model_keeps_its_backbone_variant(rules_nlp: Language) -> None:
     hits = found(rules_nlp, "RT-DETR-R50 reaches 53.1% AP.")
     assert ("RT-DETR-R50", "Model") in hits and ("RT-DETR", "Model") not in hits
+
+
+def test_dataset_versions_and_corpora(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "We pretrain on FineWeb and Wikipedia and test on LiveCodeBench V5 and AIME 24.")
+    names = ("FineWeb", "Wikipedia", "LiveCodeBench V5", "AIME 24")
+    assert {(name, "Dataset") for name in names} <= hits
