@@ -561,6 +561,11 @@ _NAMED = re.compile(
 )
 
 
+# More words of a multi-word name after its first: capitalised words, a version, tokenized hyphens
+# ("called Delta Activation Layer", "named Multi - Center Learning", "We introduce CADE 2.5").
+_NAME_MORE = re.compile(r"(?:(?: | - )(?:[A-Z][\w]*(?:-[\w]+)*|\d+(?:\.\d+)?(?![\w.]))){1,4}")
+
+
 def rule_named(text: str) -> Iterator[Hit]:
     for m in _NAMED.finditer(text):
         group = 1 if m.group(1) else 2
@@ -570,6 +575,8 @@ def rule_named(text: str) -> Iterator[Hit]:
         if name in _NOT_NAMES:
             continue
         start = m.start(group)
+        if name == m.group(group) and (more := _NAME_MORE.match(text, m.end(group))):
+            name = text[start : more.end()]
         after = text[start + len(name) : start + len(name) + 80]
         before = text[max(0, m.start() - 60) : m.start()]
         if group == 1:

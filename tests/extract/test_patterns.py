@@ -54,6 +54,18 @@ CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
     ),
     ("named", "We introduce OVO-Bench, a benchmark for video.", {("OVO-Bench", "Dataset")}, set()),
     (
+        "named",  # a multi-word name keeps all its capitalised words, a version, a tokenized hyphen
+        "A method called Internal Confidence works. We introduce CADE 2.5 (fast), and a framework "
+        "named Multi - Center Learning , which helps; a method called Ascent. The rest.",
+        {
+            ("Internal Confidence", "Method"),
+            ("CADE 2.5", "Method"),
+            ("Multi - Center Learning", "Method"),
+            ("Ascent", "Method"),
+        },
+        {"Internal", "CADE", "Ascent. The"},
+    ),
+    (
         "the_x_dataset",
         "Results on the ChildPlay dataset, the nuScenes benchmark and a new dataset.",
         {("ChildPlay", "Dataset"), ("nuScenes", "Dataset")},
