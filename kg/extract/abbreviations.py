@@ -254,14 +254,24 @@ def short_form_occurrences(doc: Doc | str, short_form: str) -> list[tuple[int, i
     [(0, 4), (24, 27)]
     >>> short_form_occurrences("A GAN ( GAN ) , the LS - GAN . Done .", "GAN")  # not in "LS - GAN"
     [(2, 5), (8, 11)]
+    >>> t = "the MMD ( MMD ) loss , and MMD - GAN . Done ."
+    >>> [t[s:e] for s, e in short_form_occurrences(t, "MMD")]  # a longer name across a tokenized hyphen
+    ['MMD', 'MMD', 'MMD - GAN']
     """
     text = doc if isinstance(doc, str) else doc_text(doc)
     stem = short_form[:-1] if short_form.endswith("s") and len(short_form) > 2 else short_form
-    return [
-        (m.start(), m.end())
-        for m in _occurrence_pattern(stem).finditer(text)
-        if not after_spaced_hyphen(text, m.start())
-    ]
+    tokenized = " - " in text and looks_tokenized(text)
+    found = []
+    for m in _occurrence_pattern(stem).finditer(text):
+        if after_spaced_hyphen(text, m.start()):
+            continue
+        more = _SPACED_NAME_RIGHT.match(text, m.end()) if tokenized else None
+        found.append((m.start(), more.end() if more else m.end()))
+    return found
+
+
+# The rest of a name across a tokenized hyphen after a short form ("MMD - GAN", "GHM - C").
+_SPACED_NAME_RIGHT = re.compile(r" - [A-Z0-9][A-Za-z0-9]{0,5}(?![\w-]| - )")
 
 
 @lru_cache(maxsize=4096)
