@@ -205,6 +205,8 @@ def _refine_ner(surface: str, label: str) -> tuple[str, str] | None:
         ("inference engines", "Method"),
         ("neural network architecture", "Method"),
         ("quality and speed", "Metric"),
+        ("bilevel optimization", "Task"),  # a procedure or a setting heads no task
+        ("open-world videos", "Task"),
         ("GH200", "Method"),  # hardware
         ("HBM3e", "Method"),
         ("TPU v4", "Model"),
