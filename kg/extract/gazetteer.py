@@ -90,6 +90,9 @@ class GazetteerMatcher:
             for surface in entry.surfaces:
                 if entry.case_sensitive or surface != surface.lower():
                     exact.append(surface)
+                    if not entry.case_sensitive and surface[0].islower():
+                        # at the start of a sentence or a title: "Multimodal LLMs", "Latent CoT"
+                        exact.append(surface[0].upper() + surface[1:])
                 else:
                     folded.append(surface)
             if exact:

@@ -315,3 +315,8 @@ def test_dataset_versions_and_corpora(rules_nlp: Language) -> None:
     hits = found(rules_nlp, "We pretrain on FineWeb and Wikipedia and test on LiveCodeBench V5 and AIME 24.")
     names = ("FineWeb", "Wikipedia", "LiveCodeBench V5", "AIME 24")
     assert {(name, "Dataset") for name in names} <= hits
+
+
+def test_a_mixed_case_alias_matches_capitalised_at_a_sentence_start(rules_nlp: Language) -> None:
+    hits = found(rules_nlp, "Multimodal LLMs reason over images. Latent CoT helps.")
+    assert {("Multimodal LLMs", "Method"), ("Latent CoT", "Method")} <= hits
