@@ -395,33 +395,6 @@ def _before_class_words(text: str, start: int, end: int) -> int:
     return m.start()
 
 
-# A task named with its class word: the kg-typed training annotations end 4 of their 1,511 Task
-# spans with "task(s)" or "problem(s)"; the NER ended 86 out-of-fold Task spans so, 3 of them right
-# and 29 right without the word ("computer vision tasks", "ranking problem").
-_TASK_WORD = re.compile(r"[\s-]+(?:tasks?|problems?)$", re.IGNORECASE)
-_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*")
-
-
-def _before_task_word(text: str, start: int, end: int) -> int | None:
-    """A task is named without its class word: "computer vision tasks" -> "computer vision".
-
-    Returns the new end, or None when one plain word is left: a qualifier ("complex tasks",
-    "sub-tasks", "visual tasks") or a word too general to name the task ("matching tasks").
-
-    Examples
-    --------
-    >>> t = "NLP tasks, complex tasks, sub-tasks and the face verification task"
-    >>> [_before_task_word(t, s, e) for s, e in ((0, 9), (11, 24), (26, 35), (44, 66))]
-    [3, None, None, 61]
-    """
-    m = _TASK_WORD.search(text, start, end)
-    if m is None or m.start() <= start:
-        return end
-    if _PLAIN_WORD.fullmatch(text, start, m.start()):
-        return None
-    return m.start()
-
-
 def names_a_quality(surface: str) -> bool:
     """Whether a phrase proposed as a Metric is headed by a quality rather than a measure.
 
@@ -664,11 +637,6 @@ class Merger:
                 end = m.start()
             if label == "Dataset":
                 end = _before_class_words(text, start, end)
-            if label == "Task":
-                task_end = _before_task_word(text, start, end)
-                if task_end is None:
-                    return None
-                end = task_end
         surface = text[start:end]
         if label == "Metric" and names_number_precision(text, start, end):
             return None  # "mixed precision", "4-bit precision", whoever proposed it

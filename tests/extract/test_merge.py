@@ -253,22 +253,6 @@ def test_an_ner_dataset_is_named_without_its_class_word(surface: str, expected: 
 
 
 @pytest.mark.parametrize(
-    ("surface", "expected"),
-    [
-        ("computer vision tasks", ("computer vision", "Task")),  # the task, without its class word
-        ("face verification task", ("face verification", "Task")),
-        ("ranking problem", None),  # one plain word left: too general, or a qualifier
-        ("complex tasks", None),
-        ("sub-tasks", None),
-        ("NLP tasks", ("NLP", "Task")),  # an acronym names the field
-        ("summarization", ("summarization", "Task")),  # no class word: unchanged
-    ],
-)
-def test_an_ner_task_is_named_without_its_class_word(surface: str, expected: tuple[str, str] | None) -> None:
-    assert _refine_ner(surface, "Task") == expected
-
-
-@pytest.mark.parametrize(
     ("surface", "label"),
     [
         ("GPT-4-Turbo", "Model"),  # a known model and its variant
