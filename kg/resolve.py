@@ -258,6 +258,9 @@ class _Resolver:
         self.groups: dict[str, _Group] = {}
         # The key of every short form with one meaning in the corpus, to its long form's surface.
         self.long_forms: dict[str, str] = {}
+        # The key of every such long form whose short form keeps its vocabulary sense, to that
+        # short form ("Generative Pre-trained Transformer" -> "GPT").
+        self.short_forms: dict[str, str] = {}
         # The key of every name that is a family + a letter or release variant, to that split
         # (decided once over the corpus by :meth:`plan_variants`).
         self.variants: dict[str, tuple[str, str]] = {}
@@ -292,21 +295,33 @@ class _Resolver:
         Segment Anything Model: :func:`~kg.extract.vocabulary.spells_otherwise`).
         """
         if mention.long_form:
-            entry = self.gazetteer.lookup(mention.text)
-            if (
-                entry is not None
-                and self.lookup(mention.long_form, mention.label) is None
-                and not spells_otherwise(entry, mention.text, mention.long_form)
-            ):
-                return mention.text
-            return mention.long_form
-        long_form = self.long_forms.get(normalise_key(mention.text))
+            return mention.text if self.keeps_vocabulary_sense(mention) else mention.long_form
+        key = normalise_key(mention.text)
+        long_form = self.long_forms.get(key)
         if long_form is None:
-            return mention.text
+            # A long form whose short form keeps the vocabulary's sense is that name too.
+            return self.short_forms.get(key, mention.text)
         # A bare use elsewhere takes the corpus's long form, unless that is another sense of a
-        # vocabulary acronym: one paper's "Sparse Access Memory (SAM)" leaves other SAMs alone.
+        # vocabulary acronym (one paper's "Sparse Access Memory (SAM)" leaves other SAMs alone) or
+        # the acronym keeps its vocabulary sense, as where it was defined.
         entry = self.gazetteer.lookup(mention.text)
-        return mention.text if entry is not None and spells_otherwise(entry, mention.text, long_form) else long_form
+        if entry is not None and (
+            spells_otherwise(entry, mention.text, long_form) or self.lookup(long_form, mention.label) is None
+        ):
+            return mention.text
+        return long_form
+
+    def keeps_vocabulary_sense(self, mention: Mention) -> bool:
+        """Whether a short form defined with ``mention.long_form`` keeps its vocabulary sense: the
+        long form is no vocabulary name and does not spell the acronym otherwise ("Generative
+        Pre-trained Transformer (GPT)" is GPT; "Sparse Access Memory (SAM)" is not SAM)."""
+        entry = self.gazetteer.lookup(mention.text)
+        return (
+            entry is not None
+            and mention.long_form is not None
+            and self.lookup(mention.long_form, mention.label) is None
+            and not spells_otherwise(entry, mention.text, mention.long_form)
+        )
 
     def plan_variants(self, surfaces: Sequence[str], labels: Sequence[str]) -> None:
         """Decide, per matching key, which names are a model family + a letter or release variant.
@@ -478,6 +493,11 @@ def resolve(mentions: Iterable[Mention], gazetteer: Gazetteer | None = None) -> 
     ambiguous_keys = {normalise_key(a.short_form) for a in ambiguities}
 
     resolver.long_forms = {k: long_surface[v] for k, v in short_to_long.items() if k not in ambiguous_keys}
+    resolver.short_forms = {
+        normalise_key(m.long_form): m.text
+        for m in mentions
+        if m.long_form and normalise_key(m.text) in resolver.long_forms and resolver.keeps_vocabulary_sense(m)
+    }
     surfaces = [resolver.surface_of(m) for m in mentions]
     resolver.plan_variants(surfaces, [m.label for m in mentions])
     member: list[_Group] = []

@@ -229,6 +229,22 @@ def test_a_vocabulary_acronym_defined_with_a_variant_long_form_keeps_the_vocabul
     assert ids["p3/SAM"] != ids["p4/SAM"]
 
 
+def test_an_acronym_that_keeps_its_vocabulary_sense_is_one_entity_with_its_long_form() -> None:
+    # "Generative Pre-trained Transformer (GPT)" in one paper: its long form is no vocabulary name,
+    # so the acronym keeps the vocabulary's GPT there, in the bare uses of other papers, and the
+    # long form is that entity too.
+    ms = [
+        m("p1", "Generative Pre-trained Transformer", "Model"),
+        m("p1", "GPT", "Model", long_form="Generative Pre-trained Transformer"),
+        m("p2", "GPT", "Model"),
+        m("p3", "GPTs", "Model"),
+    ]
+    res = resolve(ms)
+    assert len(set(res.mention_entity)) == 1
+    (entity,) = res.entities
+    assert entity.label == "GPT" and entity.id == "Model:gpt"
+
+
 def test_model_generations_are_apart_in_the_vocabulary() -> None:
     ids = by_text(
         [
