@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TypeVar
 
 import click
 
@@ -82,11 +80,8 @@ def _interruptible(work: Callable[[], T], timeout: float | None) -> T:
 
     pyoxigraph evaluates a query in Rust without the GIL, where Python's signal
     handlers do not run: called directly, a runaway query ignores Ctrl-C. The
-    evaluation itself cannot be cancelled, so on a timeout or Ctrl-C the process
-    leaves at once (:func:`_abandon`) rather than through the interpreter's
-    shutdown, which can wait on the store the evaluation still reads: a read-only
-    query has nothing to clean up, and a store being built is in a temporary
-    directory until it is complete.
+    evaluation itself cannot be cancelled; the thread is a daemon, so it ends
+    with the process, which exits right after the error.
     """
     box: dict[str, object] = {}
 
@@ -99,25 +94,14 @@ def _interruptible(work: Callable[[], T], timeout: float | None) -> T:
     thread = threading.Thread(target=target, name="kg-query", daemon=True)
     thread.start()
     deadline = None if timeout is None else time.monotonic() + timeout
-    try:
-        while thread.is_alive():
-            wait = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
-            if wait <= 0:
-                _abandon(f"kg: error: the query ran over --timeout {timeout:g} s; add a LIMIT or narrow its patterns")
-            thread.join(wait)
-    except KeyboardInterrupt:
-        _abandon("Aborted!")
+    while thread.is_alive():
+        wait = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+        if wait <= 0:
+            raise QueryError(f"the query ran over --timeout {timeout:g} s; add a LIMIT or narrow its patterns")
+        thread.join(wait)
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["result"]  # type: ignore[return-value]
-
-
-def _abandon(message: str) -> NoReturn:
-    """Print ``message`` and leave with status 1 now, with a query thread still running."""
-    click.echo(message, err=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(1)
 
 
 @click.command("validate")
