@@ -347,7 +347,14 @@ def test_a_runaway_query_stops_at_its_timeout_and_on_ctrl_c(sample_build: Path) 
     assert timed.returncode == 1 and "ran over --timeout 1 s" in timed.stderr
     assert time.monotonic() - started < 30
     # pyoxigraph evaluates without the GIL, where a signal handler never runs: Ctrl-C used to be ignored
-    proc = subprocess.Popen([kg, "query", str(sample_build), RUNAWAY], stderr=subprocess.PIPE, text=True)
+    # A shell without job control starts background jobs with SIGINT ignored, which their children
+    # inherit (and Python keeps): give the query the default disposition, as a terminal would.
+    proc = subprocess.Popen(
+        [kg, "query", str(sample_build), RUNAWAY],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(3)
     assert proc.poll() is None  # still evaluating
     proc.send_signal(signal.SIGINT)
