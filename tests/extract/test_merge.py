@@ -272,6 +272,23 @@ def test_an_ner_span_extending_a_known_model_is_a_model(rules_nlp: Language, sur
     assert refined is not None and refined.label == label
 
 
+@pytest.mark.parametrize(
+    ("surface", "expected"),
+    [
+        ("Robust Monocular Depth Estimation", ("Monocular Depth Estimation", "Task")),  # praise of the approach
+        ("practical stereo matching", ("stereo matching", "Task")),
+        ("SOTA video depth estimation", ("video depth estimation", "Task")),
+        ("fast and accurate depth estimation", ("depth estimation", "Task")),
+        ("video matting and robust tracking", ("video matting and robust tracking", "Task")),  # leading words only
+        ("complex reasoning", ("complex reasoning", "Task")),  # names that keep theirs
+        ("automatic speech recognition", ("automatic speech recognition", "Task")),
+        ("downstream tasks", None),  # nothing left but a vague word
+    ],
+)
+def test_an_ner_task_is_named_without_praise_of_its_approach(surface: str, expected: tuple[str, str] | None) -> None:
+    assert _refine_ner(surface, "Task") == expected
+
+
 @pytest.mark.parametrize("surface", ["video depth estimator", "multi-view 3D detectors", "depth foundation models"])
 def test_an_ner_task_named_by_a_model_word_is_a_method(surface: str) -> None:
     assert _refine_ner(surface, "Task") == (surface, "Method")
