@@ -722,7 +722,13 @@ class Merger:
         presentation decides between Model and Method, as for any coined name ("DepthCrafter:
         Generating ...", "a novel method" is a Method in its own paper, a Model elsewhere).
         """
-        names = [c for c in chosen if c.label in _NAME_TYPES and _NAME_LIKE.search(text[c.start_char : c.end_char])]
+        # A name the title leads with is coined whatever its shape ("Dualformer", "Timo").
+        names = [
+            c
+            for c in chosen
+            if c.label in _NAME_TYPES
+            and (_NAME_LIKE.search(text[c.start_char : c.end_char]) or text[c.start_char : c.end_char] in own)
+        ]
         settled = frozenset(
             text[c.start_char : c.end_char]
             for c in names

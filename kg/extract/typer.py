@@ -32,7 +32,7 @@ CUES: dict[str, str] = {
         "dataset datasets benchmark benchmarks corpus corpora suite suites testbed leaderboard".split(), "Dataset"
     ),
     **dict.fromkeys(
-        """model models network networks architecture architectures llm llms vlm vlms mllm mllms
+        """model models network networks architecture architectures llm llms vlm vlms mllm mllms lvlm lvlms
         detector detectors backbone backbones transformer encoder decoder checkpoint checkpoints
         chatbot classifier""".split(),
         "Model",

@@ -525,3 +525,13 @@ def test_a_vocabulary_model_is_a_method_in_its_own_paper_when_presented_so(rules
     assert ("DepthCrafter", "Method") in own and ("DepthCrafter", "Model") not in own
     other = found(rules_nlp, "Our model is more consistent than DepthCrafter on Sintel.", title="Fast Video Depth")
     assert ("DepthCrafter", "Model") in other
+
+
+def test_a_name_the_title_leads_with_is_typed_by_its_presentation_whatever_its_shape(rules_nlp: Language) -> None:
+    title = "Dualformer: Controllable Fast and Slow Thinking by Learning with Randomized Reasoning Traces"
+    text = "We present Dualformer, a single Transformer model that integrates both modes. Dualformer is fast."
+    assert ("Dualformer", "Model") in found(rules_nlp, text, title=title)
+    assert ("Dualformer", "Method") not in found(rules_nlp, text, title=title)
+    text = "We introduce HallE-Switch, a controllable LVLM."
+    switch = found(rules_nlp, text, title="HallE-Switch: Controlling Objects")
+    assert ("HallE-Switch", "Model") in switch
