@@ -289,6 +289,25 @@ def test_an_ner_task_is_named_without_praise_of_its_approach(surface: str, expec
     assert _refine_ner(surface, "Task") == expected
 
 
+@pytest.mark.parametrize(
+    ("surface", "expected"),
+    [
+        ("estimating depth", None),  # a verb phrase names no task
+        ("mining high-value samples", None),
+        ("addressing complex reasoning", ("complex reasoning", "Task")),
+        ("estimating optical flow", ("optical flow", "Task")),  # unless a known task is its object
+        ("singing voice synthesis", ("singing voice synthesis", "Task")),  # a noun in -ing
+        ("bounding box regression", ("bounding box regression", "Task")),
+    ],
+)
+def test_an_ner_task_is_a_noun_phrase(rules_nlp: Language, surface: str, expected: tuple[str, str] | None) -> None:
+    merger = rules_nlp.get_pipe("kg_merge")
+    text = f"We report {surface} here."
+    start = text.index(surface)
+    refined = merger._refine(text, Candidate(start, start + len(surface), "Task", "ner", 0.7))
+    assert (None if refined is None else (text[refined.start_char : refined.end_char], refined.label)) == expected
+
+
 @pytest.mark.parametrize("surface", ["video depth estimator", "multi-view 3D detectors", "depth foundation models"])
 def test_an_ner_task_named_by_a_model_word_is_a_method(surface: str) -> None:
     assert _refine_ner(surface, "Task") == (surface, "Method")
