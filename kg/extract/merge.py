@@ -700,6 +700,7 @@ class Merger:
             named_from = _after_approach_words(text, start, end)
             if named_from is None:
                 return None  # "downstream tasks" (the rest is vague)
+            stripped = named_from != start
             start, surface = named_from, text[named_from:end]
             verb, _, rest = surface.partition(" ")
             if verb in _DOING_VERBS and rest:
@@ -707,8 +708,9 @@ class Merger:
                 known = self.gazetteer.lookup(rest)
                 if known is None or known.type != "Task":
                     return None
-                start, surface = end - len(rest), rest
-            entry = self.gazetteer.lookup(surface)
+                start, surface, entry = end - len(rest), rest, known
+            elif stripped:
+                entry = self.gazetteer.lookup(surface)
         task_head = surface.rpartition(" ")[2].lower() if label == "Task" and _is_ner(cand) and entry is None else ""
         if task_head in _SYSTEM_WORDS:
             # "video depth estimator" is a model of the task: the training annotations end no Task
