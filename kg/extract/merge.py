@@ -475,6 +475,31 @@ _RAW_DATA_HEADS = frozenset(
 )
 
 
+# Heads of a description, not of a technique. A problem, task, solution or formulation is never
+# a Method in the kg-typed training annotations; representations, processes, architectures,
+# filters, kernels, layers and thoughts are, when named ("Kalman Filters", "Delta Activation
+# Layer", "chain of thought", a vocabulary entry), but the NER's other such spans are the
+# features, pieces and states of a model ("hidden representations", "the reasoning process",
+# "GPU kernels": leaving them out removes 104 out-of-fold mentions, one of them right).
+_DESCRIPTION_HEADS = frozenset("problem problems task tasks solution solutions formulation formulations".split())
+_PART_OR_STATE_HEADS = frozenset("representations process architectures filters kernels layers thought".split())
+
+
+def describes_no_technique(surface: str) -> bool:
+    """Whether an NER Method span is headed by a word that names no technique (see ``_DESCRIPTION_HEADS``).
+
+    Examples
+    --------
+    >>> [describes_no_technique(s) for s in ("optimization problem", "hidden representations", "GPU kernels")]
+    [True, True, True]
+    >>> [describes_no_technique(s) for s in ("Kalman Filters", "speculative decoding", "Delta Activation Layer")]
+    [False, False, False]
+    """
+    head = surface.rsplit(None, 1)[-1]
+    folded = head.lower()
+    return folded in _DESCRIPTION_HEADS or (folded in _PART_OR_STATE_HEADS and not head[:1].isupper())
+
+
 def names_raw_data(surface: str) -> bool:
     """Whether a phrase proposed as a Dataset describes data rather than naming a dataset.
 
@@ -803,6 +828,7 @@ class Merger:
             # were all wrong on the training papers; long forms with one come from abbreviations)
             or (label in ("Dataset", "Model", "Metric") and " and " in surface)
             or (label == "Metric" and names_no_measure(surface))
+            or (label == "Method" and describes_no_technique(surface))
             or (label == "Dataset" and names_raw_data(surface))
             or (self.ner_names_only and not _NAME_LIKE.search(surface))
         )
