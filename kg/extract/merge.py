@@ -249,13 +249,16 @@ _NEVER_ENTITIES |= {
 # hardware, none of kg's types.
 _HARDWARE = re.compile(
     r"(?:nvidia\s+)?(?:tesla\s+)?(?:[ahvp]100|h200|h800|a800|a6000|a40|a10g?|l40s?|l4|t4|k80"
-    r"|(?:rtx|gtx)\s?\d{3,4}(?:\s?ti)?|jetson(?:\s\w+)?|gh200|gb200|b[12]00|(?:amd\s+)?mi[23]\d0x?"
+    r"|(?:geforce\s+)?(?:rtx|gtx)\s?\d{3,4}(?:\s?ti)?|\d{4}(?:\s?ti)?|jetson(?:\s\w+)?|gh200|gb200|b[12]00|(?:amd\s+)?mi[23]\d0x?"
     r"|hbm\d?e?|tpu(?:\s?v\d)?|fpga|npu|[ds]ram)s?"
 )
 # A number with at most a unit or a scale ("1.7B", "70B", "8x", "40%"): a quantity names nothing
 # on its own, and before a Metric it is not part of the measure's name.
 _QUANTITY_TEXT = r"[~≈<>]?\d[\d.,]*\s?(?:%|x|×|s|ms|B|M|K|GB|MB|points?|pp)?"
 _BARE_QUANTITY = re.compile(_QUANTITY_TEXT, re.IGNORECASE)
+_SIGNED_QUANTITY = re.compile(r"[+\-−±]" + _QUANTITY_TEXT, re.IGNORECASE)  # "+36" (%), a change
+# Organisations in author lines ("Max Planck Institute"): none of kg's types.
+_ORGANISATION_HEADS = frozenset("institute university laboratory laboratories lab labs inc corporation academy".split())
 # Heads of qualities, not measures: the kg-typed training annotations (data/annotations/, 500
 # papers) end a Metric with one of these words in under 5% of the word's uses ("performance" 5 of
 # 437, "robustness" 1 of 21, "gain" 1 of 52), against "latency" 89 of 111 and "accuracy" 217 of
@@ -309,6 +312,8 @@ def _too_generic(surface: str) -> bool:
     [True, True, True, False]
     >>> [_too_generic(s) for s in ("A100", "NVIDIA H100 GPUs", "1.7B", "Llama-2 7B", "T5")]
     [True, True, True, False, False]
+    >>> [_too_generic(s) for s in ("+36", "T=5", "Max Planck Institute", "NVIDIA 4090 GPU", "GPT-4")]
+    [True, True, True, True, False]
     """
     folded = " ".join(surface.lower().split())
     if folded.endswith((" gpu", " gpus")):
@@ -318,6 +323,9 @@ def _too_generic(surface: str) -> bool:
         or folded in _NEVER_ENTITIES
         or _HARDWARE.fullmatch(folded) is not None
         or _BARE_QUANTITY.fullmatch(folded) is not None
+        or _SIGNED_QUANTITY.fullmatch(folded) is not None
+        or "=" in folded  # a setting: "T=5", "k = 3"
+        or folded.rpartition(" ")[2] in _ORGANISATION_HEADS
     )
 
 

@@ -189,6 +189,10 @@ def _refine_ner(surface: str, label: str) -> tuple[str, str] | None:
         ("A100", "Dataset"),  # hardware
         ("NVIDIA H100 GPUs", "Model"),
         ("RTX 4090", "Method"),
+        ("NVIDIA 4090 GPU", "Method"),
+        ("+36", "Method"),  # a change, not a name
+        ("T=5", "Method"),  # a setting
+        ("Max Planck Institute", "Method"),  # an author's affiliation
         ("1.7B", "Model"),  # a size without its model
         ("70B", "Method"),
         ("VRAM", "Dataset"),  # hardware
