@@ -729,17 +729,6 @@ class Merger:
             # A measure is named by its head: "feed-forward convolutional networks" is no Metric.
             head = head_type(surface)  # (the head of "success rate of retrieval" is not "retrieval")
             label = head if head in ("Method", "Model") and " of " not in surface else label
-        elif (
-            label == "Method"
-            and cand.source == "ner"
-            and entry is None
-            and "based" not in surface  # "BERT-based retrieval" is a way to do it
-            and head_type(surface) == "Task"
-        ):
-            # "music inpainting", "multi-hop retrieval", "Matrix Completion": a phrase headed by a
-            # task word is the task (13 of the 39 such out-of-fold Methods are annotated Tasks,
-            # 10 Methods), and goes through the Task rules below ("Robust Matrix Completion").
-            label = "Task"
         if label == "Task" and _is_ner(cand) and entry is None:
             named_from = _after_approach_words(text, start, end)
             if named_from is None:

@@ -329,21 +329,6 @@ def test_an_ner_method_headed_by_a_description_word_is_dropped(surface: str, exp
     assert _refine_ner(surface, "Method") == expected
 
 
-@pytest.mark.parametrize(
-    ("surface", "expected"),
-    [
-        ("music inpainting", ("music inpainting", "Task")),  # headed by a task word
-        ("multi-hop retrieval", ("multi-hop retrieval", "Task")),
-        ("Robust Matrix Completion", ("Matrix Completion", "Task")),  # and then named as Tasks are
-        ("speculative decoding", ("speculative decoding", "Method")),  # near misses: a known Method
-        ("knowledge distillation", ("knowledge distillation", "Method")),
-        ("sparse attention", ("sparse attention", "Method")),  # no task head
-    ],
-)
-def test_an_ner_method_headed_by_a_task_word_is_a_task(surface: str, expected: tuple[str, str]) -> None:
-    assert _refine_ner(surface, "Method") == expected
-
-
 @pytest.mark.parametrize("surface", ["video depth estimator", "multi-view 3D detectors", "depth foundation models"])
 def test_an_ner_task_named_by_a_model_word_is_a_method(surface: str) -> None:
     assert _refine_ner(surface, "Task") == (surface, "Method")
