@@ -493,6 +493,25 @@ _DESCRIPTION_HEADS = frozenset("problem problems task tasks solution solutions f
 _PART_OR_STATE_HEADS = frozenset("representations process architectures filters kernels layers thought".split())
 
 
+# Author lines of text taken from PDFs: "W.Xiong", "D. Yu", "PekingUniversity", "MicrosoftResearch"
+# (no gold span of the training, seed or SciERC annotations has either shape).
+_PERSON = re.compile(r"^(?:[A-Z]\.\s?)+[A-Z][a-z]+")
+_GLUED_AFFILIATION = re.compile(r"[a-z](?:University|Institute|Research|Laboratory|Labs?)\b")
+
+
+def names_a_person_or_affiliation(surface: str) -> bool:
+    """Whether an NER span is an author's name or affiliation from an author line.
+
+    Examples
+    --------
+    >>> [names_a_person_or_affiliation(s) for s in ("W.Xiong", "D. Yu", "PekingUniversity", "MicrosoftResearch")]
+    [True, True, True, True]
+    >>> [names_a_person_or_affiliation(s) for s in ("ResNet", "Google Research", "R-Net", "GPT-4")]
+    [False, False, False, False]
+    """
+    return _PERSON.match(surface) is not None or _GLUED_AFFILIATION.search(surface) is not None
+
+
 def describes_no_technique(surface: str) -> bool:
     """Whether an NER Method span is headed by a word that names no technique (see ``_DESCRIPTION_HEADS``).
 
@@ -826,6 +845,7 @@ class Merger:
             or (label in ("Dataset", "Model", "Metric") and " and " in surface)
             or (label == "Metric" and names_no_measure(surface))
             or (label == "Method" and describes_no_technique(surface))
+            or names_a_person_or_affiliation(surface)
             or (label == "Dataset" and names_raw_data(surface))
             or (self.ner_names_only and not _NAME_LIKE.search(surface))
         )

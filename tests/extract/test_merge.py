@@ -193,6 +193,8 @@ def _refine_ner(surface: str, label: str) -> tuple[str, str] | None:
         ("+36", "Method"),  # a change, not a name
         ("T=5", "Method"),  # a setting
         ("Max Planck Institute", "Method"),  # an author's affiliation
+        ("PekingUniversity", "Method"),  # and an author line of a PDF
+        ("W.Xiong", "Method"),
         ("1.7B", "Model"),  # a size without its model
         ("70B", "Method"),
         ("VRAM", "Dataset"),  # hardware
