@@ -93,6 +93,11 @@ _UNITS = (
     r"|samples?|examples?|GPUs?|tokens?|images?|tasks?|languages?|datasets?|benchmarks?|heads?|bits?|[kKMBT]"
 )
 _MODEL_VERSION = re.compile(rf" [1-9](?:\.\d)?(?![\w-]|\.\d|\s?\\?%|\s?[x×](?!\w)|\s\d| ?(?:{_UNITS})\b)")
+# A dated snapshot ("o1-preview-2024-09-12", "GPT-4-0613", "claude-3-5-sonnet-20241022") or a
+# spelled-out version ("Pythia v0.1", "YOLO v3") after a known model's name.
+_MODEL_SNAPSHOT = re.compile(
+    r"(?:-(?:20\d\d-[01]\d-[0-3]\d|20\d\d[01]\d[0-3]\d|[01]\d[0-3]\d)| [vV]\d+(?:\.\d+)*)(?![\w-])"
+)
 
 
 def model_variant_end(text: str, start: int, end: int) -> int:
@@ -107,11 +112,18 @@ def model_variant_end(text: str, start: int, end: int) -> int:
     >>> t = "BERT-large, T5-XXL and ViT-L/16, not BERT-based"
     >>> [t[s:model_variant_end(t, s, s + n)] for s, n in ((0, 4), (12, 2), (23, 3), (37, 4))]
     ['BERT-large', 'T5-XXL', 'ViT-L/16', 'BERT']
+    >>> t = "o1-preview-2024-09-12, GPT-4-0613, Pythia v0.1 and GPT-4 1000 times"
+    >>> [t[s:model_variant_end(t, s, s + n)] for s, n in ((0, 10), (23, 5), (35, 6), (51, 5))]
+    ['o1-preview-2024-09-12', 'GPT-4-0613', 'Pythia v0.1', 'GPT-4']
     """
     spaced = looks_tokenized(text)
     numbered = any(c.isdigit() for c in text[start:end])
     for _ in range(4):
-        m = MODEL_VARIANT.match(text, end) or (_SPACED_MODEL_VARIANT.match(text, end) if spaced else None)
+        m = (
+            MODEL_VARIANT.match(text, end)
+            or _MODEL_SNAPSHOT.match(text, end)
+            or (_SPACED_MODEL_VARIANT.match(text, end) if spaced else None)
+        )
         if m is None and not numbered:
             m = _MODEL_VERSION.match(text, end)
         if m is None:

@@ -780,7 +780,7 @@ class Merger:
             label = "Model"
         elif label == "Dataset" and _is_ner(cand) and not _NAME_LIKE.search(surface):
             return None  # SciERC's "Material" includes generic stuff ("image sequence")
-        if label == "Model" and cand.source in ("kg_gazetteer", "kg_patterns:model_size"):
+        if label == "Model" and cand.source in ("kg_gazetteer", "kg_patterns:model_size", "ner"):
             end = model_variant_end(text, start, end)
         return Candidate(start, end, label, cand.source, cand.confidence)
 

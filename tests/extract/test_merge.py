@@ -577,3 +577,21 @@ def test_a_name_the_title_leads_with_is_typed_by_its_presentation_whatever_its_s
     text = "We introduce HallE-Switch, a controllable LVLM."
     switch = found(rules_nlp, text, title="HallE-Switch: Controlling Objects")
     assert ("HallE-Switch", "Model") in switch
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("We beat Deepseek-R1-Distill models.", "Deepseek-R1", "Deepseek-R1-Distill"),  # a release variant
+        ("It surpasses o1-preview-2024-09-12 here.", "o1-preview", "o1-preview-2024-09-12"),  # a snapshot
+        ("This describes Pythia v0.1, the entry.", "Pythia", "Pythia v0.1"),  # a spelled-out version
+        ("We use GPT-4 1000 times.", "GPT-4", "GPT-4"),  # near miss: a count
+        ("We use BERT-based retrieval.", "BERT", "BERT"),  # near miss: a compound
+    ],
+)
+def test_an_ner_model_keeps_its_variant(text: str, name: str, expected: str) -> None:
+    start = text.index(name)
+    refined = Merger({}, 0.7, ner_names_only=False)._refine(
+        text, Candidate(start, start + len(name), "Model", "ner", 0.7)
+    )
+    assert refined is not None and text[refined.start_char : refined.end_char] == expected
