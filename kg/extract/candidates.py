@@ -87,7 +87,9 @@ def get_candidates(doc: Doc) -> list[Candidate]:
     ]
 
 
-_SPACED_MODEL_VARIANT = re.compile(r" - (?:Preview|Instruct|Chat|Base|Turbo|Pro|Mini|Lite|Large|Small|Zero)\b")
+# In tokenized text a capitalised word after a spaced hyphen names a variant ("CornerNet - Saccade",
+# "CornerNet - Squeeze"; all 5 such out-of-fold uses are annotated with it).
+_SPACED_MODEL_VARIANT = re.compile(r" - [A-Z][a-z]+\b(?!-)")
 _UNITS = (
     r"times|points?|pp|percent|fold|steps?|layers?|epochs?|shots?|seconds?|s|ms|minutes?|hours?|days?|runs?"
     r"|samples?|examples?|GPUs?|tokens?|images?|tasks?|languages?|datasets?|benchmarks?|heads?|bits?|[kKMBT]"

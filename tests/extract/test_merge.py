@@ -585,6 +585,8 @@ def test_a_name_the_title_leads_with_is_typed_by_its_presentation_whatever_its_s
         ("We beat Deepseek-R1-Distill models.", "Deepseek-R1", "Deepseek-R1-Distill"),  # a release variant
         ("It surpasses o1-preview-2024-09-12 here.", "o1-preview", "o1-preview-2024-09-12"),  # a snapshot
         ("This describes Pythia v0.1, the entry.", "Pythia", "Pythia v0.1"),  # a spelled-out version
+        ("two variants : CornerNet - Saccade , which works . It is fast .", "CornerNet", "CornerNet - Saccade"),
+        ("models like FlowNet - based ones .", "FlowNet", "FlowNet"),  # near miss: a compound
         ("We use GPT-4 1000 times.", "GPT-4", "GPT-4"),  # near miss: a count
         ("We use BERT-based retrieval.", "BERT", "BERT"),  # near miss: a compound
     ],
