@@ -460,8 +460,29 @@ def test_an_acronym_for_one_network_is_a_model(rules_nlp: Language) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "long", "short"),
+    [
+        (
+            "We propose coupled generative adversarial network (CoGAN) for it.",
+            "coupled generative adversarial network",
+            "CoGAN",
+        ),
+        ("We present a Multi-Task Deep Neural Network (MT-DNN) for NLU.", "Multi-Task Deep Neural Network", "MT-DNN"),
+        ("We train a verifier, called the Process Belief Model (PBM), to score.", "Process Belief Model", "PBM"),
+        ("We present Multimodal Residual Networks (MRN) for VQA.", "Multimodal Residual Networks", "MRN"),
+    ],
+)
+def test_an_acronym_for_a_network_the_paper_proposes_is_a_model(
+    rules_nlp: Language, sentence: str, long: str, short: str
+) -> None:
+    assert {(long, "Model"), (short, "Model")} <= found(rules_nlp, sentence)
+
+
+@pytest.mark.parametrize(
     ("sentence", "short"),
     [
+        ("Recent Large Reasoning Models (LRMs) think at length.", "LRMs"),  # a class, not proposed
+        ("We propose a Temporal Point Process (TPP) for events.", "TPP"),  # proposed, but no model word
         ("Spiking Neural Networks (SNNs) are efficient.", "SNNs"),
         ("A physics-informed neural network (PINN) solves the PDE.", "PINN"),
         ("We use a temporal convolutional network (TCN) for forecasting.", "TCN"),
