@@ -50,6 +50,8 @@ _APPOSITION = re.compile(
     r"^\)?(?:\s*\([^()]{0,60}\))?\s*(?:,\s*(?:which is\s+|that is\s+)?|\s+is\s+|\s+as\s+)(?:a|an|the|our)\s"
 )
 _CLAUSE_END = re.compile(r"[.;:!?()]")
+_ABBREVIATION_BRACKET = re.compile(r"\s?\([^()\s]{1,20}\)|\)")
+_VERB_THEN_OBJECT = re.compile(r"\s*[\w-]+\s+(?:the|a|an|this|these|those|its|their|our|each|all)\b", re.IGNORECASE)
 _DEFINING_NOUN = re.compile(r"\b(?:a|an|our)\s+(?:[\w-]+\s+){0,3}[\w-]+,?\s+$", re.IGNORECASE)
 _NAMING_VERBS = frozenset("call calls called dub dubbed name named term termed coin coined".split())
 _PRONOUNS = frozenset("it this them these".split())
@@ -95,6 +97,13 @@ def presentation_type(text: str, start: int, end: int) -> tuple[str, int] | None
         if cue is not None:
             return cue, APPOSITION
     if not after.startswith("-based"):
+        # "ToolPrefer-LLaMA (TP-LLaMA) model", "(TP-LLaMA) model": the head noun comes after the
+        # bracket of an abbreviation
+        bracket = _ABBREVIATION_BRACKET.match(after)
+        if bracket is not None:
+            clause = _CLAUSE_END.split(after[bracket.end() :], maxsplit=1)[0]
+            if _VERB_THEN_OBJECT.match(clause):  # "A Bayesian network (BN) models the joint distribution"
+                clause = ""
         head = _WORD.match(clause.lstrip(" -"))
         if head is not None and head.group().lower() in CUES and clause[:1] in (" ", "-"):
             return CUES[head.group().lower()], HEAD_NOUN

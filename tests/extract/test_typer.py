@@ -23,6 +23,10 @@ from .conftest import found
         ("Our model, which we call RollingDepth, has two parts.", "RollingDepth", "Model"),
         ("We build a new benchmark and call it OVOB for video.", "OVOB", "Dataset"),
         ("We present a training method named SkipX that saves memory.", "SkipX", "Method"),
+        # the head noun after an abbreviation's bracket: "Long Name (LN) model"
+        ("This results in our ToolPrefer-LLaMA (TP-LLaMA) model for tools.", "ToolPrefer-LLaMA", "Model"),
+        ("This results in our ToolPrefer-LLaMA (TP-LLaMA) model for tools.", "TP-LLaMA", "Model"),
+        ("It trains a Unified Feature Optimization (UFO) model in 8 days.", "Unified Feature Optimization", "Model"),
     ],
 )
 def test_presentation_cues(text: str, name: str, expected: str) -> None:
