@@ -691,7 +691,7 @@ class Merger:
         links = url_spans(text)
         if links:  # a link names a repository or a page, not an entity
             candidates = [c for c in candidates if not _in_spans(c, links)]
-        kinds = _defined_kinds(doc, text)
+        kinds = _defined_kinds(doc, text, self.gazetteer)
         typed = self._type_names(_select(candidates, text), text, kinds, _own_names(candidates, text))
         chosen = _joined_metrics(_with_task_heads(_propagate(_number_formats(typed, text), text), text), text)
         if links:
@@ -923,18 +923,22 @@ class Merger:
         return extra, redefined, not_datasets
 
 
-def _defined_kinds(doc: Doc, text: str) -> frozenset[str]:
+def _defined_kinds(doc: Doc, text: str, gazetteer: Gazetteer) -> frozenset[str]:
     """Short forms whose long form names a technique or a task, not a model.
 
     "Temporal Point Processes (TPP)", "Next-Block Prediction (NBP)", "video frame interpolation
     (VFI)": the long form's last word is no model word (``MODEL_WORDS``: "model", "network",
-    "detector", ...) and no "...Net", so "TPP models" are models of that kind.
+    "detector", ...) and no "...Net", so "TPP models" are models of that kind. A long form that
+    ends in a known model's name ("ToolPrefer-LLaMA (TP-LLaMA) model") names a model.
     """
-    return frozenset(
-        text[short_s:short_e]
-        for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, [])
-        if _describes_a_kind(text[long_s:long_e])
-    )
+    kinds = []
+    for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, []):
+        long_form = text[long_s:long_e]
+        if _describes_a_kind(long_form):
+            last = gazetteer.lookup(re.split(r"[\s-]+", long_form.strip())[-1])
+            if last is None or last.type != "Model":
+                kinds.append(text[short_s:short_e])
+    return frozenset(kinds)
 
 
 def _describes_a_kind(long_form: str) -> bool:

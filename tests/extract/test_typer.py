@@ -123,6 +123,12 @@ def test_a_dataset_named_net_stays_a_dataset() -> None:
         ),
         # the long form names a network: the acronym is that network
         ("We propose the Face Attention Network (FAN) for detection. FAN models are fast.", "FAN", "Model"),
+        # the long form ends in a known model's name: the acronym is a model too
+        (
+            "We tune the policy, resulting in our ToolPrefer-LLaMA (TP-LLaMA) model. TP-LLaMA beats the baselines.",
+            "TP-LLaMA",
+            "Model",
+        ),
     ],
 )
 def test_a_model_word_after_an_acronym_defined_as_a_kind_does_not_make_it_a_model(
