@@ -515,6 +515,28 @@ def names_a_person_or_affiliation(surface: str) -> bool:
     return _PERSON.match(surface) is not None or _GLUED_AFFILIATION.search(surface) is not None
 
 
+# How long a model reasons is a behaviour, not a task ("overly short reasoning", "long thinking"):
+# of the 224 spans of the kg-typed annotations that end in one of these heads, none that starts
+# with one of these words is a Task (two are the Method "long chains of thought"), and the NER's
+# 9 such out-of-fold Tasks were all wrong.
+_LENGTH_WORDS = frozenset(
+    "short shorter long longer lengthy overly excessive redundant unnecessary verbose concise".split()
+)
+_REASONING_HEADS = frozenset("reasoning thinking thought thoughts".split())
+
+
+def describes_reasoning_length(surface: str) -> bool:
+    """Whether a span describes how long a model reasons ("short reasoning", "lengthy thinking").
+
+    Examples
+    --------
+    >>> [describes_reasoning_length(s) for s in ("short reasoning", "excessive thinking", "long-context reasoning")]
+    [True, True, False]
+    """
+    words = surface.lower().split()
+    return len(words) > 1 and words[0] in _LENGTH_WORDS and words[-1] in _REASONING_HEADS
+
+
 def describes_no_technique(surface: str) -> bool:
     """Whether an NER Method span is headed by a word that names no technique (see ``_DESCRIPTION_HEADS``).
 
@@ -849,6 +871,7 @@ class Merger:
             or (label == "Metric" and names_no_measure(surface))
             or (label == "Method" and describes_no_technique(surface))
             or names_a_person_or_affiliation(surface)
+            or (label == "Task" and describes_reasoning_length(surface))
             or (label == "Dataset" and names_raw_data(surface))
             or (self.ner_names_only and not _NAME_LIKE.search(surface))
         )

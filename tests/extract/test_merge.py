@@ -331,6 +331,19 @@ def test_an_ner_method_headed_by_a_description_word_is_dropped(surface: str, exp
     assert _refine_ner(surface, "Method") == expected
 
 
+@pytest.mark.parametrize(
+    ("surface", "expected"),
+    [
+        ("short reasoning", None),  # how long a model reasons
+        ("overly lengthy thinking", None),
+        ("long-context reasoning", ("long-context reasoning", "Task")),  # near misses: tasks
+        ("long video understanding", ("long video understanding", "Task")),
+    ],
+)
+def test_an_ner_task_describing_reasoning_length_is_dropped(surface: str, expected: tuple[str, str] | None) -> None:
+    assert _refine_ner(surface, "Task") == expected
+
+
 @pytest.mark.parametrize("surface", ["video depth estimator", "multi-view 3D detectors", "depth foundation models"])
 def test_an_ner_task_named_by_a_model_word_is_a_method(surface: str) -> None:
     assert _refine_ner(surface, "Task") == (surface, "Method")
