@@ -537,6 +537,28 @@ def describes_reasoning_length(surface: str) -> bool:
     return len(words) > 1 and words[0] in _LENGTH_WORDS and words[-1] in _REASONING_HEADS
 
 
+# "complex tasks", "generative tasks", "various problems": a class of tasks named by a vague word is
+# none (the NER's 10 such out-of-fold Tasks were all wrong; "NLP tasks", "ranking tasks" are not
+# touched, as SciERC marks them).
+_VAGUE_TASK_WORDS = frozenset(
+    """complex generative visual mathematical various different diverse several specific general multiple new
+    similar simple difficult hard challenging novel other such related many few common standard typical""".split()
+)
+_TASK_WORDS = frozenset("task tasks problem problems sub-tasks subtasks".split())
+
+
+def names_tasks_vaguely(surface: str) -> bool:
+    """Whether a span is a vague word and "tasks" or "problems" ("complex tasks", "various problems").
+
+    Examples
+    --------
+    >>> [names_tasks_vaguely(s) for s in ("complex tasks", "generative tasks", "NLP tasks", "complex reasoning")]
+    [True, True, False, False]
+    """
+    words = surface.lower().split()
+    return len(words) == 2 and words[0] in _VAGUE_TASK_WORDS and words[1] in _TASK_WORDS
+
+
 def describes_no_technique(surface: str) -> bool:
     """Whether an NER Method span is headed by a word that names no technique (see ``_DESCRIPTION_HEADS``).
 
@@ -871,7 +893,7 @@ class Merger:
             or (label == "Metric" and names_no_measure(surface))
             or (label == "Method" and describes_no_technique(surface))
             or names_a_person_or_affiliation(surface)
-            or (label == "Task" and describes_reasoning_length(surface))
+            or (label == "Task" and (describes_reasoning_length(surface) or names_tasks_vaguely(surface)))
             or (label == "Dataset" and names_raw_data(surface))
             or (self.ner_names_only and not _NAME_LIKE.search(surface))
         )

@@ -338,9 +338,15 @@ def test_an_ner_method_headed_by_a_description_word_is_dropped(surface: str, exp
         ("overly lengthy thinking", None),
         ("long-context reasoning", ("long-context reasoning", "Task")),  # near misses: tasks
         ("long video understanding", ("long video understanding", "Task")),
+        ("complex tasks", None),  # a class of tasks named by a vague word
+        ("various problems", None),
+        ("NLP tasks", ("NLP tasks", "Task")),  # near misses: a named field
+        ("complex reasoning", ("complex reasoning", "Task")),
     ],
 )
-def test_an_ner_task_describing_reasoning_length_is_dropped(surface: str, expected: tuple[str, str] | None) -> None:
+def test_an_ner_task_describing_a_behaviour_or_a_vague_class_is_dropped(
+    surface: str, expected: tuple[str, str] | None
+) -> None:
     assert _refine_ner(surface, "Task") == expected
 
 
