@@ -976,18 +976,17 @@ def _defined_kinds(doc: Doc, text: str, gazetteer: Gazetteer) -> frozenset[str]:
     "detector", ...) and no "...Net", so "TPP models" are models of that kind. A long form that
     ends in a known model's name ("ToolPrefer-LLaMA (TP-LLaMA) model") names a model.
     """
-    kinds = []
-    for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, []):
-        long_form = text[long_s:long_e]
-        if _describes_a_kind(long_form):
-            last = gazetteer.lookup(re.split(r"[\s-]+", long_form.strip())[-1])
-            if last is None or last.type != "Model":
-                kinds.append(text[short_s:short_e])
-    return frozenset(kinds)
+    return frozenset(
+        text[short_s:short_e]
+        for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, [])
+        if _describes_a_kind(text[long_s:long_e], gazetteer)
+    )
 
 
-def _describes_a_kind(long_form: str) -> bool:
+def _describes_a_kind(long_form: str, gazetteer: Gazetteer | None = None) -> bool:
     """Whether an abbreviation's long form ends in a word that names no model (see :func:`_defined_kinds`).
+
+    With a ``gazetteer``, a last word that is a known model ("ToolPrefer-LLaMA") names one too.
 
     Examples
     --------
@@ -995,7 +994,10 @@ def _describes_a_kind(long_form: str) -> bool:
     [True, False, False]
     """
     last = re.split(r"[\s-]+", long_form.strip())[-1]
-    return bool(last) and last.lower() not in MODEL_WORDS and not re.search(r"Nets?$", last)
+    if not last or last.lower() in MODEL_WORDS or re.search(r"Nets?$", last):
+        return False
+    known = gazetteer.lookup(last) if gazetteer is not None else None
+    return known is None or known.type != "Model"
 
 
 def _plural_head(long_form: str) -> bool:
