@@ -409,6 +409,10 @@ _NOT_KEYWORDS = re.compile(
     r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\""
     r"|<[^\s<>\"{}|^`]*>|#[^\r\n]*|[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*"
     r"|(?<![\w.-])(?!(?i:service):)(?:[^\W\d][\w.-]*)?:(?:[\w.%:-]|\\.)*"
+    # A backslash and what follows it, outside all of the above: never the keyword (a lexing error
+    # to the parser), and without it a run of quotes and backslashes that never closes a string
+    # ("'\\'\\'\\...") made every quote scan to the end of the query: quadratic time.
+    r"|\\."
 )
 _SERVICE = re.compile(r"(?<!\w)SERVICE(?!\w)", re.IGNORECASE)
 #: The start of the message refusing a federated query.

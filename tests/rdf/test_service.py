@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -105,6 +106,17 @@ def test_service_is_told_from_its_lookalikes() -> None:
         'SELECT * { BIND("""x\\"""" AS ?a) SERVICE <http://e/> { ?s ?p ?o } BIND("y" AS ?b) }',
     ):
         assert uses_service(q), q
+
+
+def test_the_service_check_takes_linear_time_on_quotes_that_never_close() -> None:
+    # A run of quote-backslash pairs never closes a string; each quote used to scan to the end of
+    # the query, so 60 KB held the endpoint's event loop for about 20 s. 400 KB now takes
+    # milliseconds; the bound is a hundred times that, far under the quadratic minutes.
+    for run in ("'\\" * 200_000, '"\\' * 200_000, "'''" + "\\'" * 200_000):
+        started = time.perf_counter()
+        assert not uses_service(run)
+        assert uses_service(run + "\nSELECT * { SERVICE <http://e/> { ?s ?p ?o } }")
+        assert time.perf_counter() - started < 10
 
 
 def test_the_reviews_bypasses_send_nothing(rdf_file: Path, listener: Listener) -> None:
