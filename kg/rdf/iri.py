@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import quote
 
+import pyoxigraph
 from rdflib import URIRef
 
 from kg.errors import ExportError
@@ -41,7 +42,12 @@ def check_base_iri(base: str) -> str:
     """
     if not base.startswith(("http://", "https://")) or any(c in base for c in ' <>"{}|\\^`\n\r\t'):
         raise ExportError(f"base IRI {base!r} must be an absolute http(s) IRI, e.g. https://example.org/kg/")
-    return base if base.endswith(("/", "#")) else base + "/"
+    base = base if base.endswith(("/", "#")) else base + "/"
+    try:  # what the query engine will parse: "%zz" or a control character would make the build unloadable
+        pyoxigraph.NamedNode(base + "paper/x")
+    except ValueError as err:
+        raise ExportError(f"base IRI {base!r} is not a valid IRI ({err}), e.g. https://example.org/kg/") from None
+    return base
 
 
 def mint_iri(base: str, kind: str, local_id: str) -> URIRef:

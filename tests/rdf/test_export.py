@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 
 from kg.cli import main
+from kg.errors import ExportError
 from kg.rdf.export import write_ntriples, write_turtle
-from kg.rdf.iri import mint_iri
+from kg.rdf.iri import check_base_iri, mint_iri
 from kg.rdf.store import load_store, query
 from kg.rdf.validate import validate
 from kg.rdf.vocab import DEFAULT_BASE_IRI
@@ -144,3 +145,24 @@ def test_example_queries_answer_on_the_sample(sample_build: Path) -> None:
     store = load_store(sample_build)
     at = {t: list(query(store, confident.read_text().replace("{ 0.5 }", f"{{ {t} }}")).rows) for t in (0, 1.01)}
     assert at[1.01] == [] and sum(int(r[2] or 0) for r in at[0]) >= sum(int(r[2] or 0) for r in pairs)
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "ftp://example.org/",
+        "https://exa mple.org/",
+        "https://e.org/a%zz/",
+        "https://e.org/\x01x/",
+        "https://e.org/\x7fx/",
+    ],
+)
+def test_a_base_iri_the_store_could_not_load_is_refused(base: str) -> None:
+    # "%zz" and control characters passed rapper and rdflib, then made kg query and kg serve fail
+    with pytest.raises(ExportError, match="base IRI"):
+        check_base_iri(base)
+
+
+def test_a_good_base_iri_is_kept_with_a_trailing_slash() -> None:
+    assert check_base_iri("https://example.org/kg") == "https://example.org/kg/"
+    assert check_base_iri("https://example.org/a%20b#") == "https://example.org/a%20b#"
