@@ -118,3 +118,18 @@ def test_the_endpoint_form_runs_a_query_in_the_browser(browser, sample_build: Pa
         page.wait_for_selector("th")
         assert page.locator("th").all_inner_texts() == ["subject", "predicate", "object"]
         assert errors == []
+
+
+def test_names_of_object_properties_are_found(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the search index was a plain object, so "constructor" or "toString" was already "in" it
+    g = hostile_graph()
+    g.add_node("p3", kind="Paper", label="constructor", title="constructor", abstract="GLUE.")
+    g.add_edge("p3", "Dataset:glue", relation="usesDataset", mention_count=1, confidence=0.95, mentions=())
+    out = tmp_path / "names.html"
+    render_html(g, out)
+    page, errors = open_page(browser, out)
+    page.fill("#search", "constructor")
+    page.press("#search", "Enter")
+    assert page.evaluate("window.kgFocused") == "p3"
+    assert page.evaluate("[...document.querySelectorAll('#kg-names option')].some(o => o.value === 'constructor')")
+    assert errors == []
