@@ -5,8 +5,18 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from urllib.parse import unquote
 
-__all__ = ["arxiv_id_in_url", "clean_arxiv_id", "clean_doi", "doi_in_url", "normalise_title", "paper_id"]
+__all__ = [
+    "arxiv_id_in_url",
+    "clean_arxiv_id",
+    "clean_doi",
+    "doi_in_url",
+    "is_arxiv_id",
+    "is_doi",
+    "normalise_title",
+    "paper_id",
+]
 
 _LATEX_MATH = re.compile(r"\$([^$]*)\$")
 _LATEX_CMD = re.compile(r"\\[A-Za-z]+\*?")
@@ -19,6 +29,11 @@ _ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
 _PDF_SUFFIX = re.compile(r"\.pdf$", re.IGNORECASE)
 _DOI_URL = re.compile(r"^(?:https?://)?(?:dx\.)?doi\.org/(?P<doi>10\..+)$", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_DOI_URL_PREFIX = re.compile(r"^https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
+#: arXiv identifiers, version removed: 2401.01234 (since 2007), hep-th/9901001 and math.GT/0309136 (before).
+_ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}", re.IGNORECASE)
+#: A DOI: "10." registrant code, "/", a suffix of printable ASCII without "%" (a URL's escapes are decoded first).
+_DOI = re.compile(r"10\.\d+(?:\.\d+)*/[\x21-\x24\x26-\x7e]+")
 
 
 def normalise_title(title: str) -> str:
@@ -64,7 +79,33 @@ def clean_doi(raw: str) -> str:
     >>> clean_doi("https://doi.org/10.1000/ABC"), clean_doi("doi:10.1000/FA2")
     ('10.1000/abc', '10.1000/fa2')
     """
-    return _DOI_PREFIX.sub("", raw.strip()).strip().lower()
+    text = raw.strip()
+    if _DOI_URL_PREFIX.match(text):  # a link's percent escapes are the URL's, not the DOI's
+        text = unquote(text)
+    return _DOI_PREFIX.sub("", text).strip().lower()
+
+
+def is_arxiv_id(text: str) -> bool:
+    """Whether ``text`` (as :func:`clean_arxiv_id` leaves it) is an arXiv identifier.
+
+    Examples
+    --------
+    >>> [is_arxiv_id(s) for s in ("2401.01234", "hep-th/9901001", "math.GT/0309136", "2401.00001 <b>", "42")]
+    [True, True, True, False, False]
+    """
+    return _ARXIV_ID.fullmatch(text) is not None
+
+
+def is_doi(text: str) -> bool:
+    """Whether ``text`` (as :func:`clean_doi` leaves it) is a DOI.
+
+    Examples
+    --------
+    >>> [is_doi(s) for s in ("10.1000/abc", "10.1002/(sici)1097-4636(199706)35:4<441::aid-jbm4>3.0.co;2-l",
+    ...                      "10.1000/a b", "doi", "11.1000/x")]
+    [True, True, False, False, False]
+    """
+    return _DOI.fullmatch(text) is not None
 
 
 def arxiv_id_in_url(url: str) -> str | None:
@@ -88,7 +129,7 @@ def doi_in_url(url: str) -> str | None:
     ('10.1000/xyz', None)
     """
     match = _DOI_URL.match(url.strip())
-    return clean_doi(match.group("doi")) if match else None
+    return clean_doi(unquote(match.group("doi"))) if match else None
 
 
 def _safe(text: str) -> str:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kg.records import Paper, Reject
 
-from .ids import arxiv_id_in_url, clean_arxiv_id, clean_doi, doi_in_url, normalise_title, paper_id
+from .ids import arxiv_id_in_url, clean_arxiv_id, clean_doi, doi_in_url, is_arxiv_id, is_doi, normalise_title, paper_id
 from .text import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, clean_text, clean_title
 
 __all__ = ["RawRecord", "make_paper", "parse_authors", "parse_year", "snippet"]
+
+log = logging.getLogger(__name__)
 
 _YEAR = re.compile(r"(19|20)\d\d")
 
@@ -107,6 +110,16 @@ def _opt(fields: Mapping[str, Any], key: str) -> str | None:
     return text or None
 
 
+def _checked(value: str, field: str, valid: Callable[[str], bool], where: str, line: int) -> str | None:
+    """``value`` if ``valid`` says it is one, else ``None`` and a warning: the paper is kept without it
+    (a malformed id would become the paper's id and IRI, and a dead arXiv or doi.org link)."""
+    if not value or valid(value):
+        return value or None
+    kind = "an arXiv identifier (like 2401.01234)" if field == "arxiv_id" else "a DOI (like 10.1000/xyz)"
+    log.warning("%s:%d: %s %r is not %s; the paper is kept without it", where, line, field, snippet(value), kind)
+    return None
+
+
 def make_paper(fields: Mapping[str, Any], source: Path, line: int, *, keep_empty: bool = False) -> Paper | Reject:
     """Build a Paper from raw fields, or a Reject saying what is wrong.
 
@@ -147,8 +160,12 @@ def make_paper(fields: Mapping[str, Any], source: Path, line: int, *, keep_empty
     raw_arxiv = _opt(fields, "arxiv_id")
     raw_doi = _opt(fields, "doi")
     # An arXiv abs/pdf or doi.org URL is the record's id when no id field says otherwise.
-    arxiv = (clean_arxiv_id(raw_arxiv) if raw_arxiv else None) or (arxiv_id_in_url(url) if url else None)
-    doi = (clean_doi(raw_doi) if raw_doi else None) or (doi_in_url(url) if url else None)
+    arxiv = _checked(clean_arxiv_id(raw_arxiv), "arxiv_id", is_arxiv_id, where, line) if raw_arxiv else None
+    arxiv = arxiv or (arxiv_id_in_url(url) if url else None)
+    doi = _checked(clean_doi(raw_doi), "doi", is_doi, where, line) if raw_doi else None
+    doi = doi or (doi_in_url(url) if url else None)
+    arxiv = arxiv if arxiv is None or is_arxiv_id(arxiv) else None  # from a URL: the URL stays as the link
+    doi = doi if doi is None or is_doi(doi) else None
     record_id = _opt(fields, "id")
     return Paper(
         id=paper_id(title, arxiv, doi),

@@ -11,7 +11,8 @@ import pytest
 
 from kg.ingest import read_papers
 from kg.ingest.dedup import Deduplicator
-from kg.ingest.ids import arxiv_id_in_url, clean_arxiv_id, clean_doi, doi_in_url
+from kg.ingest.ids import arxiv_id_in_url, clean_arxiv_id, clean_doi, doi_in_url, paper_id
+from kg.ingest.records import make_paper
 from kg.records import Paper
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ingest"
@@ -39,6 +40,36 @@ def test_dois_and_urls_normalise() -> None:
     assert arxiv_id_in_url("https://arxiv.org/abs/2307.08691") == "2307.08691"
     assert arxiv_id_in_url("https://example.org/abs/2307.08691") is None
     assert doi_in_url("https://doi.org/10.1000/FA2") == "10.1000/fa2"
+    # a link's percent escapes belong to the URL: the DOI is the decoded text
+    assert doi_in_url("https://doi.org/10.1002%2FABC") == clean_doi("https://doi.org/10.1002%2Fabc") == "10.1002/abc"
+
+
+@pytest.mark.parametrize(
+    ("fields", "kept", "warned"),
+    [
+        ({"arxiv_id": "2401.00001 <b>"}, (None, None), {"arxiv_id"}),
+        ({"arxiv_id": "see the PDF"}, (None, None), {"arxiv_id"}),
+        ({"doi": "2401.00001 <b>"}, (None, None), {"doi"}),
+        ({"doi": "10.1000/a b"}, (None, None), {"doi"}),
+        ({"doi": "10.1000/50%off"}, (None, None), {"doi"}),
+        # a bad field does not hide a good id in the URL; a URL that holds none stays the link, unwarned
+        ({"arxiv_id": "n/a", "url": "https://arxiv.org/abs/2307.08691v2"}, ("2307.08691", None), {"arxiv_id"}),
+        ({"url": "https://arxiv.org/abs/not an id"}, (None, None), set()),
+        ({"arxiv_id": "hep-th/9901001", "doi": "https://doi.org/10.1002%2FX"}, ("hep-th/9901001", "10.1002/x"), set()),
+    ],
+)
+def test_a_malformed_id_is_left_out_and_the_paper_kept(
+    fields: dict[str, str], kept: tuple[str | None, str | None], warned: set[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    paper = make_paper({"title": "A Title", "abstract": "Text.", **fields}, Path("in.jsonl"), 7)
+    assert isinstance(paper, Paper)
+    assert (paper.arxiv_id, paper.doi) == kept
+    expected = f"arxiv:{kept[0]}" if kept[0] else f"doi:{kept[1]}" if kept[1] else paper_id("A Title")
+    assert paper.id == expected
+    messages = [r.getMessage() for r in caplog.records]
+    assert {m.split()[1] for m in messages} == warned, messages  # one warning per bad field, naming it
+    assert all(m.startswith("in.jsonl:7: ") and m.endswith("the paper is kept without it") for m in messages)
+    assert paper.url == fields.get("url")
 
 
 @pytest.mark.parametrize("order", [("dup.jsonl", "dup_feed.xml"), ("dup_feed.xml", "dup.jsonl")])
