@@ -11,6 +11,7 @@ from typing import TypeVar
 import click
 
 from kg.errors import QueryError
+from kg.rdf.endpoint import MAX_BYTES, MAX_REQUEST_BYTES
 from kg.rdf.store import STORES, load_store, query
 
 __all__ = ["query_command"]
@@ -144,9 +145,31 @@ def validate_command(target: Path, show_report: bool) -> None:
     show_default=True,
     help="Most rows (or triples) a query may return.",
 )
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=MAX_BYTES,
+    show_default=True,
+    help="Largest answer in bytes (a few rows can hold a huge string).",
+)
+@click.option(
+    "--max-request-bytes",
+    type=click.IntRange(min=1),
+    default=MAX_REQUEST_BYTES,
+    show_default=True,
+    help="Largest request body read (a POSTed query or form).",
+)
 @IN_MEMORY_OPTION
 def serve_command(
-    target: Path, host: str, port: int, timeout: float, workers: int, max_results: int, in_memory: bool
+    target: Path,
+    host: str,
+    port: int,
+    timeout: float,
+    workers: int,
+    max_results: int,
+    max_bytes: int,
+    max_request_bytes: int,
+    in_memory: bool,
 ) -> None:
     """Serve TARGET (build directory or RDF file) as a read-only SPARQL 1.1 endpoint.
 
@@ -161,5 +184,12 @@ def serve_command(
     resolve_rdf_file(target)  # a missing build or a taken port is an error before anything says it is served
     check_address(host, port)
     click.echo(f"serving {target} at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
-    config = EndpointConfig(timeout=timeout, max_results=max_results, persist=not in_memory, workers=workers)
+    config = EndpointConfig(
+        timeout=timeout,
+        max_results=max_results,
+        persist=not in_memory,
+        workers=workers,
+        max_bytes=max_bytes,
+        max_request_bytes=max_request_bytes,
+    )
     serve(target, host, port, config)

@@ -15,8 +15,9 @@ SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation
 (Accept with q-values; 406 when no type served is acceptable; a browser, which
 asks for HTML first, gets a query form and a result table, :mod:`kg.rdf.browse`),
 CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML. Updates are refused
-with 403, federated queries (``SERVICE``) with 400, answers over the row limit
-with 413, queries over the time limit with 503. kg's prefixes (``kg:``, ``skos:``,
+with 403, federated queries (``SERVICE``) with 400, answers over the row or
+byte limit and request bodies over theirs with 413, queries over the time limit
+with 503. kg's prefixes (``kg:``, ``skos:``,
 ``dcterms:``, ...) need no PREFIX line. It binds to 127.0.0.1 unless told otherwise.
 """
 
@@ -50,7 +51,17 @@ from .store import (
     uses_service,
 )
 
-__all__ = ["EndpointBusy", "EndpointConfig", "QueryWorker", "WorkerPool", "check_address", "make_app", "serve"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_REQUEST_BYTES",
+    "EndpointBusy",
+    "EndpointConfig",
+    "QueryWorker",
+    "WorkerPool",
+    "check_address",
+    "make_app",
+    "serve",
+]
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +86,23 @@ GRAPH_TYPES = {
 }
 
 
+#: The default byte limits of an answer and of a request's body.
+MAX_BYTES = 64_000_000
+MAX_REQUEST_BYTES = 1_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class EndpointConfig:
     """Limits of the endpoint, and where its store lives.
 
     ``timeout``: seconds from a request's arrival to its answer, waiting for a
-    worker included. ``persist``: open the build's on-disk store (loaded once,
-    see :mod:`kg.rdf.store`), so a worker restarted after a timeout is back in
-    a fraction of a second; ``False`` loads the RDF file in memory in every
+    worker included. ``max_results`` and ``max_bytes``: the most rows (or
+    triples) and bytes an answer may have (413 past either: a few short rows
+    can hold a huge string, ``CONCAT`` doubling one). ``max_request_bytes``:
+    the largest request body read (413 past it, before it is read).
+    ``persist``: open the build's on-disk store (loaded once, see
+    :mod:`kg.rdf.store`), so a worker restarted after a timeout is back in a
+    fraction of a second; ``False`` loads the RDF file in memory in every
     worker. ``workers``: how many queries run at once (one process each, each
     holding the store: with ``persist=False`` every worker keeps its own copy
     in memory). More workers than cores is intended: queries are CPU-bound and
@@ -94,6 +114,8 @@ class EndpointConfig:
     max_results: int = 10_000
     persist: bool = True
     workers: int = 4
+    max_bytes: int = MAX_BYTES
+    max_request_bytes: int = MAX_REQUEST_BYTES
 
 
 def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the child process
@@ -109,11 +131,11 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
     conn.send(("ready", None))
     while True:
         try:
-            sparql, fmt, max_results, dataset = conn.recv()
+            sparql, fmt, limits, dataset = conn.recv()
         except EOFError:
             return
         try:
-            conn.send(("ok", _run(ox, store, sparql, fmt, max_results, path, dataset)))
+            conn.send(("ok", _run(ox, store, sparql, fmt, limits, path, dataset)))
         except OverflowError as err:
             conn.send(("too-large", str(err)))
         except QueryError as err:
@@ -126,8 +148,16 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
 Dataset = tuple[tuple[str, ...], tuple[str, ...]] | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """How large an answer may be: rows (or triples) and bytes."""
+
+    results: int
+    bytes: int
+
+
 def _run(
-    ox: Any, store: Any, sparql: str, fmt: str, max_results: int, source: str = "", dataset: Dataset = None
+    ox: Any, store: Any, sparql: str, fmt: str, limits: _Limits, source: str = "", dataset: Dataset = None
 ) -> tuple[str, bytes]:
     graphs: dict[str, Any] = {}
     if dataset is not None:  # as SPARQL 1.1 Protocol 2.1.4: these replace the query's FROM and FROM NAMED
@@ -138,37 +168,66 @@ def _run(
     except SyntaxError as err:  # the user's query; not the re-serialisation below
         raise QueryError(syntax_message(sparql, str(err))) from err
     if fmt == "html":
-        return "html", _html_answer(ox, result, sparql, max_results, source).encode("utf-8")
+        return "html", _sized(_html_answer(ox, result, sparql, limits, source).encode("utf-8"), limits)
     if isinstance(result, ox.QueryBoolean):
         return "boolean", write_boolean(bool(result), fmt)
     if isinstance(result, ox.QuerySolutions):
         variables = list(result.variables)
-        rows = [[solution[v] for v in variables] for solution in _at_most(result, max_results, "results")]
-        return "select", write_solutions([v.value for v in variables], rows, fmt)
-    triples = _at_most(result, max_results, "triples")
+        rows = [[solution[v] for v in variables] for solution in _at_most(result, limits, "results")]
+        return "select", _sized(write_solutions([v.value for v in variables], rows, fmt), limits)
+    triples = _at_most(result, limits, "triples")
     formats = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
     rdf_format = formats.get(fmt, ox.RdfFormat.N_TRIPLES)
-    return "graph", ox.serialize(triples, format=rdf_format)
+    return "graph", _sized(ox.serialize(triples, format=rdf_format), limits)
 
 
-def _at_most(answer: Any, max_results: int, what: str) -> list[Any]:
-    """The solutions or triples of ``answer``; OverflowError (413) past ``max_results``."""
+def _too_large(limits: _Limits) -> OverflowError:
+    return OverflowError(
+        f"the answer is over {limits.bytes} bytes (the endpoint's --max-bytes); add a LIMIT or select less"
+    )
+
+
+def _at_most(answer: Any, limits: _Limits, what: str) -> list[Any]:
+    """The solutions or triples of ``answer``; OverflowError (413) past ``limits``.
+
+    Their terms are measured as they come, so an answer over the byte limit
+    is refused before it is serialised, which would take several times its size again.
+    """
     found = []
+    size = 0
     for i, item in enumerate(answer):
-        if i >= max_results:
-            raise OverflowError(f"more than {max_results} {what} (the endpoint's --max-results); add a LIMIT")
+        if i >= limits.results:
+            raise OverflowError(f"more than {limits.results} {what} (the endpoint's --max-results); add a LIMIT")
+        size += sum(_length(term) for term in item)
+        if size > limits.bytes:
+            raise _too_large(limits)
         found.append(item)
     return found
 
 
-def _html_answer(ox: Any, result: Any, sparql: str, max_results: int, source: str) -> str:
+def _length(term: Any) -> int:
+    """About the bytes ``term`` takes in an answer: its text (a quoted triple's N-Triples form)."""
+    if term is None:
+        return 0
+    value = getattr(term, "value", None)  # cheaper than str(term), which escapes the text too
+    return len(value) if isinstance(value, str) else len(str(term))
+
+
+def _sized(body: bytes, limits: _Limits) -> bytes:
+    """``body``, or OverflowError (413) when its serialisation took it over the byte limit."""
+    if len(body) > limits.bytes:
+        raise _too_large(limits)
+    return body
+
+
+def _html_answer(ox: Any, result: Any, sparql: str, limits: _Limits, source: str) -> str:
     """The answer as the browser page of :mod:`kg.rdf.browse`."""
     from .browse import page
     from .store import oxigraph_term
 
     if isinstance(result, ox.QueryBoolean):
         return page(source, sparql, boolean=bool(result))
-    found = _at_most(result, max_results, "results" if isinstance(result, ox.QuerySolutions) else "triples")
+    found = _at_most(result, limits, "results" if isinstance(result, ox.QuerySolutions) else "triples")
     if isinstance(result, ox.QuerySolutions):
         variables = list(result.variables)
         rows = [[None if s[v] is None else oxigraph_term(s[v]) for v in variables] for s in found]
@@ -210,7 +269,13 @@ class QueryWorker:
             self._start()
 
     def run(
-        self, sparql: str, fmt: str, timeout: float, max_results: int, dataset: Dataset = None
+        self,
+        sparql: str,
+        fmt: str,
+        timeout: float,
+        max_results: int,
+        dataset: Dataset = None,
+        max_bytes: int = MAX_BYTES,
     ) -> tuple[str, bytes]:
         """Run a query; raises TimeoutError, QueryError (the query's fault: :class:`ResultLimitError`
         when its answer is too large) or RuntimeError (the endpoint's). After a TimeoutError or a
@@ -220,7 +285,7 @@ class QueryWorker:
                 self.close()
                 self._start()
             try:
-                self.conn.send((sparql, fmt, max_results, dataset))
+                self.conn.send((sparql, fmt, _Limits(max_results, max_bytes), dataset))
                 answered = self.conn.poll(max(timeout, 0.0))
                 if answered:
                     status, payload = self.conn.recv()
@@ -275,7 +340,13 @@ class WorkerPool:
             self.idle.put(worker)
 
     def run(
-        self, sparql: str, fmt: str, deadline: float, max_results: int, dataset: Dataset = None
+        self,
+        sparql: str,
+        fmt: str,
+        deadline: float,
+        max_results: int,
+        dataset: Dataset = None,
+        max_bytes: int = MAX_BYTES,
     ) -> tuple[str, bytes]:
         """Run a query that must be answered by ``deadline`` (``time.monotonic()``); raises
         :class:`EndpointBusy` when no worker is free in time, else as :meth:`QueryWorker.run`."""
@@ -284,7 +355,7 @@ class WorkerPool:
         except queue.Empty:
             raise EndpointBusy("the endpoint is busy: no query worker came free within its time limit") from None
         try:
-            return worker.run(sparql, fmt, deadline - time.monotonic(), max_results, dataset)
+            return worker.run(sparql, fmt, deadline - time.monotonic(), max_results, dataset, max_bytes)
         finally:
             if worker.dead:
                 threading.Thread(target=self._restart, args=(worker,), name="kg-worker-restart", daemon=True).start()
@@ -384,17 +455,49 @@ def _decode(body: bytes, charset: str) -> str:
         raise _Refused(f"the request is not valid {charset} (byte {err.start})") from None
 
 
-async def _read_query(request: Any) -> tuple[str | None, dict[str, list[str]]]:
+async def _read_body(request: Any, limit: int, deadline: float) -> bytes:
+    """The request's body; :class:`_Refused` (413) when it is over ``limit`` bytes, said by its
+    Content-Length before any of it is read, and (408) when it has not all come by ``deadline``."""
+    import asyncio
+
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise _Refused(_body_too_large(int(length), limit), 413)
+
+    async def read() -> bytes:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _Refused(_body_too_large(limit, limit, more=True), 413)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    try:
+        return await asyncio.wait_for(read(), max(deadline - time.monotonic(), 0.0))
+    except TimeoutError:
+        raise _Refused("the request body did not arrive within the time limit", 408) from None
+
+
+def _body_too_large(size: int, limit: int, more: bool = False) -> str:
+    over = "over " if more else ""
+    return f"the request body is {over}{size} bytes; this endpoint reads at most {limit} (kg serve --max-request-bytes)"
+
+
+async def _read_query(
+    request: Any, limit: int = MAX_REQUEST_BYTES, deadline: float = math.inf
+) -> tuple[str | None, dict[str, list[str]]]:
     """The query of a SPARQL Protocol request and its other parameters (``None``: a GET without one,
-    answered with the query page); raises :class:`_Refused` for updates and for two queries."""
+    answered with the query page); raises :class:`_Refused` for updates, for two queries and for a
+    body over ``limit`` bytes or not all come by ``deadline``."""
     params: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
         params.setdefault(name, []).append(value)
     if request.method == "POST":
         mime, charset = _content_type(request.headers.get("content-type", ""))
-        body = await request.body()
         if mime == "application/sparql-update":
             raise _Refused(_READ_ONLY, 403)
+        body = await _read_body(request, limit, deadline)
         if mime == "application/sparql-query":
             params["query"] = [*params.get("query", []), _decode(body, charset or "utf-8")]
         elif mime not in ("application/x-www-form-urlencoded", ""):  # a body of another type holds no query
@@ -421,6 +524,20 @@ async def _read_query(request: Any) -> tuple[str | None, dict[str, list[str]]]:
             return None, params
         raise _Refused(NO_QUERY)
     return queries[0], params
+
+
+def _asks_for_html(accept: str) -> bool:
+    """Whether an Accept header names ``text/html`` (or XHTML) with a q-value above 0."""
+    for part in accept.split(","):
+        mime, *params = (p.strip().lower() for p in part.split(";"))
+        if mime in ("text/html", "application/xhtml+xml"):
+            q = next((value for name, _, value in (p.partition("=") for p in params) if name.strip() == "q"), "1")
+            try:
+                if float(q) > 0:
+                    return True
+            except ValueError:
+                continue
+    return False
 
 
 def _dataset(params: dict[str, list[str]]) -> Dataset:
@@ -465,11 +582,17 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
     async def _answer(request: Request) -> Response:
         deadline = time.monotonic() + config.timeout  # the client's time limit, waiting and reading included
         try:
-            text, params = await _read_query(request)
+            text, params = await _read_query(request, config.max_request_bytes, deadline)
         except _Refused as refused:
             return PlainTextResponse(f"{refused}\n", refused.status)
-        if text is None:
-            return HTMLResponse(page(str(rdf_file)), headers=csp)
+        accept = request.headers.get("accept", "")
+        # HTML for a browser opening a page (Sec-Fetch-Mode: navigate), or when nothing else is acceptable:
+        # other clients may list text/html first too (Java's default Accept does) and want data.
+        navigating = request.headers.get("sec-fetch-mode") == "navigate"
+        if text is None:  # the query form, for a client that asks for HTML by name; "*/*" (curl) is told what to send
+            if navigating or _asks_for_html(accept):
+                return HTMLResponse(page(str(rdf_file)), headers=csp)
+            return PlainTextResponse(f"{NO_QUERY} (or open this URL in a browser for a query form)\n", 400)
         try:
             dataset = _dataset(params)
         except _Refused as refused:
@@ -482,10 +605,6 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
             # only this machine can. Always refused here; `kg query --allow-service` is the local way.
             return PlainTextResponse(f"{SERVICE_REFUSED}; this endpoint answers from its own graph only\n", 400)
         graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
-        accept = request.headers.get("accept", "")
-        # HTML for a browser opening a page (Sec-Fetch-Mode: navigate), or when nothing else is acceptable:
-        # other clients may list text/html first too (Java's default Accept does) and want data.
-        navigating = request.headers.get("sec-fetch-mode") == "navigate"
         chosen = _negotiate(accept, graph, html=navigating) or (None if navigating else _negotiate(accept, graph))
         if chosen is None:
             served = ", ".join(dict.fromkeys(GRAPH_TYPES if graph else SELECT_TYPES))
@@ -495,7 +614,9 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
         from starlette.concurrency import run_in_threadpool
 
         try:
-            _, body = await run_in_threadpool(pool.run, text, fmt, deadline, config.max_results, dataset)
+            _, body = await run_in_threadpool(
+                pool.run, text, fmt, deadline, config.max_results, dataset, config.max_bytes
+            )
         except (TimeoutError, QueryError, RuntimeError) as err:
             status = (
                 503

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,11 +35,15 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _send(
-    url: str, params: list[tuple[str, str]] | None = None, body: bytes | None = None, ctype: str | None = None
+    url: str,
+    params: list[tuple[str, str]] | None = None,
+    body: bytes | None = None,
+    ctype: str | None = None,
+    accept: str = "application/sparql-results+json",
 ) -> tuple[int, str, bytes]:
     if params:
         url += "?" + urllib.parse.urlencode(params)
-    headers = {"Accept": "application/sparql-results+json"}
+    headers = {"Accept": accept}
     if ctype is not None:
         headers["Content-Type"] = ctype
     req = urllib.request.Request(url, data=body, headers=headers, method="POST" if body is not None else "GET")
@@ -166,3 +173,88 @@ def test_ask_in_csv_is_the_same_from_the_endpoint_and_kg_query(endpoint: str, tm
     req = urllib.request.Request(url, headers={"Accept": "text/tab-separated-values"})
     with urllib.request.urlopen(req, timeout=30) as resp:
         assert resp.read() == b"?boolean\nfalse\n"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An endpoint with small request and answer limits."""
+    path = tmp_path_factory.mktemp("limits") / "data.nq"
+    path.write_text(QUADS, encoding="utf-8")
+    config = EndpointConfig(timeout=2, persist=False, workers=1, max_bytes=5000, max_request_bytes=2000)
+    with serving(make_app(path, config)) as base:
+        yield base + "/sparql"
+
+
+def _doubled(times: int) -> str:
+    """A query of a few hundred bytes whose one answer is ten characters doubled ``times`` times."""
+    binds = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(times))
+    return f'SELECT ?a{times} WHERE {{ BIND("0123456789" AS ?a0) {binds} }}'
+
+
+def test_a_request_body_over_the_limit_is_413_unread(small: str) -> None:
+    big = b"ASK { " + b" " * 3000 + b"}"
+    status, _, body = _send(small, body=big, ctype="application/sparql-query")
+    assert (status, body) == (
+        413,
+        b"the request body is 3007 bytes; this endpoint reads at most 2000 (kg serve --max-request-bytes)\n",
+    )
+    # without a Content-Length (chunked), it is cut off as it comes
+    host, port = urllib.parse.urlsplit(small).netloc.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    chunks = iter([b"ASK { ", *[b" " * 500] * 6, b"}"])
+    conn.request(
+        "POST", "/sparql", body=chunks, headers={"Content-Type": "application/sparql-query"}, encode_chunked=True
+    )
+    answer = conn.getresponse()
+    assert answer.status == 413 and answer.read().startswith(b"the request body is over 2000 bytes")
+    conn.close()
+    # one just under the limit is read and answered
+    status, _, body = _send(small, body=b"ASK { " + b" " * 1900 + b"}", ctype="application/sparql-query")
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+
+
+def test_a_body_that_does_not_come_in_time_is_408(small: str) -> None:
+    host, port = urllib.parse.urlsplit(small).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 100\r\n\r\nASK {"
+        )
+        started = time.monotonic()
+        reply = b""
+        while chunk := sock.recv(4096):  # until the server closes the connection
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 408 ") and reply.endswith(
+        b"the request body did not arrive within the time limit\n"
+    )
+    assert 1.5 < time.monotonic() - started < 10  # the 2 s limit, counted from the request's arrival
+
+
+def test_an_answer_over_the_byte_limit_is_413(small: str) -> None:
+    status, _, body = _send(small, [("query", _doubled(8))])  # 2,560 characters: answered
+    assert status == 200 and json.loads(body)["results"]["bindings"][0]["a8"]["value"] == "0123456789" * 256
+    message = b"the answer is over 5000 bytes (the endpoint's --max-bytes); add a LIMIT or select less\n"
+    for times in (10, 22):  # 10 KB, and the 42 MB that a 600-byte query asks for
+        status, _, body = _send(small, [("query", _doubled(times))])
+        assert (status, body) == (413, message), times
+    construct = _doubled(10).replace("SELECT ?a10 WHERE", "CONSTRUCT { <http://e/x> <http://e/p> ?a10 } WHERE")
+    assert _send(small, [("query", construct)], accept="text/turtle")[:3:2] == (413, message)
+    # terms under the limit whose serialisation is over it
+    nearly = "SELECT ?x WHERE { BIND(CONCAT(" + ", ".join(['"' + "x" * 990 + '"'] * 5) + ") AS ?x) }"
+    assert _send(small, [("query", nearly)])[:3:2] == (413, message)
+
+
+def test_a_get_without_a_query_is_a_form_only_for_a_browser(small: str) -> None:
+    for accept, status, start in (
+        ("*/*", 400, b"no query given: send query= or an application/sparql-query body (or open this URL"),
+        ("application/sparql-results+json", 400, b"no query given"),
+        ("text/html;q=0", 400, b"no query given"),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", 200, b"<!DOCTYPE html>"),
+    ):
+        req = urllib.request.Request(small, headers={"Accept": accept})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                got = resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            got = err.code, err.read()
+        assert got[0] == status and got[1].startswith(start), (accept, got)
