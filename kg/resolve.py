@@ -6,7 +6,9 @@ Rules, applied in this order to every mention:
    (LLMs)") resolves to its long form there. A bare short form in another paper
    resolves to the long form when, across the corpus, that short form was only
    ever defined with one long form; when it was defined with several (one "SQL",
-   two expansions) the bare uses stay apart and the clash is reported.
+   two expansions) the bare uses stay apart and the clash is reported. A short form
+   the vocabulary knows keeps the vocabulary's sense in bare uses when the corpus
+   defines it otherwise ("Sparse Access Memory (SAM)" is that paper's own).
 2. **Gazetteer.** A surface form the curated vocabulary knows resolves to its
    canonical name ("LLaMA-2" -> "Llama 2"), also when it differs from one of the
    entry's names only by spaces, hyphens, underscores, case or a plural
@@ -56,9 +58,11 @@ __all__ = [
     "slugify",
 ]
 
+#: Soft hyphen, zero-width space and joiners, word joiner, BOM: nothing to see, nothing to match on.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]")
-_SIZE = re.compile(
-    r"^(?P<family>.*?[A-Za-z].*?)[\s\-_]*(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>[BMbm])"
+_SIZE = re.compile(  # "8x7B": a mixture of eight 7B experts
+    r"^(?P<family>.*?[A-Za-z].*?)(?P<sep>[\s\-_]*)(?P<size>(?:\d+x)?\d+(?:\.\d+)?)\s?(?P<unit>[BMbm])"
     r"(?:[\s\-_]+(?P<suffix>[A-Za-z][\w.\-]*))?$"
 )
 _NOT_PLURAL = ("ss", "us", "is", "ics", "ous", "as")
@@ -110,7 +114,7 @@ def _singular(word: str) -> str:
 
 @lru_cache(maxsize=1 << 18)  # surface forms repeat across papers; pure
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = _DASHES.sub("-", text).replace("’", "'")
     return re.sub(r"'s\b", "", text).strip()
 
@@ -119,8 +123,8 @@ def _fold(text: str) -> str:
 def normalise_key(text: str) -> str:
     """Return the matching key of a surface form.
 
-    Case, Unicode dashes, spaces, hyphens, possessives and a final plural are
-    folded away.
+    Case, Unicode dashes, spaces, hyphens, invisible characters, possessives and a
+    final plural are folded away; ``+``, ``#`` and ``@`` stay ("C++", "R@1" is not "R1").
 
     Examples
     --------
@@ -131,7 +135,7 @@ def normalise_key(text: str) -> str:
     >>> normalise_key("LLMs") == normalise_key("LLM")
     True
     """
-    return re.sub(r"[^\w+#]+|_", "", _singular_form(text))
+    return re.sub(r"[^\w+#@]+|_", "", _singular_form(text))
 
 
 @lru_cache(maxsize=1 << 18)
@@ -188,9 +192,11 @@ def parse_model_name(text: str) -> tuple[str, str, str | None] | None:
     ('Qwen2.5', '72B', 'Instruct')
     >>> parse_model_name("ResNet-50") is None
     True
+    >>> parse_model_name("Mixtral-8x22B"), parse_model_name("YOLOv8m")  # the "8" of "v8" is a version
+    (('Mixtral', '8x22B', None), None)
     """
     match = _SIZE.match(_fold(text))
-    if match is None:
+    if match is None or (not match["sep"] and match["family"][-1] in "vV"):
         return None
     family = match["family"].strip(" -_")
     if not family or len(family) < 2:
@@ -309,13 +315,15 @@ class _Resolver:
             spells_otherwise(entry, mention.text, long_form) or self.lookup(long_form, mention.label) is None
         ):
             return mention.text
-        return long_form
+        # A long form whose short form keeps its vocabulary sense where it is defined is that name
+        # ("long chains of thought (long CoT)": a bare "Long-CoT" elsewhere is long chain-of-thought).
+        return self.short_forms.get(normalise_key(long_form), long_form)
 
     def keeps_vocabulary_sense(self, mention: Mention) -> bool:
         """Whether a short form defined with ``mention.long_form`` keeps its vocabulary sense: the
         long form is no vocabulary name and does not spell the acronym otherwise ("Generative
         Pre-trained Transformer (GPT)" is GPT; "Sparse Access Memory (SAM)" is not SAM)."""
-        entry = self.gazetteer.lookup(mention.text)
+        entry = self.gazetteer.lookup(mention.text)  # as written: "CoLa" (chain-of-layers) is not CoLA
         return (
             entry is not None
             and mention.long_form is not None
@@ -375,7 +383,7 @@ class _Resolver:
         if label == "Model":
             parsed = parse_model_name(surface)
             # Only names parse into family + size ("Llama-2 7B"), not phrases ("serving 7B").
-            if parsed is not None and _names_a_family(parsed[0]):
+            if parsed is not None and (_names_a_family(parsed[0]) or self._is_vocabulary_model(parsed[0])):
                 family, size, suffix = parsed
                 group = self._variant(family, f"{size}|{(suffix or '').lower()}")
                 group.canonical = group.canonical or (
@@ -389,12 +397,17 @@ class _Resolver:
             return group
         return self._group(f"key:{normalise_key(surface)}")
 
+    def _is_vocabulary_model(self, name: str) -> bool:
+        """Whether the vocabulary lists ``name`` as a model ("gpt-oss": a family in lower case)."""
+        entry = self.lookup(name, "Model")
+        return entry is not None and entry.type == "Model"
+
     def _vocabulary_group(self, entry: GazetteerEntry) -> _Group:
         """The group of a vocabulary entry; a Model entry that is another's variant ("Llama 2-Chat",
-        "o3-mini") links to it."""
+        "o3-mini", "Mixtral 8x22B") links to it."""
         group = self._group(f"gaz:{normalise_key(entry.canonical)}", entry.canonical, entry.type)
         if entry.type == "Model" and group.family_key is None:
-            split = split_model_variant(entry.canonical)
+            split = split_model_variant(entry.canonical) or parse_model_name(entry.canonical)  # "Mixtral 8x22B"
             family = self.gazetteer.lookup(split[0]) if split is not None else None
             if family is not None and family.type == "Model" and family is not entry:
                 family_group = self._vocabulary_group(family)

@@ -259,3 +259,69 @@ def test_model_generations_are_apart_in_the_vocabulary() -> None:
     assert ids["p1/Claude 3"] != ids["p2/Claude 3.5 Sonnet"]
     assert ids["p3/MobileNet"] != ids["p4/MobileNetV2"]
     assert ids["p5/BIG-Bench"] != ids["p6/BBH"]
+
+
+def test_a_paper_added_elsewhere_does_not_split_an_entity() -> None:
+    # "Long-CoT" names the vocabulary's "long chain-of-thought" only after folding case and hyphens;
+    # a paper that defines "long chains of thought (long CoT)" must not pull it apart from "long CoT".
+    b = [m("pB", "Long-CoT"), m("pB", "long CoT")]
+    alone = by_text(b)
+    assert alone["pB/Long-CoT"] == alone["pB/long CoT"] == "Method:long-chain-of-thought"
+    a = [m("pA", "long chains of thought"), m("pA", "long CoT", long_form="long chains of thought")]
+    both = by_text(a + b)
+    assert {both[k] for k in ("pB/Long-CoT", "pB/long CoT", "pA/long CoT", "pA/long chains of thought")} == {
+        "Method:long-chain-of-thought"
+    }
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "label"),
+    [
+        ("WikiText-2", "WikiText-103", "Dataset"),
+        ("ETTh2", "ETTh1", "Dataset"),
+        ("MOT20", "MOT17", "Dataset"),
+        ("ICDAR 2013", "ICDAR 2015", "Dataset"),
+        ("WMT16", "WMT14", "Dataset"),
+        ("LAION-400M", "LAION-5B", "Dataset"),
+        ("SQuAD 2.0", "SQuAD", "Dataset"),
+        ("ARC-AGI", "ARC", "Dataset"),  # Chollet's corpus is not AI2's reasoning challenge
+        ("gpt-oss-20b", "gpt-oss-120b", "Model"),
+        ("Mixtral-8x7B", "Mixtral-8x22B", "Model"),
+        ("Gemini Pro", "Gemini Ultra", "Model"),
+        ("Claude 3 Opus", "Claude 3", "Model"),
+        ("Claude 3.5", "Claude 3.5 Sonnet", "Model"),
+        ("Stable Diffusion XL", "Stable Diffusion", "Model"),
+        ("wav2vec", "wav2vec 2.0", "Model"),
+        ("EAGLE-2", "EAGLE", "Method"),
+        ("Hits@1", "Hits@10", "Metric"),
+        ("R@1", "R@5", "Metric"),
+        ("ROUGE-1", "ROUGE-L", "Metric"),
+    ],
+)
+def test_versions_sizes_and_settings_of_a_name_are_apart(one: str, other: str, label: str) -> None:
+    ids = by_text([m("p1", one, label), m("p2", other, label)])
+    assert ids[f"p1/{one}"] != ids[f"p2/{other}"]
+
+
+def test_sized_names_link_to_their_family() -> None:
+    ms = [m("p1", "gpt-oss-20b", "Model"), m("p2", "Yi-34B", "Model"), m("p3", "Mixtral-8x22B", "Model")]
+    ms.append(m("p4", "Stable Diffusion XL", "Model"))
+    res = resolve(ms)
+    family = {e.label: e.variant_of for e in res.entities if e.variant_of}
+    assert family == {"gpt-oss 20B": "Model:gpt-oss", "Yi 34B": "Model:yi", "Mixtral 8x22B": "Model:mixtral"}
+    assert by_text(ms)["p4/Stable Diffusion XL"] == by_text([m("p5", "SDXL", "Model")])["p5/SDXL"] == "Model:sdxl"
+
+
+def test_a_version_letter_is_no_size_and_invisible_characters_are_nothing() -> None:
+    assert parse_model_name("YOLOv8m") is None and parse_model_name("YOLOv8-7B") == ("YOLOv8", "7B", None)
+    ids = by_text(
+        [m("p1", "Llama\u200b-2-7B", "Model"), m("p2", "Llama-2-7B", "Model"), m("p3", "Llama\u00ad2", "Model")]
+    )
+    assert ids["p1/Llama\u200b-2-7B"] == ids["p2/Llama-2-7B"] == "Model:llama-2-7b"
+    assert ids["p3/Llama\u00ad2"] == "Model:llama-2"
+
+
+def test_an_acronym_defined_otherwise_in_another_case_is_not_the_vocabulary_s() -> None:
+    # "CoLa" defined as chain-of-layers is a Method of its paper, not the CoLA dataset
+    ids = by_text([m("p1", "CoLa", long_form="chain-of-layers"), m("p1", "chain-of-layers")])
+    assert ids["p1/CoLa"] == ids["p1/chain-of-layers"] != "Dataset:cola"

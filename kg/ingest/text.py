@@ -26,7 +26,9 @@ MAX_ABSTRACT_CHARS = 100_000
 #: Titles longer than this are rejected (a real title is under 300 characters).
 MAX_TITLE_CHARS = 2_000
 _WS = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# Control characters, non-characters, and the invisible ones that copying from PDFs and web pages leaves
+# inside words (soft hyphen, zero-width space, word joiner, a BOM mid-text): "Llama\u00ad2" is "Llama2".
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\u00ad\u200b\u2060\ufeff]")
 # Lone surrogates come from JSON escapes such as "\ud800"; no file can hold them as UTF-8.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BOM = b"\xef\xbb\xbf"
@@ -147,14 +149,15 @@ def _looks_binary(sample: bytes) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Strip NUL, control characters and non-characters and surrounding whitespace (newlines inside stay).
+    """Strip NUL, control characters, non-characters, invisible characters (soft hyphen, zero-width
+    space, word joiner) and surrounding whitespace (newlines inside stay).
 
     Lone surrogates become U+FFFD, so every text can be written as UTF-8.
 
     Examples
     --------
-    >>> clean_text(" a\\x00b\\ud800 ")
-    'ab\ufffd'
+    >>> clean_text(" a\\x00b\\ud800 "), clean_text("Llama\\u00ad2 and Llama\\u200b-2")
+    ('ab\ufffd', 'Llama2 and Llama-2')
     """
     return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text)).strip()
 
