@@ -237,6 +237,8 @@ def build(
         if out is not None:
             manifest = {
                 "inputs": [str(p) for p in input_paths],
+                # where they are, so `kg build --update` run from another directory still finds them
+                "input_paths": [str(p.absolute()) for p in input_paths],
                 "format": format,
                 "mode": options.mode,
                 "min_confidence": float(options.min_confidence),
@@ -276,8 +278,11 @@ def _timed(stage: str) -> Iterator[None]:
 def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple[list[Path], str | None]:
     """The inputs of an incremental build: the previous build's, still present, then the new ones.
 
-    Inputs that no longer exist are dropped (their papers leave the graph) with a
-    warning; an input given again is read again (its papers may have changed).
+    A previous input is found where it was, from any working directory: as it was
+    named when that still names the same file (so its papers' sources read the
+    same), else by the absolute path the build recorded. Inputs that no longer
+    exist are dropped (their papers leave the graph) with a warning; an input
+    given again is read again (its papers may have changed).
 
     Raises
     ------
@@ -285,15 +290,25 @@ def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple
         When ``outdir`` holds no previous build.
     """
     manifest = _manifest(outdir)
-    previous = [Path(p) for p in manifest.get("inputs", [])]
-    kept = []
-    for p in previous:
-        if p.exists():
-            kept.append(p)
+    named = [str(p) for p in manifest.get("inputs", [])]
+    located = manifest.get("input_paths")
+    if not (isinstance(located, list) and len(located) == len(named)):
+        located = [None] * len(named)  # a build before input_paths was recorded
+    kept: list[Path] = []
+    for name, where in zip(named, located, strict=True):
+        path = Path(name)
+        if where is not None and not (path.exists() and path.absolute() == Path(where)):
+            path = Path(where)
+        if path.exists():
+            kept.append(path)
         else:
-            log.warning("%s: input of the previous build is gone; its papers are removed", p)
-    seen = {str(p) for p in kept}
-    added = [Path(p) for p in new_inputs if str(p) not in seen]
+            log.warning("%s: input of the previous build is gone; its papers are removed", where or name)
+    seen = {p.absolute() for p in kept}
+    added = []
+    for p in map(Path, new_inputs):
+        if p.absolute() not in seen:
+            seen.add(p.absolute())
+            added.append(p)
     return kept + added, manifest.get("format")
 
 

@@ -49,3 +49,26 @@ def test_removed_input_leaves_the_graph(tmp_path: Path) -> None:
 def test_update_without_previous_build_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--update", str(tmp_path / "none"), str(SAMPLE[0])])
     assert result.exit_code == 1 and "no previous build to update" in result.output
+
+
+def test_update_from_another_directory_keeps_the_previous_papers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text(SAMPLE[0].read_text())
+    (data / "b.txt").write_text(SAMPLE[1].read_text())
+    monkeypatch.chdir(data)
+    build([Path("a.txt")], tmp_path / "out", options=RULES)  # named relative to data/
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    args = ["build", "--mode", "rules", "--no-html", "--update", str(tmp_path / "out"), str(data / "b.txt")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "gone" not in result.output
+    # the same as a build of both, a.txt named where the update found it
+    full = build([data / "a.txt", data / "b.txt"], tmp_path / "full", options=RULES)
+    assert f"{len(full.graph.papers())} papers (" in result.output
+    for name in ("graph.nt", "graph.json", "entities.csv"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), name
