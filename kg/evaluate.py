@@ -14,6 +14,10 @@ Three micro-averaged views, as ``GUIDELINES.md`` defines them:
   label (precision side), and a gold span is found when some prediction of its
   label overlaps it (recall side).
 
+:func:`load_gold` reads both and refuses, naming file, line and entity, any span
+it cannot trust (unknown field, offsets outside the field, ``text`` that is not
+the field's slice...): a span skipped or misread would move the scores silently.
+
 Predicted labels are first mapped with ``label_map`` (e.g. ``Model -> Method``,
 ``Dataset -> Material`` for SciERC), then both sides keep only ``labels``.
 """
@@ -128,36 +132,139 @@ class EvalReport:
 
 
 def load_gold(path: str | Path) -> list[GoldDoc]:
-    """Read a gold (or prediction) JSONL file.
+    """Read a gold (or prediction) JSONL file, refusing any record or span it cannot trust.
+
+    Gold is what scores are measured against, so a span the scorer skipped or
+    misread would move the figures silently; every defect is an error instead,
+    and predictions (``kg eval --pred``) are held to the same rules.
+
+    Parameters
+    ----------
+    path : str or Path
+        One paper a line: ``{"id", "title", "abstract", "entities": [{"field",
+        "start", "end", "text", "label"}, ...]}``; blank lines are skipped.
+
+    Returns
+    -------
+    list of GoldDoc
+        In file order, one per record.
 
     Raises
     ------
     InputError
-        On a line that is not JSON or lacks ``id``/``entities``, naming the line.
+        Naming ``file:line`` (and ``entities[i]``, counted from 0, for a span) when:
+
+        * the line is not JSON, or not a JSON object;
+        * the record has no ``id``;
+        * ``title`` or ``abstract`` is neither a string nor null/absent;
+        * ``entities`` is not a list (absent means no spans; the CLI refuses a file
+          with no spans at all);
+        * an entity is not an object;
+        * its ``field`` is missing or not ``"title"``/``"abstract"`` (there is no
+          default field);
+        * ``start`` or ``end`` is missing or not an integer (``4.0``, ``"4"`` and
+          ``true`` are refused), or the span is not ``0 <= start < end <= len(field)``
+          (an empty span can match nothing);
+        * its ``label`` is missing or not a non-empty string;
+        * its ``text``, which is optional (null counts as absent), is not a string
+          or is not ``field[start:end]``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> entity = {"field": "abstract", "start": 7, "end": 11, "text": "BERT", "label": "Method"}
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     gold = Path(folder) / "gold.jsonl"
+    ...     _ = gold.write_text(json.dumps({"id": "x", "abstract": "We use BERT.", "entities": [entity]}))
+    ...     load_gold(gold)[0].spans
+    (('x', 'abstract', 7, 11, 'Method'),)
     """
     path = Path(path)
-    docs: list[GoldDoc] = []
     try:
         lines = path.read_text(encoding="utf-8-sig").split("\n")  # not splitlines(): U+2028 may be in a string
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read gold file ({err})") from err
+    docs: list[GoldDoc] = []
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
+        where = f"{path}:{lineno}"
         try:
             row = json.loads(line)
-            doc_id = str(row["id"])
-            spans = tuple(
-                (doc_id, str(e.get("field", "abstract")), int(e["start"]), int(e["end"]), str(e["label"]))
-                for e in row.get("entities", [])
-            )
-        except (ValueError, KeyError, TypeError) as err:
-            raise InputError(
-                f'{path}:{lineno}: not a gold record ({err}); expected {{"id", "title", "abstract", "entities": [...]}}'
-            ) from err
-        record_id = str(row["record_id"]) if row.get("record_id") is not None else None
-        docs.append(GoldDoc(doc_id, str(row.get("title") or ""), str(row.get("abstract") or ""), spans, record_id))
+        except ValueError as err:
+            raise InputError(f"{where}: not JSON ({err}); expected one gold record a line, {_RECORD_SHAPE}") from err
+        docs.append(_gold_doc(row, where))
     return docs
+
+
+_FIELDS = ("title", "abstract")
+_RECORD_SHAPE = '{"id", "title", "abstract", "entities": [...]}'
+_SPAN_SHAPE = '{"field": "abstract", "start": 7, "end": 11, "text": "BERT", "label": "Method"}'
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """``value`` as JSON, cut to ``limit`` characters, for an error message."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _gold_doc(row: object, where: str) -> GoldDoc:
+    """The record parsed from line ``where``, checked as :func:`load_gold` documents."""
+    if not isinstance(row, dict):
+        raise InputError(f"{where}: not a gold record (got {_shown(row)}); expected a JSON object {_RECORD_SHAPE}")
+    if "id" not in row:
+        raise InputError(f"{where}: missing 'id'; give each gold record the id of its paper, {_RECORD_SHAPE}")
+    doc_id = str(row["id"])
+    texts: dict[str, str] = {}
+    for field in _FIELDS:
+        value = row.get(field)
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{where}: {field!r} is {_shown(value)}; it must be a string (or null)")
+        texts[field] = value or ""
+    entities = row.get("entities", [])
+    if not isinstance(entities, list):
+        raise InputError(f"{where}: 'entities' is {_shown(entities)}; it must be a list of spans like [{_SPAN_SHAPE}]")
+    spans = tuple(_span(entity, doc_id, texts, f"{where}: entities[{i}]") for i, entity in enumerate(entities))
+    record_id = str(row["record_id"]) if row.get("record_id") is not None else None
+    return GoldDoc(doc_id, texts["title"], texts["abstract"], spans, record_id)
+
+
+def _span(entity: object, doc_id: str, texts: Mapping[str, str], where: str) -> Span:
+    """One entity of a record as a :data:`Span`, checked against the record's ``texts``."""
+    if not isinstance(entity, dict):
+        raise InputError(f"{where}: got {_shown(entity)}; each entity must be an object like {_SPAN_SHAPE}")
+    field = entity.get("field")
+    if field not in _FIELDS:
+        got = "missing 'field'" if "field" not in entity else f"'field' is {_shown(field)}"
+        raise InputError(f'{where}: {got}; it must be "title" or "abstract", the field the offsets index')
+    start, end = _offset(entity, "start", field, where), _offset(entity, "end", field, where)
+    text = texts[field]
+    if not 0 <= start < end <= len(text):
+        raise InputError(
+            f"{where}: span {start}:{end} is not within {field} (length {len(text)}); "
+            f"offsets must satisfy 0 <= start < end <= {len(text)}; fix or remove the span"
+        )
+    label = entity.get("label")
+    if not isinstance(label, str) or not label:
+        got = "missing 'label'" if "label" not in entity else f"'label' is {_shown(label)}"
+        raise InputError(f'{where}: {got}; each span needs its type as a non-empty string, e.g. "Method"')
+    quoted = entity.get("text")
+    if quoted is not None and quoted != text[start:end]:
+        raise InputError(
+            f"{where}: 'text' is {_shown(quoted)} but {field}[{start}:{end}] is {_shown(text[start:end])}; "
+            "fix the offsets or the text (or leave 'text' out)"
+        )
+    return (doc_id, field, start, end, label)
+
+
+def _offset(entity: Mapping[str, object], name: str, field: str, where: str) -> int:
+    """``entity[name]``, which must be an integer (not a float, a numeric string or a bool)."""
+    if name not in entity:
+        raise InputError(f"{where}: missing {name!r}; give the span's character offsets into {field}")
+    value = entity[name]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InputError(f"{where}: {name!r} is {_shown(value)}; offsets must be integers (string indices)")
+    return value
 
 
 def predict(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -111,3 +112,26 @@ def test_build_mentions_score_against_the_gold_file_it_was_built_from(tmp_path: 
     assert "warning" not in scored.output
     assert json.loads(scored.output) == json.loads(own.output)
     assert json.loads(scored.output)["exact_typed"]["ALL"]["recall"] == 1.0  # the whitespace paper too
+
+
+def test_malformed_gold_or_predictions_are_one_line_errors(tmp_path: Path) -> None:
+    """A bad record or span in GOLD or --pred exits 1 with one `kg: error:` line naming file:line, no traceback."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(GOLD) + "\n")
+    bad_span = {"field": "abstract", "start": 13, "end": 99, "text": "BERT", "label": "Method"}
+    cases = {
+        "entities.jsonl": ({**GOLD, "entities": "oops"}, r"entities.jsonl:2: 'entities' is \"oops\""),
+        "list.jsonl": ({**GOLD, "entities": [1]}, r"list.jsonl:2: entities\[0\]: got 1"),
+        "span.jsonl": ({**GOLD, "entities": [bad_span]}, r"span.jsonl:2: entities\[0\]: span 13:99 is not within"),
+        "noid.jsonl": ({k: v for k, v in GOLD.items() if k != "id"}, r"noid.jsonl:2: missing 'id'"),
+    }
+    runner = CliRunner()
+    for name, (record, message) in cases.items():
+        bad = tmp_path / name
+        bad.write_text(json.dumps(GOLD) + "\n" + json.dumps(record) + "\n")
+        for args in (["eval", str(bad), "--mode", "rules"], ["eval", str(gold), "--pred", str(bad)]):
+            result = runner.invoke(main, args)
+            assert result.exit_code == 1, result.output
+            assert result.exception is None or isinstance(result.exception, SystemExit)
+            [line] = result.stderr.splitlines()
+            assert line.startswith("kg: error: ") and re.search(message, line), line

@@ -83,3 +83,80 @@ def test_predict_runs_the_named_ner(tmp_path: Path) -> None:
     assert shipped[0].spans and predict(docs, ner_path=tmp_path / "ner") == shipped
     with pytest.raises(ExtractError, match="no trained NER"):
         predict(docs, ner_path=tmp_path / "missing")
+
+
+ABSTRACT = "We use BERT ."
+BERT = {"field": "abstract", "start": 7, "end": 11, "text": "BERT", "label": "Method"}
+
+
+def gold_file(tmp_path: Path, *records: object) -> Path:
+    """A gold file of ``records``, the first on line 1; a str is written as it is."""
+    f = tmp_path / "gold.jsonl"
+    f.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records), encoding="utf-8")
+    return f
+
+
+def with_entities(*entities: object) -> dict[str, object]:
+    return {"id": "x", "title": "BERT", "abstract": ABSTRACT, "entities": list(entities)}
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ("[1, 2]", r"gold.jsonl:2: not a gold record \(got \[1, 2\]\); expected a JSON object"),
+        ({"title": "", "abstract": ABSTRACT, "entities": [BERT]}, r"gold.jsonl:2: missing 'id'"),
+        ({"id": "x", "abstract": 7, "entities": []}, r"gold.jsonl:2: 'abstract' is 7; it must be a string"),
+        ({**with_entities(), "entities": "oops"}, r"gold.jsonl:2: 'entities' is \"oops\"; it must be a list"),
+        ({**with_entities(), "entities": {"a": 1}}, r"gold.jsonl:2: 'entities' is \{\"a\": 1\}; it must be a list"),
+        ({**with_entities(), "entities": None}, r"gold.jsonl:2: 'entities' is null"),
+        (with_entities(BERT, 1), r"gold.jsonl:2: entities\[1\]: got 1; each entity must be an object"),
+        (with_entities(BERT, "BERT"), r"gold.jsonl:2: entities\[1\]: got \"BERT\"; each entity must be an object"),
+    ],
+)
+def test_load_gold_refuses_malformed_records(tmp_path: Path, record: object, message: str) -> None:
+    """Each defect is one InputError naming file:line (and the entity), not a traceback."""
+    with pytest.raises(InputError, match=message):
+        load_gold(gold_file(tmp_path, with_entities(BERT), record))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"end": 14}, r"span 7:14 is not within abstract \(length 13\)"),
+        ({"start": 11, "end": 7}, r"span 11:7 is not within abstract"),
+        ({"start": 7, "end": 7, "text": ""}, r"span 7:7 is not within abstract"),  # empty: can match nothing
+        ({"start": -6, "end": -2, "text": "BERT"}, r"span -6:-2 is not within abstract"),
+        ({"start": 7.0}, r"'start' is 7.0; offsets must be integers"),
+        ({"end": "11"}, r"'end' is \"11\"; offsets must be integers"),
+        ({"start": True}, r"'start' is true; offsets must be integers"),
+        ({"start": None}, r"'start' is null; offsets must be integers"),
+        ({"start": ...}, r"missing 'start'"),
+        ({"field": "nope"}, r"'field' is \"nope\"; it must be \"title\" or \"abstract\""),
+        ({"field": ...}, r"missing 'field'; it must be \"title\" or \"abstract\""),
+        ({"label": None}, r"'label' is null; each span needs its type as a non-empty string"),
+        ({"label": ""}, r"'label' is \"\"; each span needs its type"),
+        ({"label": ...}, r"missing 'label'"),
+        ({"text": "BER"}, r"'text' is \"BER\" but abstract\[7:11\] is \"BERT\"; fix the offsets or the text"),
+        ({"field": "title"}, r"span 7:11 is not within title \(length 4\)"),
+        ({"field": "title", "start": 0, "end": 3}, r"'text' is \"BERT\" but title\[0:3\] is \"BER\""),
+    ],
+)
+def test_load_gold_refuses_malformed_spans(tmp_path: Path, changes: dict[str, object], message: str) -> None:
+    """A malformed span is an error naming file:line and entities[i] (skipping it would inflate scores)."""
+    entity = {k: v for k, v in {**BERT, **changes}.items() if v is not ...}
+    with pytest.raises(InputError, match=r"gold.jsonl:1: entities\[1\]: " + message):
+        load_gold(gold_file(tmp_path, with_entities(BERT, entity)))
+
+
+def test_load_gold_accepts_spans_without_text_and_at_the_field_ends(tmp_path: Path) -> None:
+    """``text`` is optional (absent or null); a span may start at 0 and end at len(field)."""
+    no_text = {k: v for k, v in BERT.items() if k != "text"}
+    whole_title = {"field": "title", "start": 0, "end": 4, "text": None, "label": "Method"}
+    last = {"field": "abstract", "start": 12, "end": 13, "label": "Generic"}
+    [doc] = load_gold(gold_file(tmp_path, with_entities(no_text, whole_title, last)))
+    assert doc.spans == (
+        ("x", "abstract", 7, 11, "Method"),
+        ("x", "title", 0, 4, "Method"),
+        ("x", "abstract", 12, 13, "Generic"),
+    )
+    assert load_gold(gold_file(tmp_path, {"id": "y", "title": None})) == [GoldDoc("y", "", "", ())]
