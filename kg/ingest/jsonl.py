@@ -41,6 +41,9 @@ def read_jsonl(path: Path) -> Iterator[RawRecord | Reject]:
         except json.JSONDecodeError as err:
             yield Reject(str(path), lineno, f"not valid JSON ({err.msg})", snippet(line))
             continue
+        except (ValueError, RecursionError) as err:  # valid JSON that Python will not hold
+            yield Reject(str(path), lineno, _too_much(err), snippet(line))
+            continue
         if not isinstance(obj, dict):
             yield Reject(str(path), lineno, "JSON value is not an object", snippet(line))
             continue
@@ -52,8 +55,9 @@ _CONTAINERS = ("papers", "records", "data", "results", "items")
 
 
 def read_json(path: Path) -> Iterator[RawRecord | Reject]:
-    """Yield the records of a JSON file: a list of objects, or an object holding one under
-    ``papers``, ``records``, ``data``, ``results`` or ``items``, or a single paper object.
+    """Yield the records of a JSON file: a list of objects, or an object holding lists under
+    ``papers``, ``records``, ``data``, ``results`` or ``items`` (each of them, in that order), or a
+    single paper object.
 
     ``line`` is the physical line where each record starts.
     """
@@ -66,21 +70,34 @@ def read_json(path: Path) -> Iterator[RawRecord | Reject]:
         raise InputError(
             f"{path}:{err.lineno}: not valid JSON ({err.msg}); for one record per line use .jsonl"
         ) from err
-    container = None
+    except (ValueError, RecursionError) as err:
+        raise InputError(f"{path}: {_too_much(err)}; for one record per line use .jsonl") from err
+    containers: list[str | None] = [None]
     if isinstance(data, dict):
+        containers = []
         if not {"title", "abstract"} & set(_fields(data)):  # a paper with a list under "data" is one paper
-            container = next((k for k in _CONTAINERS if isinstance(data.get(k), list)), None)
-        data = data[container] if container else [data]
-    if not isinstance(data, list):
+            containers = [k for k in _CONTAINERS if isinstance(data.get(k), list)]  # all of them: lose none
+        lists = [data[k] for k in containers] if containers else [[data]]
+    elif isinstance(data, list):
+        lists = [data]
+    else:
         raise InputError(f'{path}: expected a list of paper objects or {{"papers": [...]}}')
-    lines = _item_lines(text, container) if container or text.lstrip().startswith("[") else [1]
-    if lines is None or len(lines) != len(data):
-        lines = list(range(1, len(data) + 1))  # cannot happen for valid JSON; numbered instead
-    for line, obj in zip(lines, data, strict=True):
-        if isinstance(obj, dict):
-            yield RawRecord(_fields(obj), line)
-        else:
-            yield Reject(str(path), line, "record is not an object", snippet(obj))
+    for container, items in zip(containers or [None], lists, strict=True):
+        lines = _item_lines(text, container) if container or text.lstrip().startswith("[") else [1]
+        if lines is None or len(lines) != len(items):
+            lines = list(range(1, len(items) + 1))  # cannot happen for valid JSON; numbered instead
+        for line, obj in zip(lines, items, strict=True):
+            if isinstance(obj, dict):
+                yield RawRecord(_fields(obj), line)
+            else:
+                yield Reject(str(path), line, "record is not an object", snippet(obj))
+
+
+def _too_much(err: ValueError | RecursionError) -> str:
+    """Why valid JSON could not be read: nested too deeply, or a number too long for Python."""
+    if isinstance(err, RecursionError):
+        return "JSON nested too deeply to read"
+    return f"JSON value cannot be read ({err})"
 
 
 def _skip(text: str, i: int) -> int:
@@ -122,5 +139,5 @@ def _item_lines(text: str, container: str | None) -> list[int] | None:
             i = _skip(text, i)
             if text[i] == ",":
                 i += 1
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -40,7 +41,13 @@ class RawRecord:
 
 def snippet(value: object, limit: int = 200) -> str:
     """The first ``limit`` characters of a record, for the rejects report (lone surrogates replaced)."""
-    text = value if isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        text = value
+    else:  # as the input had it: JSON's null and lists, not Python's None and reprs
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (ValueError, RecursionError):
+            text = repr(value)
     return text[:limit].encode("utf-8", "replace").decode("utf-8")
 
 
@@ -52,7 +59,7 @@ def _author_name(author: object) -> str:
             parts = [author.get(k) for k in ("given", "first", "family", "last")]
             name = " ".join(p for p in parts if isinstance(p, str) and p.strip())
         return clean_title(name)
-    return clean_title(str(author)) if author is not None else ""
+    return clean_title(author) if isinstance(author, str) else ""  # a number or a list is no name
 
 
 def parse_authors(value: object) -> tuple[str, ...]:
@@ -62,11 +69,13 @@ def parse_authors(value: object) -> tuple[str, ...]:
     --------
     >>> parse_authors([{"authorId": "1", "name": "Ann Lee"}, {"given": "Bo", "family": "Chen"}, "Cy Wu"])
     ('Ann Lee', 'Bo Chen', 'Cy Wu')
-    >>> parse_authors("Smith, John and Doe, Jane")
-    ('Smith, John', 'Doe, Jane')
+    >>> parse_authors("Smith, John and Doe, Jane"), parse_authors({"name": "Ann Lee"}), parse_authors([[1, 2]])
+    (('Smith, John', 'Doe, Jane'), ('Ann Lee',), ())
     """
     if value is None:
         return ()
+    if isinstance(value, Mapping):  # one author as an object
+        value = [value]
     if isinstance(value, list | tuple):
         return tuple(name for name in map(_author_name, value) if name)
     text = str(value)
