@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION
+from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION, cap_workers
 from kg.extract.modes import Mode
 
 if TYPE_CHECKING:
@@ -19,14 +19,14 @@ __all__ = ["build_command", "stats_command"]
 
 
 @click.command("build")
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("input_names", metavar="[INPUTS]...", nargs=-1, type=click.Path())
 @click.option(
     "-o",
     "--output",
-    "outdir",
+    "outdir_name",
     default="output",
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),
     help="Output directory.",
 )
 @click.option(
@@ -75,8 +75,8 @@ __all__ = ["build_command", "stats_command"]
 @click.pass_context
 def build_command(
     ctx: click.Context,
-    inputs: tuple[Path, ...],
-    outdir: Path,
+    input_names: tuple[str, ...],
+    outdir_name: str,
     input_format: str | None,
     mode: Mode,
     min_confidence: float,
@@ -106,11 +106,19 @@ def build_command(
     """
     from kg.build import BuildOptions, build, previous_settings, update_inputs
 
+    # As typed: an empty name would be the working directory ("-o ''" wrote the build there).
+    if not outdir_name:
+        raise click.BadParameter("is empty; name the output directory, e.g. -o output", param_hint="-o")
+    if "" in input_names:
+        raise click.BadParameter("an input is an empty path; check for an unset shell variable", param_hint="INPUTS")
+    inputs, outdir = tuple(map(Path, input_names)), Path(outdir_name)
+    input_format = input_format.lower() if input_format else None
+    workers = cap_workers(workers)
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
     if not inputs and update_dir is None:
         raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")
     if update_dir is not None:  # an update builds as the build it updates did, unless told otherwise
-        if _given(ctx, "outdir") and outdir.resolve() != update_dir.resolve():
+        if _given(ctx, "outdir_name") and outdir.resolve() != update_dir.resolve():
             raise click.UsageError(f"--update writes into {update_dir}; leave out -o {outdir} (or make it the same)")
         previous = previous_settings(update_dir)
         mode = mode if _given(ctx, "mode") else previous.get("mode", mode)
@@ -119,6 +127,10 @@ def build_command(
         base_iri = base_iri if _given(ctx, "base_iri") else previous.get("base_iri", base_iri)
         no_provenance = no_provenance if _given(ctx, "no_provenance") else not previous.get("provenance", True)
         no_html = no_html if _given(ctx, "no_html") else not previous.get("html", True)
+    if base_iri is not None:  # before any work: a bad base used to be refused only after extraction
+        from kg.rdf.iri import check_base_iri
+
+        check_base_iri(base_iri)
     options = BuildOptions(
         mode=mode,
         k=k,

@@ -32,7 +32,7 @@ from kg.ingest.records import make_paper
 from kg.io import atomic_write
 from kg.records import ENTITY_TYPES, Paper, Reject
 
-__all__ = ["check_writable", "eval_command", "extract_command"]
+__all__ = ["cap_workers", "check_writable", "eval_command", "extract_command"]
 
 #: The extraction mode, shared by ``kg extract``, ``kg eval`` and ``kg build``.
 MODE_OPTION = click.option(
@@ -47,6 +47,18 @@ _MIN_CONFIDENCE_HELP = (
     "Leave out mentions below this confidence. In full mode a confidence is the estimated "
     "probability that the mention is right (0.3 trades recall for precision; see the README)."
 )
+
+
+def cap_workers(workers: int) -> int:
+    """``workers``, at most this machine's CPUs (with a warning): each worker holds a pipeline, and
+    thousands of them ran the machine out of memory for nothing, extraction being CPU-bound."""
+    cpus = os.cpu_count() or 1
+    if workers > cpus:
+        click.echo(f"kg: warning: --workers {workers} is more than this machine's {cpus} CPUs; using {cpus}", err=True)
+        return cpus
+    return workers
+
+
 #: Shared by ``kg extract``, ``kg eval`` and ``kg build``.
 MIN_CONFIDENCE_OPTION = click.option(
     "--min-confidence", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True, help=_MIN_CONFIDENCE_HELP
@@ -58,9 +70,9 @@ MIN_CONFIDENCE_OPTION = click.option(
 @click.option(
     "-o",
     "--output",
-    "output",
+    "output_name",
     required=True,
-    type=click.Path(allow_dash=True, path_type=Path),  # a directory is refused by check_writable, in one line
+    type=click.Path(allow_dash=True),  # as typed (Path drops a final "/"); a directory is refused in one line
     help="Output JSONL, one record per input paper ('-': standard output).",
 )
 @click.option("--format", "input_format", default=None, help="Input format (guessed by default).")
@@ -68,7 +80,7 @@ MIN_CONFIDENCE_OPTION = click.option(
 @MIN_CONFIDENCE_OPTION
 @click.option("-w", "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Extraction processes.")
 def extract_command(
-    input_file: Path, output: Path, input_format: str | None, mode: Mode, min_confidence: float, workers: int
+    input_file: Path, output_name: str, input_format: str | None, mode: Mode, min_confidence: float, workers: int
 ) -> None:
     """Extract typed mentions from the papers in INPUT_FILE.
 
@@ -82,9 +94,16 @@ def extract_command(
     """
     from kg.extract.pipeline import build_pipeline, extract_papers  # spaCy loads only for the commands using it
 
-    to_stdout = str(output) == "-"
+    workers = cap_workers(workers)
+    input_format = input_format.lower() if input_format else None
+    to_stdout = output_name == "-"
+    output = Path(output_name)
     if not to_stdout:
+        if not output_name or output_name.endswith(("/", os.sep)):
+            raise ExportError(f"-o {output_name!r} names no file; give a file name, e.g. -o mentions.jsonl")
         check_writable(output)
+        if output.exists() and input_file.exists() and output.samefile(input_file):
+            raise ExportError(f"-o {output} is the input file; it would be overwritten, give another name")
     items = list(_records(input_file, input_format))
     papers = [item[0] for item in items if isinstance(item, tuple)]
     nlp = build_pipeline(mode)
@@ -110,7 +129,8 @@ def extract_command(
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     except OSError as err:
         raise ExportError(f"cannot write {output}: {err.strerror or err}") from err
-    click.echo(f"wrote {len(items)} records to {'standard output' if to_stdout else output}", err=True)
+    records = f"{len(items)} record{'' if len(items) == 1 else 's'}"
+    click.echo(f"wrote {records} to {'standard output' if to_stdout else output}", err=True)
 
 
 def check_writable(output: Path) -> None:
@@ -234,6 +254,7 @@ def eval_command(
         )
     if curve and min_confidence:
         raise click.UsageError("--curve scores every threshold; leave out --min-confidence")
+    workers = cap_workers(workers)
     gold = load_gold(gold_file)
     label_map = _parse_maps(maps)
     label_list = [x.strip() for x in labels.split(",")] if labels else None

@@ -1,0 +1,56 @@
+"""Paths and options that the CLI must refuse (or tame) before any work: they used to lose data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+RECORD = {"id": "p9", "title": "X on SQuAD", "abstract": "We use BERT. Works.", "authors": ["A B"], "year": 2020}
+
+
+@pytest.fixture
+def keep(tmp_path: Path) -> Path:
+    path = tmp_path / "keep.jsonl"
+    path.write_text(json.dumps(RECORD) + "\n")
+    return path
+
+
+def test_kg_extract_will_not_overwrite_its_input(keep: Path) -> None:
+    before = keep.read_bytes()
+    for target in (keep, keep.parent / "." / keep.name):
+        result = CliRunner().invoke(main, ["extract", str(keep), "-o", str(target), "--mode", "rules"])
+        assert result.exit_code == 1 and "is the input file; it would be overwritten" in result.output
+    assert keep.read_bytes() == before
+
+
+def test_an_output_name_that_names_no_file_or_directory_is_refused(keep: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["extract", str(keep), "-o", f"{tmp_path}/newdir/", "--mode", "rules"])
+    assert result.exit_code == 1 and "names no file" in result.output
+    assert not (tmp_path / "newdir").exists()  # it used to be created as a file
+    result = CliRunner().invoke(main, ["build", str(keep), "-o", "", "--mode", "rules"])
+    assert result.exit_code == 2 and "Invalid value for -o: is empty" in result.output
+    result = CliRunner().invoke(main, ["build", "", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "an input is an empty path" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_base_iri_is_refused_before_extraction(keep: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(keep), "-o", str(tmp_path / "out"), "--base-iri", "not an iri"])
+    assert result.exit_code == 1 and "base IRI 'not an iri' must be an absolute http(s) IRI" in result.output
+    assert "extract" not in result.output  # no progress bar: nothing ran
+
+
+def test_workers_are_capped_at_the_cpus_and_formats_take_any_case(keep: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.jsonl"
+    result = CliRunner().invoke(
+        main, ["extract", str(keep), "-o", str(out), "--mode", "rules", "-w", "10000", "--format", "JSONL"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "--workers 10000 is more than this machine's" in result.output
+    assert result.output.rstrip().endswith(f"wrote 1 record to {out}")
+    assert json.loads(out.read_text())["id"] == "p9"
