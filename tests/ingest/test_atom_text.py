@@ -1,0 +1,154 @@
+"""The Atom reader: all the text of an element, Atom text types, truncated files and the DTD check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import InputError
+from kg.ingest import read_papers
+from kg.ingest.arxiv import _CHUNK_CHARS
+from kg.records import Paper
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "ingest"
+FEED = '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
+ABSTRACT = "We propose a method and evaluate it on a benchmark."
+
+
+def entry(number: int, title: str, abstract: str = ABSTRACT) -> str:
+    return f"<entry><id>http://arxiv.org/abs/2501.{number:05d}v1</id><title>{title}</title><summary>{abstract}</summary></entry>\n"
+
+
+def by_title(papers: tuple[Paper, ...]) -> dict[str, Paper]:
+    return {p.title: p for p in papers}
+
+
+def test_text_of_nested_elements_is_kept() -> None:
+    result = read_papers([DATA / "atom_markup.xml"])
+    assert result.rejects == ()
+    papers = {p.arxiv_id: p for p in result.papers}
+    assert (papers["2501.10001"].title, papers["2501.10001"].abstract) == (
+        "Outer bold rest",
+        "We use BERT here. Works.",
+    )
+
+
+def test_xhtml_summary_is_its_text() -> None:
+    papers = {p.arxiv_id: p for p in read_papers([DATA / "atom_markup.xml"]).papers}
+    assert papers["2501.10002"].abstract == "We use ResNet here."
+
+
+def test_html_text_has_its_tags_stripped_and_entities_decoded() -> None:
+    papers = {p.arxiv_id: p for p in read_papers([DATA / "atom_markup.xml"]).papers}
+    assert papers["2501.10003"].title == "Bold title"
+    assert papers["2501.10003"].abstract == "We train GPT-2 & T5. It works."
+
+
+def test_plain_text_keeps_angle_brackets_and_author_markup_is_dropped() -> None:
+    papers = {p.arxiv_id: p for p in read_papers([DATA / "atom_markup.xml"]).papers}
+    assert papers["2501.10004"].title == "Plain <b> Stays"
+    assert papers["2501.10004"].abstract == "Text content keeps its <angle> brackets."
+    assert papers["2501.10004"].authors == ("Ann Lee",)
+
+
+def test_xhtml_blocks_are_separated(tmp_path: Path) -> None:
+    f = tmp_path / "blocks.xml"
+    xhtml = '<div xmlns="http://www.w3.org/1999/xhtml"><p>One <em>a</em>b.</p><p>Two.</p></div>'
+    f.write_text(FEED + entry(1, "Blocks", "").replace("<summary>", f'<summary type="xhtml">{xhtml}') + "</feed>\n")
+    (paper,) = read_papers([f]).papers
+    assert paper.abstract == "One ab.  Two."
+
+
+def test_truncated_file_keeps_the_entries_before_the_cut() -> None:
+    result = read_papers([DATA / "atom_truncated.xml"])
+    assert [p.title for p in result.papers] == ["A Complete First Entry"]
+    (reject,) = result.rejects
+    assert reject.line == 8  # where the unfinished entry starts
+    # expat counts the empty line after the last newline: that is where the file ends.
+    assert reject.reason.startswith("truncated XML: the file ends at line 9 inside this entry")
+    assert reject.snippet.startswith("<entry><id>x</id><title>Cut")
+    assert result.records_read == len(result.papers) + result.merged + len(result.rejects) == 2
+
+
+def test_file_cut_between_entries_is_one_reject_at_the_end(tmp_path: Path) -> None:
+    f = tmp_path / "cut.xml"
+    f.write_text(FEED + entry(1, "First") + entry(2, "Second"))
+    result = read_papers([f])
+    assert [p.title for p in result.papers] == ["First", "Second"]
+    (reject,) = result.rejects
+    assert (reject.line, reject.reason.split(";")[0]) == (
+        5,
+        "truncated XML: the file ends at line 5 before the feed is closed (no element found)",
+    )
+
+
+def test_malformed_entry_in_the_middle_rejects_the_rest_once(tmp_path: Path) -> None:
+    f = tmp_path / "broken.xml"
+    f.write_text(FEED + entry(1, "First") + entry(2, "Fish & Chips") + entry(3, "Third") + "</feed>\n")
+    result = read_papers([f])
+    assert [p.title for p in result.papers] == ["First"]
+    (reject,) = result.rejects
+    assert reject.line == 4
+    assert reject.reason.startswith("malformed XML at line 4, column ")
+    assert "this entry and the rest of the file were not read" in reject.reason
+    assert result.records_read == 2
+
+
+def test_entries_across_parser_chunks_keep_their_lines_and_text(tmp_path: Path) -> None:
+    f = tmp_path / "big.xml"
+    filler = "x" * 500
+    count = 3 * _CHUNK_CHARS // 600
+    body = "".join(entry(i, f"Paper é{i} <b>bold</b>", f"{filler} {i}.") for i in range(count))
+    f.write_text(FEED + body + entry(count, "Cut", "half"[:2]).removesuffix("</summary></entry>\n"))
+    result = read_papers([f])
+    assert len(result.papers) == count and len(result.rejects) == 1
+    papers = by_title(result.papers)
+    assert papers["Paper é7 bold"].sources[0].endswith(":10")  # the feed starts on line 2, entry 0 on line 3
+    assert result.rejects[0].line == count + 3
+
+
+def test_cut_before_the_root_element_is_still_a_file_error(tmp_path: Path) -> None:
+    f = tmp_path / "prolog.xml"
+    f.write_text('<?xml version="1.0"?>\n<fee')
+    with pytest.raises(InputError, match="malformed XML"):
+        read_papers([f])
+
+
+def test_doctype_inside_cdata_or_a_comment_is_text() -> None:
+    result = read_papers([DATA / "atom_cdata_doctype.xml"])
+    assert result.rejects == ()
+    (paper,) = result.papers
+    assert paper.abstract == 'We parse pages that start with <!DOCTYPE html> and <!ENTITY x "y"> declarations.'
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        '<!DOCTYPE feed [<!ENTITY a "aaaa">]>',
+        "<!-- a comment first --><!DOCTYPE feed>",
+        '<!DOCTYPE feed SYSTEM "file:///etc/passwd">',
+        '<!DOCTYPE feed [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>',
+    ],
+)
+def test_a_doctype_in_the_prolog_is_still_refused(tmp_path: Path, prolog: str) -> None:
+    f = tmp_path / "evil.xml"
+    f.write_text(f'<?xml version="1.0"?>{prolog}<feed xmlns="http://www.w3.org/2005/Atom">{entry(1, "T")}</feed>')
+    with pytest.raises(InputError, match="DTD or entity"):
+        read_papers([f])
+
+
+def test_a_lowercase_doctype_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "evil.xml"
+    f.write_text(f'<!doctype feed [<!ENTITY a "b">]><feed xmlns="http://www.w3.org/2005/Atom">{entry(1, "&a;")}</feed>')
+    with pytest.raises(InputError, match=r"DTD or entity|malformed XML"):  # not XML: expat stops at it
+        read_papers([f])
+
+
+def test_a_doctype_after_the_root_starts_is_malformed_not_expanded(tmp_path: Path) -> None:
+    f = tmp_path / "late.xml"
+    f.write_text(FEED + entry(1, "First") + '<!DOCTYPE x [<!ENTITY a "b">]>' + entry(2, "Second") + "</feed>\n")
+    result = read_papers([f])
+    assert [p.title for p in result.papers] == ["First"]
+    (reject,) = result.rejects
+    assert reject.reason.startswith("malformed XML at line 4")
