@@ -6,6 +6,7 @@ import csv
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from kg.errors import InputError
 from kg.records import Reject
@@ -64,7 +65,8 @@ def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
         return  # an empty file
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(head)
     csv.field_size_limit(16 * 1024 * 1024)
-    reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
+    taken = _Taken(itertools.chain(head, lines))
+    reader = csv.reader(iter(taken), delimiter=delimiter)
     try:
         header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
@@ -78,8 +80,39 @@ def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
             f"{path}: CSV header has no {' or '.join(missing)} column (found: {', '.join(header) or 'nothing'}); "
             "need 'title' and 'abstract' (or 'summary')"
         )
+    yield from _rows(path, reader, taken, header, index, delimiter)
+
+
+class _Taken:
+    """The lines a csv reader takes from an iterator, kept since the last :meth:`clear`."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.kept: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.lines:
+            self.kept.append(line)
+            yield line
+
+    def clear(self) -> list[str]:
+        kept, self.kept = self.kept, []
+        return kept
+
+
+def _rows(
+    path: Path,
+    reader: Any,
+    taken: _Taken,
+    header: list[str],
+    index: dict[str, int | None],
+    delimiter: str,
+    first_line: int = 0,
+) -> Iterator[RawRecord | Reject]:
+    """The records of ``reader``'s rows; ``first_line``: the file line before the reader's first."""
     while True:
-        line = reader.line_num + 1  # where the next record starts (a quoted field may span lines)
+        line = first_line + reader.line_num + 1  # where the next record starts (a quoted field may span lines)
+        taken.clear()
         try:
             row = next(reader)
         except StopIteration:
@@ -87,12 +120,27 @@ def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
         except csv.Error as err:  # one bad row (e.g. a field over the size limit); the next rows still count
             yield Reject(str(path), line, f"malformed CSV ({err})", "")
             continue
+        raw = taken.clear()
+        if len(raw) > 1 and row and row[-1].endswith("\n") and "".join(raw).count('"') % 2:
+            # A quote that never closes: csv read every later line into this field. Reject the row
+            # and read the rest again without it, so the rows it swallowed are not lost.
+            reason = (
+                f"unclosed quote: the field opened on line {line} never closes; the rows after it are read without it"
+            )
+            yield Reject(str(path), line, reason, snippet(raw[0].rstrip("\n")))
+            rest = _Taken(iter(raw[1:]))
+            sub = csv.reader(iter(rest), delimiter=delimiter)
+            yield from _rows(path, sub, rest, header, index, delimiter, line)
+            return
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) < len(header) and len(row) <= max(i for i in index.values() if i is not None):
-            yield Reject(
-                str(path), line, f"row has {len(row)} columns, header has {len(header)}", snippet(",".join(row))
-            )
+        columns = max(i for i in index.values() if i is not None)
+        short = len(row) < len(header) and len(row) <= columns
+        if short or any(cell.strip() for cell in row[len(header) :]):  # a cell past the header: fields shifted
+            reason = f"row has {len(row)} columns, header has {len(header)}"
+            if not short:
+                reason += " (an unquoted delimiter in a field? quote fields that hold one)"
+            yield Reject(str(path), line, reason, snippet(delimiter.join(row)))
             continue
         fields = {f: row[i] for f, i in index.items() if i is not None and i < len(row) and row[i].strip()}
         yield RawRecord(fields, line)
