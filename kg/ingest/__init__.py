@@ -126,6 +126,8 @@ def iter_raw_records(path: str | Path, format: str | None = None) -> Iterator[Ra
         A directory, an unknown format, or a file its reader cannot read at all.
     """
     path = Path(path)
+    if str(path) == "-" and not path.exists():
+        raise InputError("reading standard input ('-') is not supported; save the records to a file and give its path")
     if path.is_dir():
         raise InputError(f"{path}: is a directory; pass the files inside it (e.g. {path}/*.jsonl)")
     reader = FORMATS[detect_format(path, format)]

@@ -37,7 +37,7 @@ def read_jsonl(path: Path) -> Iterator[RawRecord | Reject]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, strict=False)  # a raw tab or NUL inside a string: kept, then cleaned
         except json.JSONDecodeError as err:
             yield Reject(str(path), lineno, f"not valid JSON ({err.msg})", snippet(line))
             continue

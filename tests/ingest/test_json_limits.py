@@ -62,3 +62,19 @@ def test_one_author_object_is_an_author_and_a_list_is_none(tmp_path: Path) -> No
     path.write_text("\n".join(json.dumps(r) for r in rows))
     authors = {p.title: p.authors for p in read_papers([path]).papers}
     assert authors == {"One Author": ("Ann Lee",), "Odd Authors": ("Bo Chen",)}
+
+
+def test_a_few_stray_nuls_and_raw_tabs_lose_no_record_but_a_binary_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "nul.jsonl"
+    path.write_bytes(b'{"title": "NUL\x00 title", "abstract": "We use BERT\x00 here.\tYes."}\n')
+    (paper,) = read_papers([path]).papers  # the whole file had been refused as binary
+    assert (paper.title, paper.abstract) == ("NUL title", "We use BERT here.\tYes.")
+    binary = tmp_path / "blob.jsonl"
+    binary.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(InputError, match="looks like a binary file"):
+        read_papers([binary])
+
+
+def test_standard_input_is_said_to_be_unsupported() -> None:
+    with pytest.raises(InputError, match=r"reading standard input \('-'\) is not supported; save the records"):
+        read_papers([Path("-")], format="jsonl")
