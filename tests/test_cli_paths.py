@@ -54,3 +54,17 @@ def test_workers_are_capped_at_the_cpus_and_formats_take_any_case(keep: Path, tm
     assert "--workers 10000 is more than this machine's" in result.output
     assert result.output.rstrip().endswith(f"wrote 1 record to {out}")
     assert json.loads(out.read_text())["id"] == "p9"
+
+
+def test_query_validate_and_stats_say_what_is_wrong_in_kg_s_words(keep: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["query", str(keep.parent), "  "])
+    assert result.exit_code == 1 and "no query given: pass the SPARQL text after TARGET, or @FILE" in result.output
+    result = runner.invoke(main, ["validate", str(keep)])
+    assert result.exit_code == 1 and "keep.jsonl: not an RDF file by its extension" in result.output
+    assert "b'" not in result.output
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert runner.invoke(main, ["build", str(empty), "-o", str(tmp_path / "e"), "--mode", "rules"]).exit_code == 0
+    result = runner.invoke(main, ["stats", str(tmp_path / "e")])
+    assert result.exit_code == 0 and result.output.splitlines()[:2] == ["nodes: none", "edges: none"]

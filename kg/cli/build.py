@@ -216,8 +216,8 @@ def stats_command(outdir_arg: Path | None, outdir_opt: Path | None, as_json: boo
         click.echo(json.dumps({"report": report, "graph": graph.stats()}, indent=2))
         return
     st = graph.stats()
-    click.echo("nodes: " + ", ".join(f"{n} {k}" for k, n in st["nodes"].items()))
-    click.echo("edges: " + ", ".join(f"{n} {k}" for k, n in st["edges"].items()))
+    click.echo("nodes: " + (", ".join(f"{n} {k}" for k, n in st["nodes"].items()) or "none"))
+    click.echo("edges: " + (", ".join(f"{n} {k}" for k, n in st["edges"].items()) or "none"))
     for etype in ("Method", "Model", "Dataset", "Metric", "Task"):
         ents = graph.entities(etype)[:top]
         if ents:

@@ -69,6 +69,8 @@ def query_command(
             sparql = Path(sparql[1:]).read_text(encoding="utf-8")
         except OSError as err:
             raise QueryError(f"{sparql[1:]}: cannot read query file ({err.strerror})") from err
+    if not sparql.strip():  # before the store loads; the engine's message is worded for the endpoint
+        raise QueryError("no query given: pass the SPARQL text after TARGET, or @FILE to read it from a file")
     result = _interruptible(
         lambda: query(load_store(target, store, persist=not in_memory), sparql, allow_service=allow_service), timeout
     )

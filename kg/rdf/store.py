@@ -216,7 +216,8 @@ def resolve_rdf_file(target: str | Path) -> Path:
     return path
 
 
-_FORMATS = {".nt": "ntriples", ".ttl": "turtle", ".jsonld": "json-ld", ".nq": "nquads", ".trig": "trig"}
+#: rdflib's format name of each RDF file extension kg reads.
+RDFLIB_FORMATS = {".nt": "ntriples", ".ttl": "turtle", ".jsonld": "json-ld", ".nq": "nquads", ".trig": "trig"}
 
 
 def _oxigraph(path: Path, persist: bool = True) -> Any:
@@ -310,7 +311,7 @@ def _rdflib(path: Path, persist: bool = True) -> Any:  # always in memory
 
     graph = Graph()
     try:
-        graph.parse(str(path), format=_FORMATS.get(path.suffix.lower(), "turtle"))
+        graph.parse(str(path), format=RDFLIB_FORMATS.get(path.suffix.lower(), "turtle"))
     except Exception as err:  # rdflib raises many parser-specific types
         raise QueryError(f"{path}: cannot load RDF ({err})") from err
     return graph

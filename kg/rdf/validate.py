@@ -10,7 +10,7 @@ from rdflib import Graph
 
 from kg.errors import ExportError
 
-from .store import resolve_rdf_file
+from .store import RDFLIB_FORMATS, resolve_rdf_file
 
 __all__ = ["ValidationReport", "shapes_graph", "validate"]
 
@@ -44,9 +44,13 @@ def validate(data: Graph | str | Path) -> ValidationReport:
         graph = data
     else:
         path = resolve_rdf_file(data)
+        rdf_format = RDFLIB_FORMATS.get(path.suffix.lower())
+        if rdf_format is None:
+            known = ", ".join(RDFLIB_FORMATS)
+            raise ExportError(f"{path}: not an RDF file by its extension; give a build directory or a {known} file")
         graph = Graph()
         try:
-            graph.parse(str(path), format="nt" if path.suffix == ".nt" else "turtle")
+            graph.parse(str(path), format=rdf_format)
         except Exception as err:  # rdflib's parsers raise many types
             raise ExportError(f"{path}: cannot parse RDF ({err})") from err
     conforms, report_graph, text = pyshacl.validate(graph, shacl_graph=shapes_graph(), inference="none")
