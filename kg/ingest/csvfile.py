@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,20 @@ _COLUMNS = {
 }
 
 
+_EXCEL_SEP = re.compile(r"\ufeff?sep=(.)\s*")
+
+
 def _header_names(line: str, delimiter: str) -> set[str]:
     try:
         cells = next(csv.reader([line], delimiter=delimiter), [])
     except csv.Error:  # e.g. a lone carriage return inside the line: no header of this delimiter
         return set()
-    return {c.strip().lower().lstrip("\ufeff") for c in cells}
+    return {_column_name(c) for c in cells}
+
+
+def _column_name(cell: str) -> str:
+    """A header cell as a column name: any case, spaces and hyphens as underscores ("Paper Title")."""
+    return re.sub(r"[\s\-]+", "_", cell.lstrip("\ufeff").strip().lower())
 
 
 def _delimiter(head: list[str]) -> str:
@@ -63,12 +72,16 @@ def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
     head = list(itertools.islice(lines, 64))
     if len(head) < 64 and not any(line.strip() for line in head):
         return  # an empty file
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(head)
+    # Excel's "sep=;" first line names the delimiter
+    excel = _EXCEL_SEP.fullmatch(head[0].rstrip("\r\n")) if head else None
+    skipped = 1 if excel else 0
+    head = head[skipped:]
+    delimiter = excel.group(1) if excel else "\t" if path.suffix.lower() == ".tsv" else _delimiter(head)
     csv.field_size_limit(16 * 1024 * 1024)
     taken = _Taken(itertools.chain(head, lines))
     reader = csv.reader(iter(taken), delimiter=delimiter)
     try:
-        header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
+        header = [_column_name(h) for h in next(reader)]
     except StopIteration:
         return
     except csv.Error as err:
@@ -80,7 +93,7 @@ def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
             f"{path}: CSV header has no {' or '.join(missing)} column (found: {', '.join(header) or 'nothing'}); "
             "need 'title' and 'abstract' (or 'summary')"
         )
-    yield from _rows(path, reader, taken, header, index, delimiter)
+    yield from _rows(path, reader, taken, header, index, delimiter, skipped)
 
 
 class _Taken:

@@ -41,3 +41,10 @@ def test_a_row_wider_than_the_header_is_a_reject_not_shifted_fields(tmp_path: Pa
     assert rejects == [
         (2, "row has 3 columns, header has 2 (an unquoted delimiter in a field? quote fields that hold one)")
     ]
+
+
+def test_spelled_out_column_names_and_excel_s_sep_line(tmp_path: Path) -> None:
+    papers, rejects = _read(tmp_path, "sep=;\nPaper Title;Abstract\nA title;An abstract. Yes.\n")
+    assert (papers, rejects) == ([("A title", "An abstract. Yes.", 3)], [])
+    papers, _ = _read(tmp_path, "paper-title,summary\nOther,Text here. Yes.\n")
+    assert papers == [("Other", "Text here. Yes.", 2)]
