@@ -120,6 +120,16 @@ def _connect(address: str) -> Any:
         from distributed import Client
     except ImportError as err:
         raise ExtractError("--dask needs Dask distributed: pip install 'kg[dask]'") from err
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:  # before a Client exists: a half-made one waits 20 s at exit and prints a traceback
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as err:
+        raise ExtractError(
+            f"--dask {address!r} is not a scheduler address ({err}); use e.g. tcp://10.0.0.5:8786"
+        ) from err
     try:
         return Client(address, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError) as err:

@@ -89,6 +89,17 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
     assert result.output.startswith("kg: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
 
 
+def test_a_scheduler_address_that_is_none_is_said_at_once_and_quietly(tmp_path: Path) -> None:
+    args = ["-q", "build", str(SAMPLE[0]), "--mode", "rules", "-o", str(tmp_path / "o"), "--dask", "garbage"]
+    # in a process of its own: a half-made Client printed a traceback at exit, after a 20 s wait
+    done = subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=15)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "kg: error: --dask 'garbage' is not a scheduler address (missing port number in address 'garbage'); "
+        "use e.g. tcp://10.0.0.5:8786"
+    ]
+
+
 def test_missing_dask_is_a_clear_error(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['distributed'] = None\n"  # as if kg[dask] were not installed
