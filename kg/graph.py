@@ -241,6 +241,8 @@ def build_graph(
             arxiv_id=p.arxiv_id,
             doi=p.doi,
             sources=tuple(p.sources),
+            # the input record's own id ("p1"), so a user can find the paper by it
+            **({"record_id": p.record_id} if p.record_id is not None else {}),
         )
     entities = {e.id: e for e in resolution.entities}
     for e in resolution.entities:

@@ -105,6 +105,7 @@ class KnowledgeGraph:
             arxiv_id=d.get("arxiv_id"),
             doi=d.get("doi"),
             sources=tuple(d.get("sources", ())),
+            record_id=d.get("record_id"),
         )
 
     def entity_record(self, node: str) -> Entity:
@@ -207,7 +208,7 @@ class KnowledgeGraph:
         return [self.entity_record(n) for n in ranked]
 
     def paper(self, ref: str | Paper) -> Paper:
-        """Find a paper by id or by a case-insensitive title substring.
+        """Find a paper by id, by its input record's own id, or by a case-insensitive title substring.
 
         Raises
         ------
@@ -218,6 +219,9 @@ class KnowledgeGraph:
             return ref
         if ref in self._g and self._g.nodes[ref].get("kind") == "Paper":
             return self.paper_record(ref)
+        own = [n for n in kgg.paper_nodes(self._g) if self._g.nodes[n].get("record_id") == ref]
+        if len(own) == 1:
+            return self.paper_record(own[0])
         needle = ref.casefold()
         hits = [n for n in kgg.paper_nodes(self._g) if needle in self._g.nodes[n]["title"].casefold()]
         exact = [n for n in hits if self._g.nodes[n]["title"].casefold() == needle]

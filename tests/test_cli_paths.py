@@ -68,3 +68,22 @@ def test_query_validate_and_stats_say_what_is_wrong_in_kg_s_words(keep: Path, tm
     assert runner.invoke(main, ["build", str(empty), "-o", str(tmp_path / "e"), "--mode", "rules"]).exit_code == 0
     result = runner.invoke(main, ["stats", str(tmp_path / "e")])
     assert result.exit_code == 0 and result.output.splitlines()[:2] == ["nodes: none", "edges: none"]
+
+
+def test_a_paper_is_found_by_its_input_record_s_own_id(tmp_path: Path) -> None:
+    import kg
+
+    path = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "p1", "title": "Tuning BERT on SQuAD", "abstract": "We fine-tune BERT on SQuAD. It works."},
+        {"id": "p2", "title": "BERT for GLUE", "abstract": "We evaluate BERT on GLUE and SQuAD. Fine."},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["build", str(path), "-o", str(out), "--mode", "rules"]).exit_code == 0
+    graph = kg.load(out)
+    assert graph.paper("p1").title == "Tuning BERT on SQuAD" and graph.paper("p1").record_id == "p1"
+    result = CliRunner().invoke(main, ["related", "p2", "-d", str(out)])
+    assert result.exit_code == 0 and result.output.startswith("BERT for GLUE")
+    ask = 'ASK { ?p a kg:Paper ; dcterms:identifier "p1" ; dcterms:title "Tuning BERT on SQuAD" }'
+    assert CliRunner().invoke(main, ["query", str(out), ask]).output.split() == ["true"]

@@ -117,6 +117,8 @@ def _paper(node: str, d: dict[str, Any], mint: _Minter) -> list[Pair]:
     if d.get("year") is not None:
         pairs.append((_T["date"], f"{int(d['year']):04d}", _T["gYear"]))
     pairs.extend((_T["creator"], str(author), PLAIN) for author in d.get("authors", ()))
+    if d.get("record_id"):  # the input record's own id
+        pairs.append((_T["identifier"], str(d["record_id"]), PLAIN))
     if d.get("arxiv_id"):
         pairs.append((_T["identifier"], f"arXiv:{d['arxiv_id']}", PLAIN))
         pairs.append((_T["seeAlso"], "https://arxiv.org/abs/" + _safe_path(d["arxiv_id"]), IRI))
