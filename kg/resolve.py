@@ -385,6 +385,13 @@ class _Resolver:
             # Only names parse into family + size ("Llama-2 7B"), not phrases ("serving 7B").
             if parsed is not None and (_names_a_family(parsed[0]) or self._is_vocabulary_model(parsed[0])):
                 family, size, suffix = parsed
+                if suffix and self._is_vocabulary_model(f"{family}-{suffix}"):
+                    family, suffix = f"{family}-{suffix}", None  # "Llama-2-7B-chat" is Llama 2-Chat 7B
+                elif not suffix and not self._is_vocabulary_model(family):
+                    split = split_model_variant(family)  # "Qwen2.5-Instruct-7B" is Qwen2.5 7B Instruct
+                    word = split[1].strip(" -") if split is not None else ""
+                    if split is not None and word.isalpha() and len(word) >= 3:  # not "LeaP-T-7B": a letter
+                        family, suffix = split[0], word
                 group = self._variant(family, f"{size}|{(suffix or '').lower()}")
                 group.canonical = group.canonical or (
                     f"{self._groups_name(family)} {size}" + (f" {suffix}" if suffix else "")
@@ -415,14 +422,23 @@ class _Resolver:
                 group.family_key = family_group.key
         return group
 
+    def _family_surface(self, family: str) -> str:
+        """The surface a family resolves by, as its own mentions do (:meth:`surface_of`): its long form
+        when it is an abbreviation ("LeaP" in "LeaP-T"), unless the long form's short form keeps its
+        vocabulary sense ("RT-DETR", defined as "Real-Time DEtection TRansformer", is the vocabulary's)."""
+        long_form = self.long_forms.get(normalise_key(family))
+        if long_form is None:
+            return family
+        return self.short_forms.get(normalise_key(long_form), long_form)
+
     def _groups_name(self, family: str) -> str:
         """How a variant names its family: the vocabulary's name, else as written."""
-        return self.group_for(self.long_forms.get(normalise_key(family), family), "Model").canonical or family
+        return self.group_for(self._family_surface(family), "Model").canonical or family
 
     def _variant(self, family: str, variant_key: str) -> _Group:
         """The group of a model ``family`` + a variant (by its key), linked to the family."""
         # A family defined as an abbreviation ("LeaP" in "LeaP-T") is the entity of its long form.
-        fam_group = self.group_for(self.long_forms.get(normalise_key(family), family), "Model")
+        fam_group = self.group_for(self._family_surface(family), "Model")
         fam_group.fallback = fam_group.fallback or family
         fam_group.is_family = True
         group = self._group(f"var:{fam_group.key}|{variant_key}")

@@ -325,3 +325,12 @@ def test_an_acronym_defined_otherwise_in_another_case_is_not_the_vocabulary_s() 
     # "CoLa" defined as chain-of-layers is a Method of its paper, not the CoLA dataset
     ids = by_text([m("p1", "CoLa", long_form="chain-of-layers"), m("p1", "chain-of-layers")])
     assert ids["p1/CoLa"] == ids["p1/chain-of-layers"] != "Dataset:cola"
+
+
+def test_a_size_before_or_after_a_release_word_is_one_model() -> None:
+    ids = by_text([m("p1", "Llama-2-7B-chat", "Model"), m("p2", "Llama-2-Chat-7B", "Model")])
+    assert ids["p1/Llama-2-7B-chat"] == ids["p2/Llama-2-Chat-7B"] == "Model:llama-2-chat-7b"
+    ids = by_text([m("p1", "Qwen2.5-7B-Instruct", "Model"), m("p2", "Qwen2.5-Instruct-7B", "Model")])
+    assert ids["p1/Qwen2.5-7B-Instruct"] == ids["p2/Qwen2.5-Instruct-7B"] == "Model:qwen2-5-7b-instruct"
+    res = resolve([m("p1", "RT-DETR-R50", "Model"), m("p2", "RT-DETR", "Model")])
+    assert {e.label: e.variant_of for e in res.entities} == {"RT-DETR-R50": "Model:rt-detr", "RT-DETR": None}

@@ -55,7 +55,9 @@ MODEL_VARIANT = re.compile(
 # 2.0 Flash Lite" and "Gemini-2.0-Flash-Lite" split alike; "Phi-4-reasoning-plus" is a model's
 # name). Each word is listed once, so a run matches one way only (no backtracking blow-up).
 _WORDS = sorted({w.lower() for w in (*_RELEASES, *_SIZES)}, key=lambda w: (-len(w), w))
-_VARIANT_RUN = re.compile(rf"(?:(?:[ -](?:{'|'.join(_WORDS)})|-[tsblhmnx])(?:/\d{{1,2}})?(?=[ -]|$))+$", re.IGNORECASE)
+_VARIANT_RUN = re.compile(
+    rf"(?:(?:[ -](?:{'|'.join(_WORDS)})|-[tsblhmnx]|-r(?:18|34|50|101|152))(?:/\d{{1,2}})?(?=[ -]|$))+$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +246,8 @@ def split_model_variant(name: str) -> tuple[str, str] | None:
     (('Gemini 2.0', ' Flash Lite'), ('Gemini-2.0', '-Flash-Lite'))
     >>> split_model_variant("BERT-base-uncased") is None, split_model_variant("BERT") is None
     (True, True)
+    >>> split_model_variant("RT-DETR-R50")  # a ResNet backbone
+    ('RT-DETR', '-R50')
     """
     m = _VARIANT_RUN.search(name, 2)
     return (name[: m.start()], name[m.start() :]) if m is not None else None
