@@ -87,3 +87,10 @@ def test_a_paper_is_found_by_its_input_record_s_own_id(tmp_path: Path) -> None:
     assert result.exit_code == 0 and result.output.startswith("BERT for GLUE")
     ask = 'ASK { ?p a kg:Paper ; dcterms:identifier "p1" ; dcterms:title "Tuning BERT on SQuAD" }'
     assert CliRunner().invoke(main, ["query", str(out), ask]).output.split() == ["true"]
+
+
+def test_kg_s_own_options_after_the_command_say_where_they_go(keep: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "-q", str(keep)])
+    assert result.exit_code == 2
+    assert "No such option '-q' here: it is kg's own and goes before the command (kg -q build ...)" in result.output
+    assert "build [OPTIONS] [INPUTS]..." in result.output  # with the usage, as click says it

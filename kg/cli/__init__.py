@@ -17,6 +17,10 @@ from kg.errors import KgError
 __all__ = ["main"]
 
 
+#: Options of ``kg`` itself, which users also put after the subcommand.
+_GLOBAL_OPTIONS = frozenset({"-q", "--quiet", "-v", "--verbose", "-vv", "--version"})
+
+
 class KgGroup(click.Group):
     """A click group that turns :class:`KgError` into a one-line message."""
 
@@ -26,6 +30,13 @@ class KgGroup(click.Group):
         except KgError as err:
             click.echo(f"kg: error: {err}", err=True)
             sys.exit(1)
+        except click.NoSuchOption as err:
+            name = err.option_name
+            if name in _GLOBAL_OPTIONS:  # "kg build -q ...": say where it goes
+                where = f"kg {name} {ctx.invoked_subcommand} ..."
+                message = f"No such option {name!r} here: it is kg's own and goes before the command ({where})"
+                raise click.UsageError(message, ctx=err.ctx) from None
+            raise
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
