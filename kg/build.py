@@ -297,8 +297,8 @@ def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple
     kept: list[Path] = []
     for name, where in zip(named, located, strict=True):
         path = Path(name)
-        if where is not None and not (path.exists() and path.absolute() == Path(where)):
-            path = Path(where)
+        if where is not None and Path(where).exists() and not (path.exists() and path.absolute() == Path(where)):
+            path = Path(where)  # run from elsewhere: where the input was (a moved project: as named, below)
         if path.exists():
             kept.append(path)
         else:

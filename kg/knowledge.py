@@ -222,6 +222,9 @@ class KnowledgeGraph:
         own = [n for n in kgg.paper_nodes(self._g) if self._g.nodes[n].get("record_id") == ref]
         if len(own) == 1:
             return self.paper_record(own[0])
+        if own:  # record ids are an input file's own: two files may both have a "7"
+            ids = "; ".join(f"{n} ({self._g.nodes[n]['title']})" for n in sorted(own)[:5])
+            raise NotFoundError(f"{len(own)} papers have the record id {ref!r}: {ids}; use one of these ids")
         needle = ref.casefold()
         hits = [n for n in kgg.paper_nodes(self._g) if needle in self._g.nodes[n]["title"].casefold()]
         exact = [n for n in hits if self._g.nodes[n]["title"].casefold() == needle]

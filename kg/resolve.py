@@ -65,6 +65,9 @@ _SIZE = re.compile(  # "8x7B": a mixture of eight 7B experts
     r"^(?P<family>.*?[A-Za-z].*?)(?P<sep>[\s\-_]*)(?P<size>(?:\d+x)?\d+(?:\.\d+)?)\s?(?P<unit>[BMbm])"
     r"(?:[\s\-_]+(?P<suffix>[A-Za-z][\w.\-]*))?$"
 )
+#: The short forms of ranking metrics at a cutoff: "R@1" is "Recall@1", "P@10" is "Precision@10".
+_AT_K = re.compile(r"^([RP])@(?=\d+$)", re.IGNORECASE)
+_AT_K_NAMES = {"R": "Recall", "P": "Precision"}
 _NOT_PLURAL = ("ss", "us", "is", "ics", "ous", "as")
 #: Share of a short form's definitions one long form needs to be taken as its meaning.
 DOMINANT_SHARE = 0.75
@@ -377,6 +380,11 @@ class _Resolver:
         return group
 
     def _group_for(self, surface: str, label: str) -> _Group:
+        spelled = _AT_K.sub(lambda m: _AT_K_NAMES[m[1].upper()] + "@", surface)  # "R@1" is Recall@1
+        if spelled != surface:
+            group = self._group(f"key:{normalise_key(spelled)}")
+            group.canonical = group.canonical or spelled  # named so, whichever spelling came first
+            return group
         entry = self.lookup(surface, label)
         if entry is not None:
             return self._vocabulary_group(entry)
@@ -387,11 +395,6 @@ class _Resolver:
                 family, size, suffix = parsed
                 if suffix and self._is_vocabulary_model(f"{family}-{suffix}"):
                     family, suffix = f"{family}-{suffix}", None  # "Llama-2-7B-chat" is Llama 2-Chat 7B
-                elif not suffix and not self._is_vocabulary_model(family):
-                    split = split_model_variant(family)  # "Qwen2.5-Instruct-7B" is Qwen2.5 7B Instruct
-                    word = split[1].strip(" -") if split is not None else ""
-                    if split is not None and word.isalpha() and len(word) >= 3:  # not "LeaP-T-7B": a letter
-                        family, suffix = split[0], word
                 group = self._variant(family, f"{size}|{(suffix or '').lower()}")
                 group.canonical = group.canonical or (
                     f"{self._groups_name(family)} {size}" + (f" {suffix}" if suffix else "")

@@ -94,3 +94,22 @@ def test_kg_s_own_options_after_the_command_say_where_they_go(keep: Path) -> Non
     assert result.exit_code == 2
     assert "No such option '-q' here: it is kg's own and goes before the command (kg -q build ...)" in result.output
     assert "build [OPTIONS] [INPUTS]..." in result.output  # with the usage, as click says it
+
+
+def test_a_record_id_two_papers_share_is_said_to_be_ambiguous(tmp_path: Path) -> None:
+    import kg
+    from kg.errors import NotFoundError
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps({"id": "7", "title": "Fine-tuning BERT", "abstract": "We tune BERT. Fine."}) + "\n")
+    rows = [
+        {"id": "7", "title": "Scaling GPT-3 training", "abstract": "We scale GPT-3. Fine."},
+        {"id": "8", "title": "Top 7 tricks for ResNet", "abstract": "We train ResNet. Fine."},
+    ]
+    b.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["build", str(a), str(b), "-o", str(out), "--mode", "rules"]).exit_code == 0
+    graph = kg.load(out)
+    with pytest.raises(NotFoundError, match=r"^2 papers have the record id '7': .*Fine-tuning BERT.*; use one"):
+        graph.paper("7")
+    assert graph.paper("8").title == "Top 7 tricks for ResNet"

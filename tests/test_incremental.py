@@ -72,3 +72,20 @@ def test_update_from_another_directory_keeps_the_previous_papers(
     assert f"{len(full.graph.papers())} papers (" in result.output
     for name in ("graph.nt", "graph.json", "entities.csv"):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), name
+
+
+def test_update_of_a_moved_project_finds_its_inputs_as_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "a.txt").write_text(SAMPLE[0].read_text())
+    (project / "b.txt").write_text(SAMPLE[1].read_text())
+    monkeypatch.chdir(project)
+    build([Path("a.txt")], Path("out"), options=RULES)
+    moved = project.rename(tmp_path / "moved")  # the recorded absolute paths are gone; the names still work
+    monkeypatch.chdir(moved)
+    result = CliRunner().invoke(main, ["build", "--mode", "rules", "--no-html", "--update", "out", "b.txt"])
+    assert result.exit_code == 0, result.output
+    assert "gone" not in result.output
+    full = build([Path("a.txt"), Path("b.txt")], Path("full"), options=RULES)
+    assert (moved / "out" / "graph.nt").read_bytes() == (moved / "full" / "graph.nt").read_bytes()
+    assert f"{len(full.graph.papers())} papers (" in result.output

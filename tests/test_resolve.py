@@ -295,6 +295,7 @@ def test_a_paper_added_elsewhere_does_not_split_an_entity() -> None:
         ("EAGLE-2", "EAGLE", "Method"),
         ("Hits@1", "Hits@10", "Metric"),
         ("R@1", "R@5", "Metric"),
+        ("Recall@1", "Precision@1", "Metric"),
         ("ROUGE-1", "ROUGE-L", "Metric"),
     ],
 )
@@ -330,7 +331,17 @@ def test_an_acronym_defined_otherwise_in_another_case_is_not_the_vocabulary_s() 
 def test_a_size_before_or_after_a_release_word_is_one_model() -> None:
     ids = by_text([m("p1", "Llama-2-7B-chat", "Model"), m("p2", "Llama-2-Chat-7B", "Model")])
     assert ids["p1/Llama-2-7B-chat"] == ids["p2/Llama-2-Chat-7B"] == "Model:llama-2-chat-7b"
-    ids = by_text([m("p1", "Qwen2.5-7B-Instruct", "Model"), m("p2", "Qwen2.5-Instruct-7B", "Model")])
-    assert ids["p1/Qwen2.5-7B-Instruct"] == ids["p2/Qwen2.5-Instruct-7B"] == "Model:qwen2-5-7b-instruct"
+    # a release word before the size stays in the family's name: "StarCoder-Base-15B" is StarCoderBase 15B
+    ids = by_text([m("p1", "StarCoderBase-15B", "Model"), m("p2", "StarCoder-Base-15B", "Model")])
+    assert ids["p1/StarCoderBase-15B"] == ids["p2/StarCoder-Base-15B"]
+    ids = by_text([m("p1", "Phi-3-mini", "Model"), m("p2", "Phi-3-Mini-3.8B", "Model")])
+    assert resolve([m("p2", "Phi-3-Mini-3.8B", "Model")]).entities[-1].variant_of != "Model:phi-3"
     res = resolve([m("p1", "RT-DETR-R50", "Model"), m("p2", "RT-DETR", "Model")])
     assert {e.label: e.variant_of for e in res.entities} == {"RT-DETR-R50": "Model:rt-detr", "RT-DETR": None}
+
+
+def test_a_ranking_metric_s_short_form_is_its_long_one() -> None:
+    for first, second in (("R@1", "Recall@1"), ("Recall@1", "R@1")):
+        ids = by_text([m("p1", first, "Metric"), m("p2", second, "Metric"), m("p3", "P@10", "Metric")])
+        assert ids[f"p1/{first}"] == ids[f"p2/{second}"] == "Metric:recall-1"
+    assert ids["p3/P@10"] == "Metric:precision-10"

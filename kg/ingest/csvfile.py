@@ -102,11 +102,14 @@ class _Taken:
     def __init__(self, lines: Iterator[str]) -> None:
         self.lines = lines
         self.kept: list[str] = []
+        #: Whether the reader asked past the last line (as it does only inside a field left open).
+        self.exhausted = False
 
     def __iter__(self) -> Iterator[str]:
         for line in self.lines:
             self.kept.append(line)
             yield line
+        self.exhausted = True
 
     def clear(self) -> list[str]:
         kept, self.kept = self.kept, []
@@ -134,7 +137,7 @@ def _rows(
             yield Reject(str(path), line, f"malformed CSV ({err})", "")
             continue
         raw = taken.clear()
-        if len(raw) > 1 and row and row[-1].endswith("\n") and "".join(raw).count('"') % 2:
+        if taken.exhausted and len(raw) > 1 and row and row[-1].endswith("\n") and "".join(raw).count('"') % 2:
             # A quote that never closes: csv read every later line into this field. Reject the row
             # and read the rest again without it, so the rows it swallowed are not lost.
             reason = (

@@ -48,3 +48,9 @@ def test_spelled_out_column_names_and_excel_s_sep_line(tmp_path: Path) -> None:
     assert (papers, rejects) == ([("A title", "An abstract. Yes.", 3)], [])
     papers, _ = _read(tmp_path, "paper-title,summary\nOther,Text here. Yes.\n")
     assert papers == [("Other", "Text here. Yes.", 2)]
+
+
+def test_a_stray_quote_before_a_quoted_field_over_lines_is_no_unclosed_quote(tmp_path: Path) -> None:
+    papers, rejects = _read(tmp_path, 'title,abstract\nA 5" screen,"We study\nscreens.\n"\nSecond,Plain abstract.\n')
+    assert papers == [('A 5" screen', "We study\nscreens.", 2), ("Second", "Plain abstract.", 5)]
+    assert rejects == []

@@ -42,6 +42,7 @@ def test_dois_and_urls_normalise() -> None:
     assert doi_in_url("https://doi.org/10.1000/FA2") == "10.1000/fa2"
     # a link's percent escapes belong to the URL: the DOI is the decoded text
     assert doi_in_url("https://doi.org/10.1002%2FABC") == clean_doi("https://doi.org/10.1002%2Fabc") == "10.1002/abc"
+    assert clean_doi("doi.org/10.1000/X") == clean_doi("dx.doi.org/10.1000/x") == "10.1000/x"  # no scheme
 
 
 @pytest.mark.parametrize(
