@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import tempfile
 import time
 from collections import Counter
@@ -237,8 +238,9 @@ def build(
         if out is not None:
             manifest = {
                 "inputs": [str(p) for p in input_paths],
-                # where they are, so `kg build --update` run from another directory still finds them
-                "input_paths": [str(p.absolute()) for p in input_paths],
+                # where they are from the build (so the same layout records the same), for `kg build
+                # --update` run from another directory, or of a project moved with its build
+                "input_paths": [os.path.relpath(p.absolute(), Path(out).absolute()) for p in input_paths],
                 "format": format,
                 "mode": options.mode,
                 "min_confidence": float(options.min_confidence),
@@ -278,9 +280,10 @@ def _timed(stage: str) -> Iterator[None]:
 def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple[list[Path], str | None]:
     """The inputs of an incremental build: the previous build's, still present, then the new ones.
 
-    A previous input is found where it was, from any working directory: as it was
-    named when that still names the same file (so its papers' sources read the
-    same), else by the absolute path the build recorded. Inputs that no longer
+    A previous input is found from any working directory: as it was named when
+    that still names the same file (so its papers' sources read the same), else
+    where the build recorded it, relative to the build's own directory (so a
+    project moved with its build still finds it). Inputs that no longer
     exist are dropped (their papers leave the graph) with a warning; an input
     given again is read again (its papers may have changed).
 
@@ -295,10 +298,11 @@ def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple
     if not (isinstance(located, list) and len(located) == len(named)):
         located = [None] * len(named)  # a build before input_paths was recorded
     kept: list[Path] = []
-    for name, where in zip(named, located, strict=True):
+    for name, recorded in zip(named, located, strict=True):
         path = Path(name)
-        if where is not None and Path(where).exists() and not (path.exists() and path.absolute() == Path(where)):
-            path = Path(where)  # run from elsewhere: where the input was (a moved project: as named, below)
+        where = None if recorded is None else Path(os.path.normpath(Path(outdir).absolute() / recorded))
+        if where is not None and where.exists() and not (path.exists() and os.path.samefile(path, where)):
+            path = where  # run from elsewhere: where the input is from the build
         if path.exists():
             kept.append(path)
         else:

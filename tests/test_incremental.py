@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -60,6 +61,8 @@ def test_update_from_another_directory_keeps_the_previous_papers(
     (data / "b.txt").write_text(SAMPLE[1].read_text())
     monkeypatch.chdir(data)
     build([Path("a.txt")], tmp_path / "out", options=RULES)  # named relative to data/
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["input_paths"] == ["../data/a.txt"]  # from the build: the same wherever the tree is
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
