@@ -238,9 +238,9 @@ def build(
         if out is not None:
             manifest = {
                 "inputs": [str(p) for p in input_paths],
-                # where they are from the build (so the same layout records the same), for `kg build
-                # --update` run from another directory, or of a project moved with its build
-                "input_paths": [os.path.relpath(p.absolute(), Path(out).absolute()) for p in input_paths],
+                # where they are, for `kg build --update` run from another directory (absolute: the
+                # same inputs record the same bytes whichever directory the build is written to)
+                "input_paths": [os.path.normpath(p.absolute()) for p in input_paths],
                 "format": format,
                 "mode": options.mode,
                 "min_confidence": float(options.min_confidence),
@@ -282,8 +282,8 @@ def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple
 
     A previous input is found from any working directory: as it was named when
     that still names the same file (so its papers' sources read the same), else
-    where the build recorded it, relative to the build's own directory (so a
-    project moved with its build still finds it). Inputs that no longer
+    at the absolute path the build recorded, else as named (a project moved
+    with its build, updated from its new place). Inputs that no longer
     exist are dropped (their papers leave the graph) with a warning; an input
     given again is read again (its papers may have changed).
 
@@ -300,9 +300,9 @@ def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple
     kept: list[Path] = []
     for name, recorded in zip(named, located, strict=True):
         path = Path(name)
-        where = None if recorded is None else Path(os.path.normpath(Path(outdir).absolute() / recorded))
+        where = None if recorded is None else Path(recorded)
         if where is not None and where.exists() and not (path.exists() and os.path.samefile(path, where)):
-            path = where  # run from elsewhere: where the input is from the build
+            path = where  # run from another directory: where the input was (a moved project: as named)
         if path.exists():
             kept.append(path)
         else:
