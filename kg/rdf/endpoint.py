@@ -375,19 +375,8 @@ class WorkerPool:
             worker.close()
 
 
-def _negotiate(accept: str, graph: bool, html: bool = True) -> tuple[str, str] | None:
-    """Pick the media type to answer in from an Accept header (RFC 9110, with q-values).
-
-    Each type served gets the q-value of the most specific range that matches it
-    (``type/subtype`` over ``type/*`` over ``*/*``); the highest q wins, ties go to
-    the type named over one matched by a wildcard, then to the range listed first,
-    then to the server's order (JSON, then XML, CSV, TSV; Turtle, then N-Triples,
-    JSON-LD, RDF/XML; HTML last, and only with ``html``). An empty header gets the
-    first; ``None`` when every type served has q = 0 (answered with 406).
-    """
-    table = GRAPH_TYPES if graph else SELECT_TYPES
-    if not html:
-        table = {mime: fmt for mime, fmt in table.items() if fmt != "html"}
+def _accept_ranges(accept: str) -> list[tuple[str, float]]:
+    """The media ranges of an Accept header, lower-cased, each with its q-value (0 when malformed)."""
     ranges: list[tuple[str, float]] = []
     for part in accept.split(","):
         mime, *params = (p.strip().lower() for p in part.split(";"))
@@ -402,6 +391,23 @@ def _negotiate(accept: str, graph: bool, html: bool = True) -> tuple[str, str] |
                 except ValueError:
                     q = 0.0  # a malformed q-value makes the range unusable
         ranges.append((mime, q))
+    return ranges
+
+
+def _negotiate(accept: str, graph: bool, html: bool = True) -> tuple[str, str] | None:
+    """Pick the media type to answer in from an Accept header (RFC 9110, with q-values).
+
+    Each type served gets the q-value of the most specific range that matches it
+    (``type/subtype`` over ``type/*`` over ``*/*``); the highest q wins, ties go to
+    the type named over one matched by a wildcard, then to the range listed first,
+    then to the server's order (JSON, then XML, CSV, TSV; Turtle, then N-Triples,
+    JSON-LD, RDF/XML; HTML last, and only with ``html``). An empty header gets the
+    first; ``None`` when every type served has q = 0 (answered with 406).
+    """
+    table = GRAPH_TYPES if graph else SELECT_TYPES
+    if not html:
+        table = {mime: fmt for mime, fmt in table.items() if fmt != "html"}
+    ranges = _accept_ranges(accept)
     if not ranges:
         first = next(iter(table))
         return first, table[first]
@@ -528,16 +534,7 @@ async def _read_query(
 
 def _asks_for_html(accept: str) -> bool:
     """Whether an Accept header names ``text/html`` (or XHTML) with a q-value above 0."""
-    for part in accept.split(","):
-        mime, *params = (p.strip().lower() for p in part.split(";"))
-        if mime in ("text/html", "application/xhtml+xml"):
-            q = next((value for name, _, value in (p.partition("=") for p in params) if name.strip() == "q"), "1")
-            try:
-                if float(q) > 0:
-                    return True
-            except ValueError:
-                continue
-    return False
+    return any(mime in ("text/html", "application/xhtml+xml") and q > 0 for mime, q in _accept_ranges(accept))
 
 
 def _dataset(params: dict[str, list[str]]) -> Dataset:
