@@ -126,6 +126,7 @@ def _rows(
     first_line: int = 0,
 ) -> Iterator[RawRecord | Reject]:
     """The records of ``reader``'s rows; ``first_line``: the file line before the reader's first."""
+    columns = max(i for i in index.values() if i is not None)  # the last column a record is read from
     while True:
         line = first_line + reader.line_num + 1  # where the next record starts (a quoted field may span lines)
         taken.clear()
@@ -150,7 +151,6 @@ def _rows(
             return
         if not any(cell.strip() for cell in row):
             continue
-        columns = max(i for i in index.values() if i is not None)
         short = len(row) < len(header) and len(row) <= columns
         if short or any(cell.strip() for cell in row[len(header) :]):  # a cell past the header: fields shifted
             reason = f"row has {len(row)} columns, header has {len(header)}"

@@ -129,6 +129,10 @@ def _checked(value: str, field: str, valid: Callable[[str], bool], where: str, l
     return None
 
 
+def _if_valid(value: str | None, valid: Callable[[str], bool]) -> str | None:
+    return value if value and valid(value) else None
+
+
 def make_paper(fields: Mapping[str, Any], source: Path, line: int, *, keep_empty: bool = False) -> Paper | Reject:
     """Build a Paper from raw fields, or a Reject saying what is wrong.
 
@@ -170,11 +174,10 @@ def make_paper(fields: Mapping[str, Any], source: Path, line: int, *, keep_empty
     raw_doi = _opt(fields, "doi")
     # An arXiv abs/pdf or doi.org URL is the record's id when no id field says otherwise.
     arxiv = _checked(clean_arxiv_id(raw_arxiv), "arxiv_id", is_arxiv_id, where, line) if raw_arxiv else None
-    arxiv = arxiv or (arxiv_id_in_url(url) if url else None)
     doi = _checked(clean_doi(raw_doi), "doi", is_doi, where, line) if raw_doi else None
-    doi = doi or (doi_in_url(url) if url else None)
-    arxiv = arxiv if arxiv is None or is_arxiv_id(arxiv) else None  # from a URL: the URL stays as the link
-    doi = doi if doi is None or is_doi(doi) else None
+    if url:  # an arXiv or doi.org URL whose id is none is only a link
+        arxiv = arxiv or _if_valid(arxiv_id_in_url(url), is_arxiv_id)
+        doi = doi or _if_valid(doi_in_url(url), is_doi)
     record_id = _opt(fields, "id")
     return Paper(
         id=paper_id(title, arxiv, doi),
