@@ -133,16 +133,34 @@ def _layout(sub: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
     return {k: (round(float(x), 1), round(float(y), 1)) for k, (x, y) in pos.items()}
 
 
-def _abstract_preview(g: nx.DiGraph, paper: str, limit: int = 300) -> dict[str, Any]:
+def _abstract_preview(g: nx.DiGraph, paper: str, limit: int = 300) -> list[list[str]]:
+    """The start of a paper's abstract as ``[text, kind]`` pieces, kind "" between mentions.
+
+    The page only joins the pieces: cutting the text by offsets there would count in
+    UTF-16 units, where an emoji or a math letter (𝒪, 𝔼) is two, and shift every
+    highlight after it.
+    """
     text = g.nodes[paper].get("abstract", "") or ""
     cut = text[:limit]
-    highlights = []
-    for _, e, d in g.out_edges(paper, data=True):
-        for m in d.get("mentions", ()):
-            if m.field == "abstract" and m.end <= len(cut):
-                highlights.append([m.start, m.end, _kind(g, e)])
-    highlights.sort()
-    return {"text": cut + ("…" if len(text) > limit else ""), "highlights": highlights}
+    spans = sorted(
+        (m.start, m.end, _kind(g, e))
+        for _, e, d in g.out_edges(paper, data=True)
+        for m in d.get("mentions", ())
+        if m.field == "abstract" and m.end <= len(cut)
+    )
+    pieces: list[list[str]] = []
+    pos = 0
+    for start, end, kind in spans:
+        if start < pos:
+            continue  # overlaps the previous highlight
+        if start > pos:
+            pieces.append([cut[pos:start], ""])
+        pieces.append([cut[start:end], kind])
+        pos = end
+    rest = cut[pos:] + ("…" if len(text) > limit else "")
+    if rest:
+        pieces.append([rest, ""])
+    return pieces
 
 
 def _node_info(g: nx.DiGraph, node: str, memo: dict[str, set[str]]) -> dict[str, Any]:

@@ -65,3 +65,29 @@ def test_render_is_deterministic(tmp_path: Path) -> None:
     render_html(hostile_graph(), tmp_path / "a.html")
     render_html(hostile_graph(), tmp_path / "b.html")
     assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+
+
+def astral_graph() -> nx.DiGraph:
+    """A paper whose abstract has two-unit (UTF-16) characters before its mentions."""
+    g = nx.DiGraph()
+    abstract = "We cut 𝒪(n²) to 𝒪(n) with FlashAttention 🚀 on GSM8K."
+    authors = ("\u202eMallory", "Bob Smith")  # a right-to-left override in one name
+    g.add_node("p1", kind="Paper", label="Fast", title="Fast", abstract=abstract, year=2024, authors=authors)
+    g.add_node("Method:fa", kind="Entity", type="Method", label="FlashAttention", aliases=(), paper_count=1)
+    g.add_node("Dataset:gsm8k", kind="Entity", type="Dataset", label="GSM8K", aliases=(), paper_count=1)
+    links = (("Method:fa", "FlashAttention", "usesMethod"), ("Dataset:gsm8k", "GSM8K", "usesDataset"))
+    for node, text, relation in links:
+        start = abstract.index(text)
+        m = Mention("p1", "abstract", start, start + len(text), text, node.split(":")[0], 0.9, "kg_gazetteer")
+        g.add_edge("p1", node, relation=relation, mention_count=1, confidence=0.9, mentions=(m,))
+    return g
+
+
+def test_abstract_preview_is_cut_into_pieces_by_python_offsets() -> None:
+    from kg.viz import _abstract_preview
+
+    pieces = _abstract_preview(astral_graph(), "p1")
+    assert [p for p in pieces if p[1]] == [["FlashAttention", "Method"], ["GSM8K", "Dataset"]]
+    assert "".join(text for text, _ in pieces) == astral_graph().nodes["p1"]["abstract"]
+    long = _abstract_preview(astral_graph(), "p1", limit=10)
+    assert long == [["We cut 𝒪(n…", ""]]  # mentions past the cut are not highlighted

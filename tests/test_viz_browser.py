@@ -133,3 +133,21 @@ def test_names_of_object_properties_are_found(browser, tmp_path: Path) -> None: 
     assert page.evaluate("window.kgFocused") == "p3"
     assert page.evaluate("[...document.querySelectorAll('#kg-names option')].some(o => o.value === 'constructor')")
     assert errors == []
+
+
+def test_tooltip_marks_cover_the_mentions_after_astral_characters(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from .test_viz import astral_graph
+
+    out = tmp_path / "astral.html"
+    render_html(astral_graph(), out)
+    page, errors = open_page(browser, out)
+    marks = page.evaluate("[...window.kgNodes.get('p1').title.querySelectorAll('mark')].map(m => m.textContent)")
+    assert marks == ["FlashAttention", "GSM8K"]
+    text = page.evaluate("window.kgNodes.get('p1').title.querySelector('p').textContent")
+    assert text == "We cut 𝒪(n²) to 𝒪(n) with FlashAttention 🚀 on GSM8K."
+    # each author in a bidi isolate of its own: Mallory's override cannot reverse Bob's name
+    names = page.evaluate(
+        "[...window.kgNodes.get('p1').title.querySelectorAll('div.muted bdi')].map(b => b.textContent)"
+    )
+    assert names == ["\u202eMallory", "Bob Smith"]
+    assert errors == []
