@@ -173,10 +173,29 @@ def read_graph(path: str | Path) -> nx.DiGraph:
         raise ExportError(f"{path}: not a readable kg graph ({err})") from err
     if not isinstance(data, dict) or data.get("format") != GRAPH_FORMAT:
         raise ExportError(f"{path}: not a kg graph file")
+    if data.get("version") != GRAPH_FORMAT_VERSION:
+        raise ExportError(
+            f"{path}: a kg graph of format version {data.get('version')!r}, this kg reads version "
+            f"{GRAPH_FORMAT_VERSION}; rebuild it with this kg (`kg build`)"
+        )
+    try:
+        return _graph_from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ExportError(f"{path}: not a kg graph: it is damaged or was edited ({type(err).__name__}: {err})") from err
+
+
+_REQUIRED = {"Paper": ("title",), "Entity": ("label", "type")}  # what kg.load's readers index by
+
+
+def _graph_from_json(data: dict[str, Any]) -> nx.DiGraph:
+    """The graph of a parsed graph.json (raises KeyError, TypeError, ... when it is malformed)."""
     g = nx.DiGraph()
     g.graph["community_labels"] = {int(k): v for k, v in data["graph"].get("community_labels", {}).items()}
     for node in data["nodes"]:
         attrs = {k: (tuple(v) if k in _TUPLE_ATTRS else v) for k, v in node.items() if k != "id"}
+        for key in _REQUIRED.get(str(attrs.get("kind")), ()):
+            if not isinstance(attrs.get(key), str):
+                raise ValueError(f"{attrs['kind']} node {node.get('id')!r} has no {key}")
         if "type_votes" in attrs:
             attrs["type_votes"] = tuple((t, n) for t, n in attrs["type_votes"])
         g.add_node(node["id"], **attrs)

@@ -76,10 +76,14 @@ class KnowledgeGraph:
     def __init__(self, g: nx.DiGraph) -> None:
         self._g = g
         self._index: dict[str, set[str]] = {}
+        self._ids: dict[str, str] = {}  # casefolded entity id -> id
         for node, d in g.nodes(data=True):
             if d.get("kind") != "Entity":
                 continue
-            for name in (node, d["label"], *d.get("aliases", ())):
+            # Ids are looked up apart, by case alone: normalised as names, "Model:ppyoloe-s"
+            # (a size suffix, lower-cased) would lose its "s" as a plural and be PP-YOLOE.
+            self._ids.setdefault(node.casefold(), node)
+            for name in (d["label"], *d.get("aliases", ())):
                 self._index.setdefault(normalise_key(name), set()).add(node)
 
     def __repr__(self) -> str:
@@ -159,23 +163,36 @@ class KnowledgeGraph:
         return sorted(records, key=lambda e: (-e.paper_count, e.id))
 
     def entity(self, name: str | Entity) -> Entity:
-        """Find an entity by id, label or alias (case, plural and hyphens ignored).
+        """Find an entity by id (in any case), label or alias (case, plural and hyphens ignored).
 
-        When several entities share the alias, the one in most papers wins.
+        When several entities answer to the name, one labelled or aliased exactly so wins
+        ("MLM" is the entity MLM, not MLMs), then one spelt so in another case, then the
+        one in most papers.
 
         Raises
         ------
         NotFoundError
+            When no entity has that name, or ``name`` is a :class:`Paper`.
         """
         if isinstance(name, Entity):
             return name
+        if not isinstance(name, str):
+            raise NotFoundError(f"{name!r} is not an entity or an entity's name")
         if name in self._g and self._g.nodes[name].get("kind") == "Entity":
             return self.entity_record(name)
+        if name.casefold() in self._ids:
+            return self.entity_record(self._ids[name.casefold()])
         named = self.entities_named(name)
         if not named:
             close = ", ".join(map(repr, self._close_names(name)))
             raise NotFoundError(f"no entity named {name!r}" + (f"; close names: {close}" if close else ""))
-        return named[0]
+        folded = name.casefold()
+
+        def closeness(e: Entity) -> int:
+            spellings = (e.label, *e.aliases)
+            return 0 if name in spellings else 1 if folded in {s.casefold() for s in spellings} else 2
+
+        return min(named, key=closeness)  # min keeps the first, most papers, among equals
 
     def _close_names(self, name: str, n: int = 3) -> list[str]:
         """Up to ``n`` entity labels or aliases spelt like ``name`` (difflib's ratio >= 0.75), closest first."""
@@ -217,6 +234,8 @@ class KnowledgeGraph:
         """
         if isinstance(ref, Paper):
             return ref
+        if not isinstance(ref, str):
+            raise NotFoundError(f"{ref!r} is not a paper or a paper's id or title")
         if ref in self._g and self._g.nodes[ref].get("kind") == "Paper":
             return self.paper_record(ref)
         own = [n for n in kgg.paper_nodes(self._g) if self._g.nodes[n].get("record_id") == ref]
@@ -237,8 +256,16 @@ class KnowledgeGraph:
         titles = "; ".join(self._g.nodes[n]["title"] for n in hits[:5])
         raise NotFoundError(f"{len(hits)} papers match {ref!r} ({titles}…); be more specific")
 
-    def node(self, ref: str) -> str:
-        """Resolve an entity name/alias or paper id/title to its node id."""
+    def node(self, ref: str | Paper | Entity) -> str:
+        """Resolve a record, an entity name/alias or a paper id/title to its node id.
+
+        Raises
+        ------
+        NotFoundError
+            When neither an entity nor a paper matches.
+        """
+        if isinstance(ref, Paper | Entity):
+            return ref.id
         try:
             return self.entity(ref).id
         except NotFoundError:
@@ -378,7 +405,20 @@ class KnowledgeGraph:
         return [self.entity_record(e) for e in shared]
 
     def related_papers(self, paper: str | Paper, k: int = 10) -> list[Related]:
-        """The ``k`` most related papers, each with the shared entities that explain it."""
+        """The ``k`` most related papers, each with the shared entities that explain it.
+
+        A build keeps each paper's ``--related`` (default 10) strongest links, so a larger
+        ``k`` gives no more than those.
+
+        Raises
+        ------
+        NotFoundError
+            When no paper matches ``paper``.
+        ValueError
+            When ``k`` is negative.
+        """
+        if k < 0:
+            raise ValueError(f"k must be 0 or more, not {k}")
         pid = self.paper(paper).id
         return [
             Related(self.paper_record(q), w, tuple(self.entity_record(e) for e in shared))
@@ -400,7 +440,7 @@ class KnowledgeGraph:
         eid = self.entity(entity).id
         return [(self.entity_record(e), n) for e, n in kgg.co_occurring(self._g, eid, type)]
 
-    def path(self, a: str, b: str) -> list[Paper | Entity]:
+    def path(self, a: str | Paper | Entity, b: str | Paper | Entity) -> list[Paper | Entity]:
         """A shortest path between two papers/entities through the papers and entities linking them."""
         nodes = kgg.path(self._g, self.node(a), self.node(b))
         return [self.entity_record(n) if self._g.nodes[n]["kind"] == "Entity" else self.paper_record(n) for n in nodes]

@@ -30,7 +30,9 @@ from jinja2 import Environment, StrictUndefined
 from pyvis.network import Network
 
 from kg import graph as kgg
+from kg.errors import NotFoundError
 from kg.io import atomic_write
+from kg.records import ENTITY_TYPES
 
 __all__ = ["TYPE_STYLE", "VizSummary", "render_html", "select_nodes"]
 
@@ -69,6 +71,16 @@ def _kind(g: nx.DiGraph, node: str) -> str:
     return str(d.get("type") or d.get("kind") or "Paper")
 
 
+def _node_type(name: str) -> str:
+    """``Paper`` or the entity type spelt ``name`` in any case."""
+    if name.casefold() == "paper":
+        return "Paper"
+    for known in ENTITY_TYPES:
+        if known.casefold() == name.casefold():
+            return known
+    raise ValueError(f"unknown node type {name!r}: pass Paper or one of {', '.join(ENTITY_TYPES)} (in any case)")
+
+
 def select_nodes(
     g: nx.DiGraph,
     *,
@@ -81,13 +93,30 @@ def select_nodes(
     """Choose the nodes of a page: an ego network, or the best-connected part of the graph.
 
     Entities are ranked by paper count; each kept entity brings its papers
-    until the budget is spent.
+    until the budget is spent. ``types`` (``Paper`` or an entity type, in any case)
+    and ``min_papers`` also filter an ego network, whose focus is always kept.
+
+    Raises
+    ------
+    NotFoundError
+        When ``focus`` is not a node of ``g``.
+    ValueError
+        When a type is not ``Paper`` or one of :data:`kg.records.ENTITY_TYPES`.
     """
-    wanted = set(types) if types else None
+    wanted = {_node_type(t) for t in types} if types else None
     if focus is not None:
+        if focus not in g:
+            raise NotFoundError(f"no node {focus!r} to focus on: pass a node id (e.g. 'Model:llama-2')")
         und = g.to_undirected(as_view=True)
         ego = nx.ego_graph(und, focus, radius=depth)
-        nodes = sorted(ego.nodes, key=lambda n: (n != focus, -g.degree(n), n))
+
+        def kept(n: str) -> bool:
+            d = g.nodes[n]
+            if d.get("kind") == "Entity" and d.get("paper_count", 0) < min_papers:
+                return False
+            return wanted is None or _kind(g, n) in wanted
+
+        nodes = sorted((n for n in ego.nodes if n == focus or kept(n)), key=lambda n: (n != focus, -g.degree(n), n))
         return nodes[: max(max_nodes, 1)]
     entities = [
         n
@@ -227,9 +256,9 @@ def render_html(
     focus : str, optional
         Node id: draw its ego network (radius ``depth``) instead of the overview.
     types : iterable of str, optional
-        Node types to keep (``Paper``, ``Method``, ...).
+        Node types to keep (``Paper``, ``Method``, ..., in any case), also around a ``focus``.
     min_papers : int
-        Leave out entities in fewer papers.
+        Leave out entities in fewer papers (also around a ``focus``).
     max_nodes : int
         Node budget of the page.
     show_similarity : bool
@@ -240,6 +269,13 @@ def render_html(
     Returns
     -------
     VizSummary
+
+    Raises
+    ------
+    NotFoundError
+        When ``focus`` is not a node of ``g``.
+    ValueError
+        When a type is not ``Paper`` or one of :data:`kg.records.ENTITY_TYPES`.
     """
     nodes = select_nodes(g, focus=focus, depth=depth, types=types, min_papers=min_papers, max_nodes=max_nodes)
     keep = set(nodes)

@@ -215,3 +215,28 @@ def test_communities_are_seeded_and_agree_with_networkx_louvain() -> None:
     got = sorted(sorted(c.papers + c.entities) for c in kgg.communities(g, seed=7))
     assert got == expected
     assert kgg.communities(nx.DiGraph()) == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda d: d.pop("graph"), "KeyError"),
+        (lambda d: d.pop("nodes"), "KeyError"),
+        (lambda d: d.update(graph=None), "AttributeError"),
+        (lambda d: d["graph"].update(community_labels={"a": "x"}), "ValueError"),
+        (lambda d: next(n for n in d["nodes"] if n["kind"] == "Entity").pop("label"), "has no label"),
+        (lambda d: d["nodes"][0].pop("id"), "KeyError"),
+        (lambda d: next(e for e in d["edges"] if e.get("mentions")).update(mentions=[{"x": 1}]), "TypeError"),
+        (lambda d: d.update(version=99), "format version 99"),
+    ],
+)
+def test_a_damaged_graph_json_is_an_export_error_saying_so(sample_build: Path, tmp_path: Path, edit, says) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from kg.errors import ExportError
+
+    data = json.loads((sample_build / "graph.json").read_text(encoding="utf-8"))
+    edit(data)
+    (tmp_path / "graph.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ExportError, match=says):
+        kgg.read_graph(tmp_path)

@@ -209,3 +209,57 @@ def test_the_readme_examples_of_papers_with_find_papers_on_the_sample(sample_bui
     assert len(graph.papers_with("Mistral", "GSM8K")) == 3  # all three through Mistral 7B
     assert graph.papers_with("Mistral", "GSM8K", variants=False) == []
     assert graph.papers_with("Llama 2", "MMLU") == []  # the README's old example, with or without variants
+
+
+def test_ids_are_found_in_any_case_and_are_not_names(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    # normalised as a name, the variant's id "Model:ppyoloe-s" lost its size "s" as a plural
+    assert graph.entity("model:pp-yoloe").id == "Model:pp-yoloe"
+    assert graph.entity("MODEL:PPYOLOE-S").id == "Model:ppyoloe-s"
+    assert [e.id for e in graph.entities_named("Model:pp-yoloe")] == []  # names only, as documented
+    assert [e.id for e in graph.entities_named("Method:mlm")] == []
+
+
+def test_an_exact_spelling_wins_over_a_plural_in_more_papers(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    senses = graph.entities_named("MLM")
+    assert {e.label for e in senses} >= {"MLM", "MLMs"} and senses[0].label == "MLMs"  # more papers
+    assert graph.entity("MLM").label == "MLM"
+    assert graph.entity("MLMs").label == "MLMs"
+    assert graph.entity("mlm").label == "MLM"  # the same spelling in another case comes next
+
+
+def test_records_are_taken_wherever_names_are_and_the_wrong_kind_is_not_found() -> None:
+    graph = _small()
+    paper, entity = graph.paper("p1"), graph.entity("MMLU")
+    assert [n.id for n in graph.path(paper, entity)] == [n.id for n in graph.path("p1", "MMLU")]
+    assert graph.node(paper) == "p1" and graph.node(entity) == "Dataset:mmlu"
+    with pytest.raises(kg.NotFoundError, match="not an entity"):
+        graph.entity(paper)  # type: ignore[arg-type]
+    with pytest.raises(kg.NotFoundError, match="not a paper"):
+        graph.paper(entity)  # type: ignore[arg-type]
+    with pytest.raises(kg.NotFoundError):
+        graph.papers_with(paper)  # type: ignore[arg-type]
+
+
+def test_related_papers_refuses_a_negative_k() -> None:
+    graph = _small()
+    assert graph.related_papers("p2", k=0) == []
+    with pytest.raises(ValueError, match="0 or more"):
+        graph.related_papers("p2", k=-3)
+
+
+def test_every_line_of_the_readme_python_section_runs_on_the_sample(sample_build: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Python") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    lines = [line for line in code.group(1).splitlines() if line.strip()]
+    assert 'graph = kg.load("output")' in lines[1]
+    namespace: dict[str, object] = {}
+    exec("import kg\ngraph = kg.load(SAMPLE)", {"SAMPLE": str(sample_build)} | namespace, namespace)
+    block = "\n".join(lines[2:])
+    exec(compile(block, "README.md", "exec"), namespace)  # raises if an example fails
+    assert namespace["G"].number_of_nodes() > 1000  # type: ignore[attr-defined]

@@ -91,3 +91,23 @@ def test_abstract_preview_is_cut_into_pieces_by_python_offsets() -> None:
     assert "".join(text for text, _ in pieces) == astral_graph().nodes["p1"]["abstract"]
     long = _abstract_preview(astral_graph(), "p1", limit=10)
     assert long == [["We cut 𝒪(n…", ""]]  # mentions past the cut are not highlighted
+
+
+def test_types_and_min_papers_filter_an_ego_network_too_and_take_any_case() -> None:
+    g = hostile_graph()
+    assert set(select_nodes(g, focus="Model:bert")) == {"Model:bert", "p1", "p2"}
+    assert select_nodes(g, focus="p2", types=["dataset"]) == ["p2", "Dataset:glue"]  # the focus stays
+    assert set(select_nodes(g, focus="p2")) == {"p2", "p1", "Model:bert", "Dataset:glue"}
+    assert set(select_nodes(g, focus="p2", min_papers=2)) == {"p2", "p1", "Model:bert"}  # GLUE is in one
+    assert select_nodes(g, types=["DATASET"]) == ["Dataset:glue"]
+
+
+def test_unknown_focus_or_type_is_a_clear_error() -> None:
+    import pytest
+
+    from kg.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="no node 'Model:nope'"):
+        select_nodes(hostile_graph(), focus="Model:nope")
+    with pytest.raises(ValueError, match="unknown node type 'Datasets'"):
+        select_nodes(hostile_graph(), types=["Datasets"])
