@@ -35,7 +35,15 @@ import networkx as nx
 from tqdm import tqdm
 
 from kg import graph as kgg
-from kg.cache import CACHE_DIR, ExtractionCache, content_key, mention_row, row_mentions
+from kg.cache import (
+    CACHE_DIR,
+    ExtractionCache,
+    cache_file_name,
+    content_key,
+    mention_row,
+    remove_other_versions,
+    row_mentions,
+)
 from kg.errors import ExportError
 from kg.extract.pipeline import MODES, Mode, build_pipeline, extract_papers, extractor_version
 from kg.ingest import IngestResult, read_papers
@@ -133,7 +141,7 @@ def extract_with_cache(
 
 def _extract_all(papers: Sequence[Paper], options: BuildOptions, cache_dir: Path) -> list[list[Mention]]:
     version = extractor_version(options.mode)
-    cache = ExtractionCache(cache_dir / f"extract-{version}.jsonl")
+    cache = ExtractionCache(cache_dir / cache_file_name(version))
     where: dict[str, list[int]] = {}  # content key -> positions of the papers with that text
     for i, paper in enumerate(papers):
         where.setdefault(content_key(paper, version), []).append(i)
@@ -160,6 +168,8 @@ def _extract_all(papers: Sequence[Paper], options: BuildOptions, cache_dir: Path
             cache.close()
             bar.close()
     cache.compact(where)
+    # Each mode keeps its own file (switching modes re-extracts nothing); older extractors' go.
+    remove_other_versions(cache_dir, {extractor_version(m) for m in MODES})
     return results
 
 
@@ -248,6 +258,7 @@ def build(
                 "base_iri": options.base_iri,
                 "provenance": options.provenance,
                 "html": options.html,
+                "max_df": float(options.max_df),
             }
             fingerprints = paper_fingerprints(ingest.papers, mentions, resolution.mention_entity)
             files = write_outputs(
@@ -307,18 +318,19 @@ def update_inputs(outdir: str | Path, new_inputs: Iterable[str | Path]) -> tuple
             kept.append(path)
         else:
             log.warning("%s: input of the previous build is gone; its papers are removed", where or name)
-    seen = {p.absolute() for p in kept}
+    # The same file under another spelling ("../x/a.jsonl", a symlink) is given again, not added again.
+    seen = {os.path.realpath(p) for p in kept}
     added = []
     for p in map(Path, new_inputs):
-        if p.absolute() not in seen:
-            seen.add(p.absolute())
+        if os.path.realpath(p) not in seen:
+            seen.add(os.path.realpath(p))
             added.append(p)
     return kept + added, manifest.get("format")
 
 
 def previous_settings(outdir: str | Path) -> dict[str, Any]:
     """The settings the build in ``outdir`` recorded: ``mode``, ``min_confidence``, ``k``, ``base_iri``,
-    ``provenance``, ``html`` (builds before a setting was recorded lack it).
+    ``provenance``, ``html``, ``max_df`` (builds before a setting was recorded lack it).
 
     ``kg build --update`` keeps them unless they are given again.
 
@@ -341,6 +353,9 @@ def previous_settings(outdir: str | Path) -> dict[str, Any]:
     for flag in ("provenance", "html"):
         if isinstance(manifest.get(flag), bool):
             settings[flag] = manifest[flag]
+    max_df = manifest.get("max_df")
+    if isinstance(max_df, int | float) and not isinstance(max_df, bool) and 0 < max_df <= 1:
+        settings["max_df"] = float(max_df)
     return settings
 
 

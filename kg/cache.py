@@ -28,7 +28,15 @@ from typing import IO, Any
 from kg.io import atomic_write
 from kg.records import Mention, Paper
 
-__all__ = ["CACHE_DIR", "ExtractionCache", "content_key", "mention_row", "row_mentions"]
+__all__ = [
+    "CACHE_DIR",
+    "ExtractionCache",
+    "cache_file_name",
+    "content_key",
+    "mention_row",
+    "remove_other_versions",
+    "row_mentions",
+]
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +208,32 @@ class ExtractionCache:
         self.lines = kept
         self._keys = seen
         return True
+
+
+def cache_file_name(version: str) -> str:
+    """The name of the cache file of one extractor version."""
+    return f"extract-{version}.jsonl"
+
+
+def remove_other_versions(cache_dir: Path, versions: Collection[str]) -> list[str]:
+    """Delete the cache files of extractor versions other than ``versions`` (the current ones).
+
+    Their results can never be read again: any change to the extractor, its
+    resources or kg's version makes a new file, and the old one would otherwise
+    stay for good (about 7 KB per paper). Returns the names removed.
+    """
+    keep = {cache_file_name(v) for v in versions}
+    removed = []
+    for path in sorted(cache_dir.glob("extract-*.jsonl")):
+        if path.name not in keep:
+            try:
+                path.unlink()
+            except OSError as err:
+                log.warning("cache: could not remove %s of an older extractor: %s", path, err)
+                continue
+            log.info("cache: removed %s, of an older extractor", path.name)
+            removed.append(path.name)
+    return removed
 
 
 def _line_key(line: bytes) -> str | None:

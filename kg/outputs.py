@@ -35,6 +35,7 @@ import multiprocessing as mp
 import os
 import shutil
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
@@ -75,18 +76,33 @@ COMPLETE_MARKER = ".complete"
 _STAGING_PREFIX = ".staging-"
 
 
+#: Output directories whose lock this thread holds (realpath, thread id) -> depth.
+_held_dirs: dict[tuple[str, int], int] = {}
+
+
 @contextlib.contextmanager
 def locked_output_dir(out: Path) -> Iterator[Path]:
     """Hold the build lock of ``out`` (created if needed) and clean up after killed builds first.
 
     A build that fails in a directory it created, before writing anything there
     (a missing input, say), removes the directory again rather than leave only the lock.
+    The same thread may open it again inside (``kg build --update`` reads the previous
+    build's manifest under the lock that the build then runs under); other threads and
+    processes are refused.
 
     Raises
     ------
     ExportError
         When another build holds the lock.
     """
+    held = (os.path.realpath(out), threading.get_ident())
+    if held in _held_dirs:
+        _held_dirs[held] += 1
+        try:
+            yield out
+        finally:
+            _held_dirs[held] -= 1
+        return
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -100,6 +116,7 @@ def locked_output_dir(out: Path) -> Iterator[Path]:
             if err.errno in (errno.EAGAIN, errno.EACCES):
                 raise ExportError(f"{out}: another kg build is writing here; wait for it or use another -o") from err
             raise
+        _held_dirs[held] = 1
         try:
             recover(out)
             yield out
@@ -108,6 +125,7 @@ def locked_output_dir(out: Path) -> Iterator[Path]:
                 _remove_if_only_lock(out)
             raise
         finally:
+            del _held_dirs[held]
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

@@ -19,12 +19,29 @@ def visible(out: Path) -> dict[str, bytes]:
 
 
 def test_a_second_build_into_the_same_directory_is_refused(tmp_path: Path) -> None:
+    import threading
+
     out = tmp_path / "out"
-    with locked_output_dir(out):
+    held, done = threading.Event(), threading.Event()
+
+    def other_build() -> None:  # another thread's build (another process's is refused the same way)
+        with locked_output_dir(out):
+            held.set()
+            done.wait(60)
+
+    thread = threading.Thread(target=other_build)
+    thread.start()
+    assert held.wait(60)
+    try:
         result = CliRunner().invoke(main, [*BUILD, str(out)])
+    finally:
+        done.set()
+        thread.join()
     assert result.exit_code == 1
     assert result.output == f"kg: error: {out}: another kg build is writing here; wait for it or use another -o\n"
     assert CliRunner().invoke(main, [*BUILD, str(out)]).exit_code == 0  # the lock went with its holder
+    with locked_output_dir(out):  # the same thread may build inside its own lock (kg build --update does)
+        assert CliRunner().invoke(main, [*BUILD, str(out)]).exit_code == 0
 
 
 def test_outputs_of_a_build_killed_while_moving_them_are_completed(tmp_path: Path) -> None:

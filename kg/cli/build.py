@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,13 @@ __all__ = ["build_command", "stats_command"]
     help="Related papers kept per paper (0: no paper links).",
 )
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF resources.")
-@click.option("--no-provenance", is_flag=True, help="Leave mention-level provenance out of the RDF.")
-@click.option("--no-html", is_flag=True, help="Do not write graph.html.")
+@click.option(
+    "--provenance/--no-provenance",
+    default=True,
+    show_default=True,
+    help="Mention-level provenance (Web Annotations) in the RDF.",
+)
+@click.option("--html/--no-html", default=True, show_default=True, help="Write graph.html.")
 @click.option(
     "-w",
     "--workers",
@@ -70,7 +76,8 @@ __all__ = ["build_command", "stats_command"]
     default=None,
     type=click.Path(file_okay=False, path_type=Path),
     help="Add INPUTS to the build in this directory (incremental: cached papers are not re-extracted). "
-    "It keeps the build's --mode, --min-confidence, -k, --base-iri, --no-provenance and --no-html unless given again.",
+    "It keeps the build's --mode, --min-confidence, -k, --base-iri, --[no-]provenance and --[no-]html "
+    "unless given again.",
 )
 @click.pass_context
 def build_command(
@@ -82,8 +89,8 @@ def build_command(
     min_confidence: float,
     k: int,
     base_iri: str | None,
-    no_provenance: bool,
-    no_html: bool,
+    provenance: bool,
+    html: bool,
     workers: int,
     dask_address: str | None,
     update_dir: Path | None,
@@ -105,6 +112,7 @@ def build_command(
       kg build papers.jsonl --dask tcp://10.0.0.5:8786   # extract on a Dask cluster
     """
     from kg.build import BuildOptions, build, previous_settings, update_inputs
+    from kg.outputs import locked_output_dir
 
     # As typed: an empty name would be the working directory ("-o ''" wrote the build there).
     if not outdir_name:
@@ -117,37 +125,45 @@ def build_command(
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
     if not inputs and update_dir is None:
         raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")
-    if update_dir is not None:  # an update builds as the build it updates did, unless told otherwise
+    if update_dir is not None:
         if _given(ctx, "outdir_name") and outdir.resolve() != update_dir.resolve():
             raise click.UsageError(f"--update writes into {update_dir}; leave out -o {outdir} (or make it the same)")
-        previous = previous_settings(update_dir)
-        mode = mode if _given(ctx, "mode") else previous.get("mode", mode)
-        min_confidence = min_confidence if _given(ctx, "min_confidence") else previous.get("min_confidence", 0.0)
-        k = k if _given(ctx, "k") else previous.get("k", k)
-        base_iri = base_iri if _given(ctx, "base_iri") else previous.get("base_iri", base_iri)
-        no_provenance = no_provenance if _given(ctx, "no_provenance") else not previous.get("provenance", True)
-        no_html = no_html if _given(ctx, "no_html") else not previous.get("html", True)
-    if base_iri is not None:  # before any work: a bad base used to be refused only after extraction
-        from kg.rdf.iri import check_base_iri
-
-        check_base_iri(base_iri)
-    options = BuildOptions(
-        mode=mode,
-        k=k,
-        base_iri=base_iri,
-        provenance=not no_provenance,
-        html=not no_html,
-        workers=workers,
-        progress=not quiet,
-        dask=dask_address,
-        min_confidence=min_confidence,
-    )
-    if update_dir is not None:
-        all_inputs, previous_format = update_inputs(update_dir, inputs)
         outdir = update_dir
-        result = build(all_inputs, outdir, format=input_format or previous_format, options=options)
-    else:
-        result = build(inputs, outdir, format=input_format, options=options)
+    with contextlib.ExitStack() as stack:
+        previous_format = None
+        if update_dir is not None:
+            # Under the build's lock, after a killed build's outputs are moved in: its manifest is the one
+            # to update (read before, it was the build before it), and no other build can change it.
+            stack.enter_context(locked_output_dir(update_dir))
+            previous = previous_settings(update_dir)  # the build as it was, unless told otherwise
+            mode = mode if _given(ctx, "mode") else previous.get("mode", mode)
+            min_confidence = min_confidence if _given(ctx, "min_confidence") else previous.get("min_confidence", 0.0)
+            k = k if _given(ctx, "k") else previous.get("k", k)
+            base_iri = base_iri if _given(ctx, "base_iri") else previous.get("base_iri", base_iri)
+            provenance = provenance if _given(ctx, "provenance") else previous.get("provenance", True)
+            html = html if _given(ctx, "html") else previous.get("html", True)
+            max_df = previous.get("max_df", BuildOptions().max_df)
+            inputs_now, previous_format = update_inputs(update_dir, inputs)
+            inputs = tuple(inputs_now)
+        else:
+            max_df = BuildOptions().max_df
+        if base_iri is not None:  # before any work: a bad base used to be refused only after extraction
+            from kg.rdf.iri import check_base_iri
+
+            check_base_iri(base_iri)
+        options = BuildOptions(
+            mode=mode,
+            k=k,
+            base_iri=base_iri,
+            provenance=provenance,
+            html=html,
+            workers=workers,
+            progress=not quiet,
+            dask=dask_address,
+            min_confidence=min_confidence,
+            max_df=max_df,
+        )
+        result = build(inputs, outdir, format=input_format or previous_format, options=options)
     papers = result.report["papers"]
     if not quiet:
         _print_summary(result.report, outdir, min_confidence, len(result.files))

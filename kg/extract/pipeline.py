@@ -165,21 +165,24 @@ def ner_confidences(path: Path) -> dict[str, float]:
 def extractor_version(mode: Mode = "full") -> str:
     """Return a version string that changes whenever extraction output could.
 
-    It hashes kg's version, the extract package's source, the gazetteer file,
-    the trained model's meta and (full mode) the confidence weights, so it can
-    key a cache of extraction results.
+    It hashes kg's version, spaCy's and thinc's (tokenization and the network can
+    change with them), the extract package's source, the gazetteer file, every
+    file of the trained model (its weights too, not only its meta) and (full mode)
+    the confidence weights, so it can key a cache of extraction results.
     """
-    digest = hashlib.sha256(f"kg {__version__} {mode}".encode())
+    import thinc
+
+    digest = hashlib.sha256(f"kg {__version__} {mode} spacy {spacy.__version__} thinc {thinc.__version__}".encode())
     res = resources.files("kg.extract") / "resources"
     digest.update((res / "gazetteer.jsonl").read_bytes())
     # The rules are code: any change to the extract package changes the version.
     for module in sorted(p.name for p in resources.files("kg.extract").iterdir() if p.name.endswith(".py")):
         digest.update((resources.files("kg.extract") / module).read_bytes())
     if mode != "rules":
-        for name in ("meta.json", "kg_meta.json"):
-            item = res / "ner" / name
-            if item.is_file():
-                digest.update(item.read_bytes())
+        model = Path(str(res / "ner"))
+        for item in sorted(p for p in model.rglob("*") if p.is_file()):
+            digest.update(item.relative_to(model).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(item.read_bytes()).digest())
     if mode == "full":
         digest.update((res / "confidence.json").read_bytes())
     return f"{__version__}+{mode}.{digest.hexdigest()[:12]}"
