@@ -91,3 +91,25 @@ def test_directory_input_says_so(tmp_path: Path, runner: CliRunner) -> None:
     assert result.output.strip() == (
         f"kg: error: {tmp_path}: is a directory; pass the files inside it (e.g. {tmp_path}/*.jsonl)"
     )
+
+
+def test_a_lone_surrogate_is_written_as_a_replacement_character_and_rejects_keep_their_id(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"id": "ok", "title": "BERT", "abstract": "We use BERT on GLUE."}\n'
+        '{"id": "s", "title": "T", "abstract": "We use BERT \\ud83d on GLUE."}\n'
+        + json.dumps({"id": "long", "title": "T", "abstract": "x " * 60_000})
+        + "\n"
+    )
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(main, ["-q", "extract", str(src), "-o", str(out), "--mode", "rules"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["ok", "s", "long"]
+    assert rows[1]["abstract"] == "We use BERT \ufffd on GLUE."
+    assert {e["text"] for e in rows[1]["entities"]} >= {"BERT", "GLUE"}
+    for e in rows[1]["entities"]:
+        assert rows[1][e["field"]][e["start"] : e["end"]] == e["text"]
+    assert "too long" in rows[2]["error"] and rows[2]["entities"] == []

@@ -29,6 +29,7 @@ from kg.evaluate import (
 from kg.extract.modes import MODES, Mode
 from kg.ingest import iter_raw_records
 from kg.ingest.records import make_paper
+from kg.ingest.text import without_surrogates
 from kg.io import atomic_write
 from kg.records import ENTITY_TYPES, Paper, Reject
 
@@ -105,7 +106,7 @@ def extract_command(
         if output.exists() and input_file.exists() and output.samefile(input_file):
             raise ExportError(f"-o {output} is the input file; it would be overwritten, give another name")
     items = list(_records(input_file, input_format))
-    papers = [item[0] for item in items if isinstance(item, tuple)]
+    papers = [item[0] for item in items if isinstance(item, tuple) and isinstance(item[0], Paper)]
     nlp = build_pipeline(mode)
     found = extract_papers(papers, nlp, n_process=workers, min_confidence=min_confidence)
     extracted = dict(enumerate(m for _, m in found))
@@ -113,9 +114,12 @@ def extract_command(
         with contextlib.nullcontext(sys.stdout) if to_stdout else atomic_write(output) as fh:
             done = 0
             for item in items:
-                if isinstance(item, Reject):
-                    click.echo(f"kg: rejected {item.source}:{item.line}: {item.reason}", err=True)
-                    row: dict[str, object] = {"id": None, "error": item.reason, "line": item.line, "entities": []}
+                if isinstance(item, Reject) or isinstance(item[0], Reject):
+                    reject, record_id = (item, None) if isinstance(item, Reject) else item
+                    assert isinstance(reject, Reject)
+                    click.echo(f"kg: rejected {reject.source}:{reject.line}: {reject.reason}", err=True)
+                    row: dict[str, object] = {"id": record_id, "error": reject.reason, "line": reject.line}
+                    row["entities"] = []
                 else:
                     paper, title, abstract = item
                     mentions = verbatim_mentions(extracted[done], title, abstract)
@@ -153,8 +157,11 @@ def check_writable(output: Path) -> None:
     os.unlink(probe)
 
 
-def _records(path: Path, input_format: str | None) -> Iterator[Reject | tuple[Paper, str, str]]:
-    """Input records in order, read as ``kg build`` reads them: a Reject, or a Paper with its input title and abstract.
+def _records(
+    path: Path, input_format: str | None
+) -> Iterator[Reject | tuple[Reject, str | None] | tuple[Paper, str, str]]:
+    """Input records in order, read as ``kg build`` reads them: a Reject (with the record's own id when it had
+    one), or a Paper with its input title and abstract.
 
     Records with an empty or missing title or abstract are kept (their fields are ``""``),
     so every record of a gold file gets its line.
@@ -165,13 +172,15 @@ def _records(path: Path, input_format: str | None) -> Iterator[Reject | tuple[Pa
             continue
         paper = make_paper(item.fields, path, item.line, keep_empty=True)
         if isinstance(paper, Reject):
-            yield paper
+            record_id = item.fields.get("id")
+            yield paper, str(record_id) if isinstance(record_id, str | int) and record_id != "" else None
             continue
         title, abstract = item.fields.get("title"), item.fields.get("abstract")
+        # echoed as read, but a lone surrogate (one for one, so offsets hold) cannot be written as UTF-8
         yield (
             paper,
-            title if isinstance(title, str) else paper.title,
-            abstract if isinstance(abstract, str) else paper.abstract,
+            without_surrogates(title) if isinstance(title, str) else paper.title,
+            without_surrogates(abstract) if isinstance(abstract, str) else paper.abstract,
         )
 
 

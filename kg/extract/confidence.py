@@ -126,7 +126,9 @@ def _context_features(text: str, lowered: str | None, title_end: int, start: int
         f"L={label}|field={'title' if in_title else 'abstract'}",
         f"L={label}|prev={before[-1].lower() if before else '<s>'}",
         f"L={label}|next={after[0].lower() if after else '</s>'}",
-        f"L={label}|intitle={low in lowered[:title_end]}",
+        # the title lowered on its own: lowering can lengthen text ("İ" is two characters), so
+        # the whole text's lowered form is not cut at the title's end
+        f"L={label}|intitle={low in text[:title_end].lower()}",
     ]
 
 

@@ -178,6 +178,36 @@ def priority(candidate: Candidate) -> int:
     return 3
 
 
+def _cuts_math(surface: str) -> bool:
+    """Whether a span cuts through LaTeX math, holds a command or a formula as a word of its
+    own: an odd number of "$" ("$ accuracy", "$ 90.1"), a backslash ("$10\\%$", "$2.5\\times$
+    speedup"), "$ & $ throughput". A name built on a formula ("$φ$-Decoding") is not.
+    """
+    return surface.count("$") % 2 == 1 or "\\" in surface or bool(_MATH_WORD.search(surface))
+
+
+_MATH_WORD = re.compile(r"(?:^|\s)\$[^$]*\$(?:\s|$)")
+
+
+def _tidy(chosen: list[Candidate], text: str) -> list[Candidate]:
+    """The chosen mentions without whitespace at their edges (the NER's spans can end in a
+    second space, a no-break space or a carriage return, and later refinements move their
+    ends), and without those naming nothing (no letter or digit: "$ & $")."""
+    out: list[Candidate] = []
+    seen: set[tuple[int, int]] = set()
+    for c in chosen:
+        start, end = c.start_char, c.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if not any(ch.isalnum() for ch in text[start:end]) or (start, end) in seen:
+            continue
+        seen.add((start, end))
+        out.append(c if (start, end) == (c.start_char, c.end_char) else replace(c, start_char=start, end_char=end))
+    return out
+
+
 def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Trim a span of ``text`` to its name; ``None`` if nothing meaningful is left.
 
@@ -741,17 +771,11 @@ class Merger:
         if links:
             chosen = [c for c in chosen if not _in_spans(c, links)]
         long_forms = _long_forms(doc, text)
-        doc.user_data[MERGED_KEY] = [
-            (
-                c.start_char,
-                c.end_char,
-                c.label,
-                c.source,
-                c.confidence,
-                long_forms.get(text[c.start_char : c.end_char]),
-            )
-            for c in chosen
-        ]
+        merged = []
+        for c in _tidy(chosen, text):
+            surface = text[c.start_char : c.end_char]
+            merged.append((c.start_char, c.end_char, c.label, c.source, c.confidence, long_forms.get(surface)))
+        doc.user_data[MERGED_KEY] = merged
         return doc
 
     def _collect(self, doc: Doc, text: str) -> list[Candidate | None]:
@@ -773,6 +797,8 @@ class Merger:
         if bounds is None:
             return None
         start, end = bounds
+        if _is_ner(cand) and _cuts_math(text[start:end]):
+            return None  # the NER reads LaTeX math as words: "$ accuracy", "$2.5\\times$ speedup"
         if is_a_unit(text, start, end):
             return None
         if cand.label == "Metric":

@@ -653,7 +653,7 @@ def rule_evaluate_on(text: str) -> Iterator[Hit]:
 # alternation starting with ``\d`` and ``\b`` is tried at every position); the scan below takes
 # the leftmost of the two, as one alternation would.
 _SPEEDUP_PHRASE = re.compile(
-    r"\d\d*(?:\.\d+)?\s?[x×]\s+(speedups?|speed-ups?|acceleration|compression|throughput|higher throughput)\b"
+    r"(?<!\d)\d+(?:\.\d+)?\s?[x×]\s+(speedups?|speed-ups?|acceleration|compression|throughput|higher throughput)\b"
 )
 # A word boundary before the verb is checked in Python (see ``rule_metric_phrase``).
 _CHANGE_PHRASE = re.compile(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -172,6 +173,8 @@ def extractor_version(mode: Mode = "full") -> str:
     """
     import thinc
 
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: pass one of {', '.join(MODES)}")
     digest = hashlib.sha256(f"kg {__version__} {mode} spacy {spacy.__version__} thinc {thinc.__version__}".encode())
     res = resources.files("kg.extract") / "resources"
     digest.update((res / "gazetteer.jsonl").read_bytes())
@@ -191,10 +194,23 @@ def extractor_version(mode: Mode = "full") -> str:
 def paper_text(paper: Paper) -> str:
     """Return the text the pipeline sees for ``paper``: title, separator, abstract.
 
-    Newlines inside the title become spaces (same length, so offsets hold).
+    Newlines inside the title become spaces, and every other kind of space (a tab, a
+    no-break or thin space, a carriage return) a plain one, so the rules that join a
+    name to its size or version ("Llama 2\u00a07B") see them as spaces; one character for
+    one, so offsets hold (mentions and sentences are cut from the paper's own fields).
     """
-    title = paper.title.replace("\n", " ").replace("\r", " ")
-    return f"{title}{FIELD_SEPARATOR}{paper.abstract}"
+    title = paper.title.translate(_TITLE_SPACES)
+    return f"{title}{FIELD_SEPARATOR}{paper.abstract.translate(_SPACES)}"
+
+
+#: Each space character but the newline (and the line and paragraph separators, which
+#: become one) as a plain space: ``str.translate`` tables for :func:`paper_text`.
+_SPACES = {
+    ord(c): " "
+    for c in "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+} | {ord(c): "\n" for c in "\x85\u2028\u2029"}
+_TITLE_SPACES = _SPACES | {ord("\n"): " ", ord("\x85"): " ", ord("\u2028"): " ", ord("\u2029"): " "}
 
 
 def make_doc(nlp: Language, text: str) -> Doc:
@@ -223,7 +239,6 @@ def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
     title_len = len(paper.title)
     abstract_start = title_len + len(FIELD_SEPARATOR)
     mentions: list[Mention] = []
-    text_of_doc = _candidates.doc_text(doc)
     sentence_texts: dict[tuple[int, int], str] = {}
     for m in _merge.get_mentions(doc):
         if m.end_char <= title_len:
@@ -239,7 +254,10 @@ def doc_mentions(doc: Doc, paper: Paper) -> list[Mention]:
         bounds = _sentences.sentence_of(doc, m.start_char, m.end_char)
         sent_text = sentence_texts.get(bounds)
         if sent_text is None:  # one string per sentence, shared by its mentions (and by pickle)
-            sent_text = sentence_texts[bounds] = text_of_doc[bounds[0] : bounds[1]].strip()
+            # from the field itself, as the mention's text is (the doc's text has plain spaces)
+            offset = 0 if field == "title" else abstract_start
+            own = paper.title if field == "title" else paper.abstract
+            sent_text = sentence_texts[bounds] = own[max(bounds[0] - offset, 0) : bounds[1] - offset].strip()
         mentions.append(
             Mention(
                 paper_id=paper.id,
@@ -282,10 +300,38 @@ def extract_papers(
         available, ``nlp.pipe(n_process=...)`` is used.
     min_confidence : float
         Leave out mentions whose confidence is below this (see :mod:`kg.extract.confidence`).
+
+    Raises
+    ------
+    ValueError
+        When ``n_process`` or ``batch_size`` is below 1 (``n_process=-1``: one per CPU).
+    ExtractError
+        When a paper's title or abstract is not a string.
     """
+    if n_process < 1 and n_process != -1:
+        raise ValueError(f"n_process must be 1 or more (or -1: one per CPU), not {n_process}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be 1 or more, not {batch_size}")
     nlp = nlp if nlp is not None else build_pipeline("full")
-    for paper, mentions in _extract(papers, nlp, batch_size, n_process):
+    for paper, mentions in _extract(map(_checked, papers), nlp, batch_size, n_process):
         yield paper, [m for m in mentions if m.confidence >= min_confidence] if min_confidence > 0 else mentions
+
+
+def _checked(paper: Paper) -> Paper:
+    """``paper``, if its title and abstract are strings (a list or None would be read as its repr)."""
+    for field in ("title", "abstract"):
+        value = getattr(paper, field)
+        if not isinstance(value, str):
+            raise ExtractError(f"paper {paper.id!r}: its {field} is {type(value).__name__}, not a string")
+        if _SURROGATE.search(value):  # spaCy cannot encode them; kg's readers replace them
+            raise ExtractError(
+                f"paper {paper.id!r}: its {field} holds a lone surrogate; "
+                "replace them first (kg.ingest.text.without_surrogates)"
+            )
+    return paper
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _extract(

@@ -17,6 +17,7 @@ __all__ = [
     "clean_title",
     "iter_lines",
     "read_text",
+    "without_surrogates",
 ]
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,17 @@ _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\u00ad\u200b\u2060\ufeff]")
 # Lone surrogates come from JSON escapes such as "\ud800"; no file can hold them as UTF-8.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (a JSON ``\\ud83d`` cut from its pair) replaced by U+FFFD.
+
+    One character for one, so offsets into ``text`` hold; such a string cannot be
+    written as UTF-8 otherwise.
+    """
+    return _SURROGATE.sub("\ufffd", text)
+
+
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 

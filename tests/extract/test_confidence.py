@@ -170,3 +170,14 @@ def test_the_component_computes_what_the_features_and_weights_say(full_nlp: Lang
                 assert m.confidence == model.probability(features), m
                 checked += 1
     assert checked > 300
+
+
+def test_a_title_that_lengthens_when_lowered_is_still_the_title() -> None:
+    from kg.extract.candidates import FIELD_SEPARATOR
+    from kg.extract.confidence import _context_features
+
+    title = "İİİİİİİİ BERT"  # "İ".lower() is two characters
+    text = title + FIELD_SEPARATOR + "We use BERT."
+    start = text.rindex("BERT")
+    features = _context_features(text, None, len(title), start, start + 4, "Model")
+    assert "L=Model|intitle=True" in features

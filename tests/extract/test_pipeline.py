@@ -93,3 +93,42 @@ def test_worker_processes_give_the_same_mentions_in_order(rules_nlp: Language) -
     assert [p.id for p, _ in forked] == [p.id for p in papers]
     assert forked == single
     assert sum(len(m) for _, m in single) > 100
+
+
+def test_no_mention_has_space_at_its_edges_or_no_letter_and_each_sentence_holds_its_mention(
+    full_nlp: Language,
+) -> None:
+    abstracts = [
+        "Tests  of Accuracy and robustness of the autoencoder\u00a0 and the transformer\u00a0 model.",
+        "We compare with Grok 3 -  \r\nand GPT-4 on MMLU.",
+        "We obtain a $2.5\\times$ speedup and $10\\%$ higher accuracy, $ 90.1 $ accuracy and $ & $ throughput.",
+    ]
+    for abstract in abstracts:
+        for title in ("", "Large\nLanguage Models for BERT"):
+            for m in mentions_of(full_nlp, abstract, title):
+                assert m.text == m.text.strip() and any(c.isalnum() for c in m.text), m
+                assert "$" not in m.text and "\\" not in m.text, m
+                assert m.text in m.sentence, m
+
+
+def test_a_model_keeps_its_size_after_a_no_break_space_or_a_tab(rules_nlp: Language) -> None:
+    text = "We fine-tune Llama\u00a02 7B, Llama-2\u00a013B, Qwen2.5\u202f72B and Llama-2\t70B."
+    models = {m.text for m in mentions_of(rules_nlp, text) if m.label == "Model"}
+    assert models == {"Llama\u00a02 7B", "Llama-2\u00a013B", "Qwen2.5\u202f72B", "Llama-2\t70B"}
+
+
+def test_the_python_api_refuses_what_it_cannot_read(rules_nlp: Language) -> None:
+    from kg.errors import ExtractError
+    from kg.extract.pipeline import extract_papers, extractor_version
+
+    for paper in (
+        Paper(id="a", title="T", abstract=["GLUE"]),  # type: ignore[arg-type]
+        Paper(id="b", title=None, abstract="GLUE"),  # type: ignore[arg-type]
+        Paper(id="c", title="T", abstract="BERT \ud83d on GLUE"),
+    ):
+        with pytest.raises(ExtractError, match=f"paper '{paper.id}'"):
+            list(extract_papers([paper], rules_nlp))
+    with pytest.raises(ValueError, match="n_process"):
+        list(extract_papers([Paper(id="d", title="T", abstract="x")], rules_nlp, n_process=0))
+    with pytest.raises(ValueError, match="unknown mode"):
+        extractor_version("bogus")  # type: ignore[arg-type]
