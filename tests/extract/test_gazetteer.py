@@ -320,3 +320,10 @@ def test_dataset_versions_and_corpora(rules_nlp: Language) -> None:
 def test_a_mixed_case_alias_matches_capitalised_at_a_sentence_start(rules_nlp: Language) -> None:
     hits = found(rules_nlp, "Multimodal LLMs reason over images. Latent CoT helps.")
     assert {("Multimodal LLMs", "Method"), ("Latent CoT", "Method")} <= hits
+
+
+@pytest.mark.parametrize(
+    "name", ["mAP@50", "mAP@50:95", "mAP@0.5:0.95", "mAP50-95", "AP@50", "AR@100", "F1@0.5", "Acc@1", "maj@32"]
+)
+def test_thresholded_metric_names_are_metrics(rules_nlp: Language, name: str) -> None:
+    assert found(rules_nlp, f"We report {name} on the test set.") == {(name, "Metric")}
