@@ -115,8 +115,10 @@ class Mention:
         return {name: getattr(self, name) for name in names}
 
     def to_gold(self) -> dict[str, object]:
-        """This mention as an entry of the gold JSONL format (``kg eval``, ``mentions.jsonl``)."""
-        return {
+        """This mention as an entry of the gold JSONL format (``kg eval``, ``mentions.jsonl``),
+        with its confidence, source and sentence (and the long form of an abbreviation), which
+        scoring ignores."""
+        entry: dict[str, object] = {
             "field": self.field,
             "start": self.start,
             "end": self.end,
@@ -124,7 +126,11 @@ class Mention:
             "label": self.label,
             "confidence": self.confidence,
             "source": self.source,
+            "sentence": self.sentence,
         }
+        if self.long_form is not None:
+            entry["long_form"] = self.long_form
+        return entry
 
 
 _MENTION_FIELDS = tuple(f.name for f in fields(Mention))

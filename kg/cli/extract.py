@@ -87,7 +87,8 @@ def extract_command(
 
     Reads INPUT_FILE as kg build does (any input format). Writes one line per
     input record, in input order, in the gold format: {"id", "title", "abstract",
-    "entities": [{"field", "start", "end", "text", "label", "confidence", "source"}]},
+    "entities": [{"field", "start", "end", "text", "label", "confidence", "source",
+    "sentence"}]} (and "long_form" for an abbreviation),
     with the record's title and abstract as they were in the input and offsets into
     them (so the output scores against a gold file with kg eval --pred). A record
     with an empty title or abstract gets an empty list; rejected records are reported
