@@ -265,6 +265,8 @@ class KnowledgeGraph:
             When neither an entity nor a paper matches.
         """
         if isinstance(ref, Paper | Entity):
+            if ref.id not in self._g:
+                raise NotFoundError(f"{ref.id!r} is not in this graph (a record of another build?)")
             return ref.id
         try:
             return self.entity(ref).id

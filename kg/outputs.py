@@ -54,7 +54,7 @@ from kg.records import Mention, Paper
 from kg.resolve import Resolution
 from kg.splice import SectionIndex, is_index, publish
 
-__all__ = ["OUTPUT_FILES", "locked_output_dir", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "holds_build", "locked_output_dir", "write_outputs"]
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,9 @@ COMPLETE_MARKER = ".complete"
 _STAGING_PREFIX = ".staging-"
 
 
-#: Output directories whose lock this thread holds (realpath, thread id) -> depth.
-_held_dirs: dict[tuple[str, int], int] = {}
+#: Output directories whose lock this thread holds (realpath, process id, thread id) -> depth. The process
+#: id is part of the key: a child forked while its parent holds a lock inherits this dict, not the lock.
+_held_dirs: dict[tuple[str, int, int], int] = {}
 
 
 @contextlib.contextmanager
@@ -95,7 +96,7 @@ def locked_output_dir(out: Path) -> Iterator[Path]:
     ExportError
         When another build holds the lock.
     """
-    held = (os.path.realpath(out), threading.get_ident())
+    held = (os.path.realpath(out), os.getpid(), threading.get_ident())
     if held in _held_dirs:
         _held_dirs[held] += 1
         try:
@@ -127,6 +128,13 @@ def locked_output_dir(out: Path) -> Iterator[Path]:
         finally:
             del _held_dirs[held]
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def holds_build(out: Path) -> bool:
+    """Whether ``out`` holds a build's outputs, or a killed build's, complete, waiting to be moved in."""
+    if not out.is_dir():
+        return False
+    return (out / "manifest.json").is_file() or any((p / COMPLETE_MARKER).is_file() for p in out.glob(".staging-*"))
 
 
 def _remove_if_only_lock(out: Path) -> None:

@@ -47,9 +47,17 @@ def test_removed_input_leaves_the_graph(tmp_path: Path) -> None:
     assert result.output.startswith("288 papers")  # only a.txt's papers remain
 
 
-def test_update_without_previous_build_is_a_clear_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "--update", str(tmp_path / "none"), str(SAMPLE[0])])
+def test_update_without_previous_build_is_a_clear_error_and_touches_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--update", str(tmp_path / "none" / "deeper"), str(SAMPLE[0])])
     assert result.exit_code == 1 and "no previous build to update" in result.output
+    assert not (tmp_path / "none").exists()  # no directory made for it
+    project = tmp_path / "project"  # e.g. a mistyped `kg build --update .`
+    (project / ".staging-x").mkdir(parents=True)
+    (project / ".notes.tmp").write_text("mine")
+    (project / "keep.txt").write_text("mine")
+    result = CliRunner().invoke(main, ["build", "--update", str(project)])
+    assert result.exit_code == 1 and "no previous build to update" in result.output
+    assert sorted(p.name for p in project.iterdir()) == [".notes.tmp", ".staging-x", "keep.txt"]
 
 
 def test_update_from_another_directory_keeps_the_previous_papers(

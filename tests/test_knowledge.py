@@ -240,6 +240,8 @@ def test_records_are_taken_wherever_names_are_and_the_wrong_kind_is_not_found() 
         graph.paper(entity)  # type: ignore[arg-type]
     with pytest.raises(kg.NotFoundError):
         graph.papers_with(paper)  # type: ignore[arg-type]
+    with pytest.raises(kg.NotFoundError, match="not in this graph"):
+        graph.path(Paper("nope", "T", "A"), entity)  # a record of another build
 
 
 def test_related_papers_refuses_a_negative_k() -> None:

@@ -44,6 +44,25 @@ def test_a_second_build_into_the_same_directory_is_refused(tmp_path: Path) -> No
         assert CliRunner().invoke(main, [*BUILD, str(out)]).exit_code == 0
 
 
+def test_a_child_forked_under_the_lock_does_not_hold_it(tmp_path: Path) -> None:
+    import os
+
+    from kg.errors import ExportError
+
+    out = tmp_path / "out"
+    with locked_output_dir(out):
+        pid = os.fork()
+        if pid == 0:  # the child: it inherits the parent's record of the lock, not the lock
+            try:
+                with locked_output_dir(out):
+                    os._exit(1)
+            except ExportError:
+                os._exit(0)
+            os._exit(2)
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_outputs_of_a_build_killed_while_moving_them_are_completed(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert CliRunner().invoke(main, [*BUILD, str(out)]).exit_code == 0
