@@ -49,12 +49,21 @@ from kg.extract.pipeline import MODES, Mode, build_pipeline, extract_papers, ext
 from kg.ingest import IngestResult, read_papers
 from kg.io import held_objects
 from kg.knowledge import KnowledgeGraph
-from kg.outputs import OUTPUT_FILES, locked_output_dir, write_outputs
+from kg.outputs import OUTPUT_FILES, holds_build, locked_output_dir, write_outputs
 from kg.records import ENTITY_TYPES, Mention, Paper
 from kg.resolve import Resolution, resolve
 from kg.splice import paper_fingerprints
 
-__all__ = ["OUTPUT_FILES", "BuildOptions", "BuildResult", "build", "extract_with_cache", "update_inputs"]
+__all__ = [
+    "OUTPUT_FILES",
+    "BuildOptions",
+    "BuildResult",
+    "build",
+    "extract_with_cache",
+    "previous_settings",
+    "require_build",
+    "update_inputs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -359,11 +368,26 @@ def previous_settings(outdir: str | Path) -> dict[str, Any]:
     return settings
 
 
+_NO_BUILD = "{}: no previous build to update (manifest.json missing); run kg build first"
+
+
+def require_build(outdir: str | Path) -> None:
+    """Check that ``outdir`` holds a build (or a killed build's outputs waiting to be moved in).
+
+    Raises
+    ------
+    ExportError
+        When it does not; nothing in ``outdir`` is touched.
+    """
+    if not holds_build(Path(outdir)):
+        raise ExportError(_NO_BUILD.format(outdir))
+
+
 def _manifest(outdir: str | Path) -> dict[str, Any]:
     try:
         manifest = json.loads((Path(outdir) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise ExportError(f"{outdir}: no previous build to update (manifest.json missing); run kg build first") from err
+        raise ExportError(_NO_BUILD.format(outdir)) from err
     if not isinstance(manifest, dict):
         raise ExportError(f"{outdir}/manifest.json is not a build manifest; run kg build without --update")
     return manifest

@@ -134,7 +134,9 @@ def holds_build(out: Path) -> bool:
     """Whether ``out`` holds a build's outputs, or a killed build's, complete, waiting to be moved in."""
     if not out.is_dir():
         return False
-    return (out / "manifest.json").is_file() or any((p / COMPLETE_MARKER).is_file() for p in out.glob(".staging-*"))
+    return (out / "manifest.json").is_file() or any(
+        (p / COMPLETE_MARKER).is_file() for p in out.glob(_STAGING_PREFIX + "*")
+    )
 
 
 def _remove_if_only_lock(out: Path) -> None:

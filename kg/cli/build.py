@@ -111,9 +111,8 @@ def build_command(
       kg build --update output new-papers.jsonl     # add papers to an existing build
       kg build papers.jsonl --dask tcp://10.0.0.5:8786   # extract on a Dask cluster
     """
-    from kg.build import BuildOptions, build, previous_settings, update_inputs
-    from kg.errors import ExportError
-    from kg.outputs import holds_build, locked_output_dir
+    from kg.build import BuildOptions, build, previous_settings, require_build, update_inputs
+    from kg.outputs import locked_output_dir
 
     # As typed: an empty name would be the working directory ("-o ''" wrote the build there).
     if not outdir_name:
@@ -135,11 +134,7 @@ def build_command(
         if update_dir is not None:
             # Under the build's lock, after a killed build's outputs are moved in: its manifest is the one
             # to update (read before, it was the build before it), and no other build can change it.
-            # But nothing is locked, created or cleaned up in a directory that holds no build.
-            if not holds_build(update_dir):
-                raise ExportError(
-                    f"{update_dir}: no previous build to update (manifest.json missing); run kg build first"
-                )
+            require_build(update_dir)  # first: a directory holding no build is not locked, made or cleaned
             stack.enter_context(locked_output_dir(update_dir))
             previous = previous_settings(update_dir)  # the build as it was, unless told otherwise
             mode = mode if _given(ctx, "mode") else previous.get("mode", mode)
