@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
-import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -38,6 +37,7 @@ from spacy.tokens import Doc
 
 from kg import __version__
 from kg.errors import ExtractError
+from kg.ingest.text import has_surrogates
 from kg.records import Mention, Paper
 
 # Importing the component modules registers their factories with spaCy.
@@ -323,15 +323,12 @@ def _checked(paper: Paper) -> Paper:
         value = getattr(paper, field)
         if not isinstance(value, str):
             raise ExtractError(f"paper {paper.id!r}: its {field} is {type(value).__name__}, not a string")
-        if _SURROGATE.search(value):  # spaCy cannot encode them; kg's readers replace them
+        if has_surrogates(value):  # spaCy cannot encode them; kg's readers replace them
             raise ExtractError(
                 f"paper {paper.id!r}: its {field} holds a lone surrogate; "
                 "replace them first (kg.ingest.text.without_surrogates)"
             )
     return paper
-
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _extract(

@@ -15,6 +15,7 @@ __all__ = [
     "clean_offsets",
     "clean_text",
     "clean_title",
+    "has_surrogates",
     "iter_lines",
     "read_text",
     "without_surrogates",
@@ -41,6 +42,11 @@ def without_surrogates(text: str) -> str:
     written as UTF-8 otherwise.
     """
     return _SURROGATE.sub("\ufffd", text)
+
+
+def has_surrogates(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (see :func:`without_surrogates`)."""
+    return _SURROGATE.search(text) is not None
 
 
 _BOM = b"\xef\xbb\xbf"
