@@ -32,6 +32,7 @@ from pyvis.network import Network
 from kg import graph as kgg
 from kg.errors import NotFoundError
 from kg.io import atomic_write
+from kg.knowledge import entity_type
 from kg.records import ENTITY_TYPES
 
 __all__ = ["TYPE_STYLE", "VizSummary", "render_html", "select_nodes"]
@@ -72,13 +73,13 @@ def _kind(g: nx.DiGraph, node: str) -> str:
 
 
 def _node_type(name: str) -> str:
-    """``Paper`` or the entity type spelt ``name`` in any case."""
+    """``Paper`` or the entity type spelt ``name`` in any case (:func:`kg.knowledge.entity_type`)."""
     if name.casefold() == "paper":
         return "Paper"
-    for known in ENTITY_TYPES:
-        if known.casefold() == name.casefold():
-            return known
-    raise ValueError(f"unknown node type {name!r}: pass Paper or one of {', '.join(ENTITY_TYPES)} (in any case)")
+    try:
+        return str(entity_type(name))
+    except ValueError:
+        raise ValueError(f"unknown node type {name!r}: pass Paper or one of {', '.join(ENTITY_TYPES)}") from None
 
 
 def select_nodes(
