@@ -74,6 +74,19 @@ def test_clean_offsets_agree_with_cleaning(raw: str) -> None:
         assert all(c == " " or c == "\ufffd" or raw[i] == c for c, i in zip(text, where, strict=True))
 
 
+_MARKUP_PIECES = ["<i>", "</i>", "<jats:p>", "</jats:p>", "<b>", "&amp;", "&lt;", "a", " ", "<", ">", "\x00", "\n"]
+
+
+@given(st.lists(st.sampled_from(_MARKUP_PIECES), max_size=20).map("".join))
+def test_clean_offsets_agree_with_cleaning_of_markup(raw: str) -> None:
+    for title, clean in ((False, clean_text), (True, clean_title)):
+        text, where = clean_offsets(raw, title=title)
+        assert text == clean(raw) and len(where) == len(text)
+        assert where == sorted(set(where))  # each character from its own place, in order
+        for c, i in zip(text, where, strict=True):
+            assert raw[i] == c or c == " " or (raw[i] == "&" and raw.startswith({"&": "&amp;", "<": "&lt;"}[c], i))
+
+
 @pytest.mark.parametrize("target", ["afile/x.jsonl", "/proc/x.jsonl", "adir"])
 def test_unwritable_output_is_one_line_before_extracting(tmp_path: Path, runner: CliRunner, target: str) -> None:
     (tmp_path / "afile").write_text("")
@@ -113,3 +126,23 @@ def test_a_lone_surrogate_is_written_as_a_replacement_character_and_rejects_keep
     for e in rows[1]["entities"]:
         assert rows[1][e["field"]][e["start"] : e["end"]] == e["text"]
     assert "too long" in rows[2]["error"] and rows[2]["entities"] == []
+
+
+def test_publishers_markup_is_read_as_text_and_offsets_stay_in_the_input(tmp_path: Path, runner: CliRunner) -> None:
+    src = tmp_path / "crossref.jsonl"
+    abstract = "<jats:p>We fine-tune <b>BERT</b> and <i>RoBERTa</i> on GLUE; p<q and r>s, R&amp;D.</jats:p>"
+    record = {"id": "x", "title": "<i>BERT</i> for R&amp;D", "abstract": abstract}
+    lone = {"id": "y", "title": "A lone <b> stays", "abstract": "So does R&amp;D without markup."}
+    src.write_text(json.dumps(record) + "\n" + json.dumps(lone) + "\n")
+    rows = _extract(runner, src, tmp_path / "out.jsonl")
+    assert rows[0]["abstract"] == abstract  # echoed as it was
+    entities = rows[0]["entities"]
+    assert isinstance(entities, list)
+    assert {(e["text"], e["label"]) for e in entities} >= {("BERT", "Model"), ("RoBERTa", "Model"), ("GLUE", "Dataset")}
+    for row in rows:
+        for e in row["entities"]:  # type: ignore[attr-defined]
+            assert row[e["field"]][e["start"] : e["end"]] == e["text"]  # type: ignore[index]
+    papers = [p for p in iter_records(src) if isinstance(p, Paper)]
+    assert [p.title for p in papers] == ["BERT for R&D", "A lone <b> stays"]
+    assert papers[0].abstract == "We fine-tune BERT and RoBERTa on GLUE; p<q and r>s, R&D."
+    assert papers[1].abstract == "So does R&amp;D without markup."

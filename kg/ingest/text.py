@@ -28,6 +28,53 @@ MAX_ABSTRACT_CHARS = 100_000
 #: Titles longer than this are rejected (a real title is under 300 characters).
 MAX_TITLE_CHARS = 2_000
 _WS = re.compile(r"\s+")
+# Markup that abstracts carry from publishers' metadata (Crossref's JATS, HTML in JSON or CSV exports).
+# A text is taken to hold markup when it has a JATS tag or a pair of one formatting tag opened and
+# closed ("<i>BERT</i>"); a lone "<b>" or "p<q and r>s" is text. Then its formatting and structure
+# tags go, by name, their text stays, and the five XML entities become their characters.
+_TAG_NAMES = (
+    r"p|b|i|u|em|strong|sub|sup|br|span|div|tt|code|italic|bold|sc|monospace|underline|inline-formula|title|"
+    r"sec|list|list-item|abstract"
+)
+_MARKUP = re.compile(
+    rf"</?(?:jats:[a-z][a-z0-9-]*|mml:[a-z][a-z0-9-]*|{_TAG_NAMES})(?:\s[^<>]{{0,200}})?/?>", re.IGNORECASE
+)
+_HOLDS_MARKUP = re.compile(
+    rf"</?jats:[a-z]|<({_TAG_NAMES})(?:\s[^<>]{{0,200}})?>.{{0,2000}}?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|#39);")
+_ENTITY_CHARS = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&#39;": "'"}
+
+
+def _holds_markup(text: str) -> bool:
+    return "<" in text and _HOLDS_MARKUP.search(text) is not None
+
+
+def _markup_free(raw: str) -> list[tuple[int, str]]:
+    """The characters of ``raw`` without its markup (if it holds any, see ``_HOLDS_MARKUP``),
+    each with its index in ``raw`` (an entity's character: the index of its "&")."""
+    kept = list(enumerate(raw))
+    if not _holds_markup(raw):
+        return kept
+    drop = {i for m in _MARKUP.finditer(raw) for i in range(m.start(), m.end())}
+    kept = [(i, c) for i, c in kept if i not in drop]
+    text = "".join(c for _, c in kept)
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for m in _ENTITY.finditer(text):
+        out.extend(kept[pos : m.start()])
+        out.append((kept[m.start()][0], _ENTITY_CHARS[m.group()]))
+        pos = m.end()
+    return out + kept[pos:]
+
+
+def _without_markup(text: str) -> str:
+    """``text`` without its markup, if it holds any: what :func:`_markup_free` keeps."""
+    if not _holds_markup(text):
+        return text
+    return _ENTITY.sub(lambda m: _ENTITY_CHARS[m.group()], _MARKUP.sub("", text))
+
+
 # Control characters, non-characters, and the invisible ones that copying from PDFs and web pages leaves
 # inside words (soft hyphen, zero-width space, word joiner, a BOM mid-text): "Llama\u00ad2" is "Llama2".
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\u00ad\u200b\u2060\ufeff]")
@@ -169,7 +216,9 @@ def _looks_binary(sample: bytes) -> bool:
 
 def clean_text(text: str) -> str:
     """Strip NUL, control characters, non-characters, invisible characters (soft hyphen, zero-width
-    space, word joiner) and surrounding whitespace (newlines inside stay).
+    space, word joiner), publishers' markup (``<jats:p>``, ``<i>BERT</i>``: the tags go, their text
+    stays, ``&amp;`` and the other XML entities become characters) and surrounding whitespace
+    (newlines inside stay).
 
     Lone surrogates become U+FFFD, so every text can be written as UTF-8.
 
@@ -177,8 +226,12 @@ def clean_text(text: str) -> str:
     --------
     >>> clean_text(" a\\x00b\\ud800 "), clean_text("Llama\\u00ad2 and Llama\\u200b-2")
     ('ab\ufffd', 'Llama2 and Llama-2')
+    >>> clean_text("<jats:p>We fine-tune <i>BERT</i> on R&amp;D text, p<q and r>s.</jats:p>")
+    'We fine-tune BERT on R&D text, p<q and r>s.'
+    >>> clean_text("A lone <b> and R&amp;D stay")
+    'A lone <b> and R&amp;D stay'
     """
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text)).strip()
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", _without_markup(text))).strip()
 
 
 def clean_title(text: str) -> str:
@@ -202,7 +255,7 @@ def clean_offsets(raw: str, *, title: bool = False) -> tuple[str, list[int]]:
     chars: list[str] = []
     where: list[int] = []
     in_space = False
-    for i, c in enumerate(raw):
+    for i, c in _markup_free(raw):
         if _CONTROL.match(c):
             continue
         if _SURROGATE.match(c):
