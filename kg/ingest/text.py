@@ -69,10 +69,11 @@ def _markup_free(raw: str) -> list[tuple[int, str]]:
 
 
 def _without_markup(text: str) -> str:
-    """``text`` without its markup, if it holds any: what :func:`_markup_free` keeps."""
+    """``text`` without its markup, if it holds any: what :func:`_markup_free` keeps (one
+    implementation, so the offsets of :func:`clean_offsets` cannot drift from the text)."""
     if not _holds_markup(text):
-        return text
-    return _ENTITY.sub(lambda m: _ENTITY_CHARS[m.group()], _MARKUP.sub("", text))
+        return text  # the common case, without building the per-character list
+    return "".join(c for _, c in _markup_free(text))
 
 
 # Control characters, non-characters, and the invisible ones that copying from PDFs and web pages leaves
