@@ -107,7 +107,7 @@ def extract_command(
         if output.exists() and input_file.exists() and output.samefile(input_file):
             raise ExportError(f"-o {output} is the input file; it would be overwritten, give another name")
     items = list(_records(input_file, input_format))
-    papers = [item[0] for item in items if isinstance(item, tuple) and isinstance(item[0], Paper)]
+    papers = [item[0] for item in items if isinstance(item[0], Paper)]
     nlp = build_pipeline(mode)
     found = extract_papers(papers, nlp, n_process=workers, min_confidence=min_confidence)
     extracted = dict(enumerate(m for _, m in found))
@@ -115,9 +115,8 @@ def extract_command(
         with contextlib.nullcontext(sys.stdout) if to_stdout else atomic_write(output) as fh:
             done = 0
             for item in items:
-                if isinstance(item, Reject) or isinstance(item[0], Reject):
-                    reject, record_id = (item, None) if isinstance(item, Reject) else item
-                    assert isinstance(reject, Reject)
+                if isinstance(item[0], Reject):
+                    reject, record_id = item
                     click.echo(f"kg: rejected {reject.source}:{reject.line}: {reject.reason}", err=True)
                     row: dict[str, object] = {"id": record_id, "error": reject.reason, "line": reject.line}
                     row["entities"] = []
@@ -158,18 +157,16 @@ def check_writable(output: Path) -> None:
     os.unlink(probe)
 
 
-def _records(
-    path: Path, input_format: str | None
-) -> Iterator[Reject | tuple[Reject, str | None] | tuple[Paper, str, str]]:
-    """Input records in order, read as ``kg build`` reads them: a Reject (with the record's own id when it had
-    one), or a Paper with its input title and abstract.
+def _records(path: Path, input_format: str | None) -> Iterator[tuple[Reject, str | None] | tuple[Paper, str, str]]:
+    """Input records in order, read as ``kg build`` reads them: a Reject with the record's own id (``None``
+    when it had none or could not be read), or a Paper with its input title and abstract.
 
     Records with an empty or missing title or abstract are kept (their fields are ``""``),
     so every record of a gold file gets its line.
     """
     for item in iter_raw_records(path, input_format):
         if isinstance(item, Reject):
-            yield item
+            yield item, None
             continue
         paper = make_paper(item.fields, path, item.line, keep_empty=True)
         if isinstance(paper, Reject):
