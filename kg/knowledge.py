@@ -180,13 +180,13 @@ class KnowledgeGraph:
             raise NotFoundError(f"{name!r} is not an entity or an entity's name")
         if name in self._g and self._g.nodes[name].get("kind") == "Entity":
             return self.entity_record(name)
-        if name.casefold() in self._ids:
-            return self.entity_record(self._ids[name.casefold()])
+        folded = name.casefold()
+        if folded in self._ids:
+            return self.entity_record(self._ids[folded])
         named = self.entities_named(name)
         if not named:
             close = ", ".join(map(repr, self._close_names(name)))
             raise NotFoundError(f"no entity named {name!r}" + (f"; close names: {close}" if close else ""))
-        folded = name.casefold()
 
         def closeness(e: Entity) -> int:
             spellings = (e.label, *e.aliases)
