@@ -228,8 +228,9 @@ def _names_entry(surface: str, label: str, entry_type: str) -> bool:
     Name-shaped surfaces do ("Deepseek-R1", "NuScenes", "O1", "LLAMA": a digit or
     a capital after the first letter); a capitalised word does when its mention's
     type agrees with the entry's ("Llama" found as a Method, as the NER calls
-    models, is the Llama model); a lower-case word never does ("math" the task is
-    not MATH the dataset).
+    models, is the Llama model); so does a lower-case phrase of several words typed
+    as the entry is ("stable diffusion" found as a Model); a lower-case word never
+    does ("math" the task is not MATH the dataset).
 
     Examples
     --------
@@ -237,11 +238,13 @@ def _names_entry(surface: str, label: str, entry_type: str) -> bool:
     (True, False)
     >>> _names_entry("Llama", "Method", "Model"), _names_entry("Math", "Task", "Dataset")
     (True, False)
+    >>> _names_entry("stable diffusion", "Model", "Model"), _names_entry("stable diffusion", "Method", "Model")
+    (True, False)
     """
     if any(c.isdigit() for c in surface) or any(c.isupper() for c in surface[1:]):
         return True
     if not surface[:1].isupper():
-        return False
+        return " " in surface.strip() and label == entry_type
     return label == entry_type or (entry_type == "Model" and label == "Method")
 
 
@@ -253,6 +256,32 @@ def _entries_by_spelling(gazetteer: Gazetteer) -> dict[str, GazetteerEntry | Non
             key = _spelling_key(surface)
             by_key[key] = entry if by_key.get(key, entry) is entry else None
     return by_key
+
+
+#: A release's tuning named before its size ("Qwen2.5-Instruct-7B" is Qwen2.5 7B Instruct). Not
+#: "Base", which also names models of their own ("StarCoder-Base-15B" is StarCoderBase 15B).
+_TUNING_BEFORE_SIZE = re.compile(r"^(?P<family>.+?)[\s\-_]+(?P<tuning>instruct|chat|it)$", re.IGNORECASE)
+#: A checkpoint's Hugging Face format after its name: the same model ("Llama-2-7b-chat-hf").
+_FORMAT_SUFFIX = re.compile(r"(?:^|[\s\-_]+)hf$", re.IGNORECASE)
+
+
+def _release_order(family: str, size: str, suffix: str | None) -> tuple[str, str, str | None]:
+    """A sized name's (family, size, suffix) in one order, whichever its spelling.
+
+    Examples
+    --------
+    >>> _release_order("Qwen2.5-Instruct", "7B", None)
+    ('Qwen2.5', '7B', 'Instruct')
+    >>> _release_order("Llama-2", "7B", "chat-hf"), _release_order("Llama-2", "7B", "hf")
+    (('Llama-2', '7B', 'chat'), ('Llama-2', '7B', None))
+    """
+    if suffix is not None:
+        suffix = _FORMAT_SUFFIX.sub("", suffix) or None
+    if suffix is None:
+        tuned = _TUNING_BEFORE_SIZE.match(family)
+        if tuned is not None and _names_a_family(tuned["family"]):
+            return tuned["family"], size, tuned["tuning"]
+    return family, size, suffix
 
 
 def _names_a_family(text: str) -> bool:
@@ -392,7 +421,7 @@ class _Resolver:
             parsed = parse_model_name(surface)
             # Only names parse into family + size ("Llama-2 7B"), not phrases ("serving 7B").
             if parsed is not None and (_names_a_family(parsed[0]) or self._is_vocabulary_model(parsed[0])):
-                family, size, suffix = parsed
+                family, size, suffix = _release_order(*parsed)
                 if suffix and self._is_vocabulary_model(f"{family}-{suffix}"):
                     family, suffix = f"{family}-{suffix}", None  # "Llama-2-7B-chat" is Llama 2-Chat 7B
                 group = self._variant(family, f"{size}|{(suffix or '').lower()}")

@@ -340,6 +340,35 @@ def test_a_size_before_or_after_a_release_word_is_one_model() -> None:
     assert {e.label: e.variant_of for e in res.entities} == {"RT-DETR-R50": "Model:rt-detr", "RT-DETR": None}
 
 
+def test_a_checkpoint_s_spellings_are_its_model() -> None:
+    # the tuning before or after the size, a lower-case size, Hugging Face's "-hf" and Meta's prefix
+    ids = by_text(
+        [
+            m("p1", "Qwen2.5-7B-Instruct", "Model"),
+            m("p2", "Qwen2.5-Instruct-7B", "Model"),
+            m("p3", "Qwen-2.5-7b-instruct", "Model"),
+        ]
+    )
+    assert len(set(ids.values())) == 1
+    ids = by_text([m("p1", "Llama-2-7b-hf", "Model"), m("p2", "Llama-2 7B", "Model"), m("p3", "LLaMA-2-7b", "Model")])
+    assert set(ids.values()) == {"Model:llama-2-7b"}
+    ids = by_text([m("p1", "Llama-2-7b-chat-hf", "Model"), m("p2", "Llama-2-Chat-7B", "Model")])
+    assert set(ids.values()) == {"Model:llama-2-chat-7b"}
+    ids = by_text([m("p1", "Meta-Llama-3-8B", "Model"), m("p2", "Llama-3-8B", "Model")])
+    assert set(ids.values()) == {"Model:llama-3-8b"}
+    # "Base" before a size names a model of its own; a tuning alone is no family
+    assert resolve([m("p1", "StarCoder-Base-15B", "Model")]).entities[-1].label != "StarCoder 15B Base"
+    assert by_text([m("p1", "Chat-7B", "Model")])["p1/Chat-7B"] != by_text([m("p1", "7B", "Model")])["p1/7B"]
+
+
+def test_a_lower_case_name_of_several_words_typed_as_the_vocabulary_s_is_its_entry() -> None:
+    ids = by_text([m("p1", "Stable Diffusion", "Model"), m("p2", "stable diffusion", "Model")])
+    assert set(ids.values()) == {"Model:stable-diffusion"}
+    # typed otherwise, or a single lower-case word, it is a name of its own
+    assert [e.label for e in resolve([m("p1", "math", "Task"), m("p2", "math", "Dataset")]).entities] == ["math"]
+    assert [e.label for e in resolve([m("p1", "stable diffusion", "Method")]).entities] == ["stable diffusion"]
+
+
 def test_a_ranking_metric_s_short_form_is_its_long_one() -> None:
     for first, second in (("R@1", "Recall@1"), ("Recall@1", "R@1")):
         ids = by_text([m("p1", first, "Metric"), m("p2", second, "Metric"), m("p3", "P@10", "Metric")])

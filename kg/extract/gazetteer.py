@@ -70,7 +70,7 @@ CUE_WORDS: dict[str, frozenset[str]] = {
     "Task": frozenset(["task", "tasks"]),
 }
 _SIZE_TOKEN = re.compile(r"^\d+(?:\.\d+)?[BMKbmk]$|^\d+x\d+[BMKbm]$")
-_SIZE_SUFFIX = re.compile(r"^(?:Instruct|Chat|Base|Coder|Math|Vision|VL|it|chat|instruct|base)$")
+_SIZE_SUFFIX = re.compile(r"^(?:Instruct|Chat|Base|Coder|Math|Vision|VL|it|chat|instruct|base|hf)$")
 _CUE_WORD = re.compile(r"[a-z]+")
 
 
@@ -186,7 +186,7 @@ def _extend_version(doc: Doc, end: int) -> int:
 
 
 def _extend_size(doc: Doc, end: int) -> int:
-    """Swallow a size after a model name: ``7B``, ``- 7B``, ``-7B-Instruct``; in tokenized text
+    """Swallow a size after a model name: ``7B``, ``- 7B``, ``-7B-Instruct``, ``-7b-chat-hf``; in tokenized text
     also a depth or version across a spaced hyphen (``ResNet - 50``, ``VGG - 16``)."""
     i = end
     if (
@@ -202,8 +202,9 @@ def _extend_size(doc: Doc, end: int) -> int:
         i += 1
     if i < len(doc) and _SIZE_TOKEN.match(doc[i].text) and (i == end or doc[i - 1].whitespace_ == ""):
         i += 1
-        if i + 1 < len(doc) and doc[i].text == "-" and _SIZE_SUFFIX.match(doc[i + 1].text):
-            i += 2
+        for _ in range(2):  # "-chat", "-hf", "-chat-hf"
+            if i + 1 < len(doc) and doc[i].text == "-" and _SIZE_SUFFIX.match(doc[i + 1].text):
+                i += 2
         return i
     return end
 

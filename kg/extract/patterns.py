@@ -463,13 +463,24 @@ def _title_end(text: str) -> int:
 # --- rules -------------------------------------------------------------------------------
 
 _SIZE_NAME = re.compile(
-    rf"(?<![\w-])({_NAME}?[A-Za-z][\w.]*(?:[- ](?:\d+(?:\.\d+)?|[A-Z][\w.]*))?)[- ](\d+(?:\.\d+)?[BM])"
-    # not before a lower-case compound word: "70B-scale LLMs", "7B-parameter models" name no model
-    r"(?:-(?:Instruct|Chat|Base|it|Coder|Math|VL|v\d+(?:\.\d+)*))?(?![\w]|-[a-z])"
+    rf"(?<![\w-])({_NAME}?[A-Za-z][\w.]*(?:[- ](?:\d+(?:\.\d+)?|[A-Z][\w.]*))?)"
+    # A size in billions or millions; a lower-case "b" only hyphenated, as checkpoints are named
+    # ("LLaMA-7b", "OPT-6.7b"), since "Fig. 7b" and "Table 3b" name no model.
+    r"(?:[- ](\d+(?:\.\d+)?[BM])|-(\d+(?:\.\d+)?b))"
+    # not before a lower-case compound word: "70B-scale LLMs", "7B-parameter models" name no model;
+    # "-hf" is a checkpoint's Hugging Face format ("Llama-2-7b-hf")
+    r"(?:-(?:Instruct|Chat|Base|instruct|chat|base|it|Coder|Math|VL|v\d+(?:\.\d+)*))?(?:-hf)?(?![\w]|-[a-z])"
 )
 
 
-_SIZE_HINT = re.compile(r"[- ]\d+(?:\.\d+)?[BM]")  # what _SIZE_NAME cannot match without
+_SIZE_HINT = re.compile(r"[- ]\d+(?:\.\d+)?[BM]|-\d+(?:\.\d+)?b")  # what _SIZE_NAME cannot match without
+
+
+#: Parts of a paper that a number and a letter follow ("Table-3b", "Eq-2b"): no model before a lower-case size.
+_DOCUMENT_PARTS = frozenset(
+    "table tab fig figure eq equation sec section appendix app lemma theorem algorithm alg step stage part row "
+    "line column example exp experiment case setting".split()
+)
 
 
 def rule_model_size(text: str) -> Iterator[Hit]:
@@ -478,6 +489,8 @@ def rule_model_size(text: str) -> Iterator[Hit]:
     for m in _SIZE_NAME.finditer(text):
         name = m.group(1).split()[-1] if " " in m.group(1) and not m.group(1).split()[-1][0].isdigit() else m.group(1)
         start = m.end(1) - len(name)
+        if m.group(3) is not None and name.lower().rstrip(".") in _DOCUMENT_PARTS:
+            continue
         if name[0].isupper() and name not in _NOT_NAMES:
             yield start, m.end(), "Model", "model_size", 0.9
 

@@ -82,6 +82,13 @@ def test_model_hit_swallows_its_size(rules_nlp: Language) -> None:
     assert ("Llama-2", "Model") not in hits  # nested names: only the longest
 
 
+def test_model_hit_swallows_a_checkpoint_s_tuning_and_format(rules_nlp: Language) -> None:
+    # Hugging Face checkpoint names: a lower-case size, a tuning, the "-hf" format
+    hits = found(rules_nlp, "We prune Llama-2-7b-hf, Llama-2-7b-chat-hf and Llama-2-13b-chat.")
+    assert {("Llama-2-7b-hf", "Model"), ("Llama-2-7b-chat-hf", "Model"), ("Llama-2-13b-chat", "Model")} <= hits
+    assert ("Llama-2", "Model") not in hits
+
+
 def test_model_hit_swallows_its_size_variant(rules_nlp: Language) -> None:
     hits = found(rules_nlp, "We fine-tune BERT-large, T5-XXL, ViT-L/16 and Swin-T, but not BERT-based models.")
     assert {("BERT-large", "Model"), ("T5-XXL", "Model"), ("ViT-L/16", "Model"), ("Swin-T", "Model")} <= hits

@@ -33,6 +33,17 @@ CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
         {"Serving 70B", "Serving 70B-scale", "LLMs", "7B"},
     ),
     (
+        "model_size",  # checkpoints' lower-case sizes, but a figure's panel is no model
+        "We prune OPT-6.7b, LLaMA-13b, Mistral-7b-instruct and Llama-2-7b-chat-hf; see Table-3b and Fig. 7b.",
+        {
+            ("OPT-6.7b", "Model"),
+            ("LLaMA-13b", "Model"),
+            ("Mistral-7b-instruct", "Model"),
+            ("Llama-2-7b-chat-hf", "Model"),
+        },
+        {"Table-3b", "Fig. 7b", "7b"},
+    ),
+    (
         "title_prefix",
         "CATS: Contextually-Aware Thresholding for Sparsity in Large Language Models\n\nWe show that CATS works.",
         {("CATS", "Method")},
