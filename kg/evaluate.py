@@ -10,16 +10,19 @@ Three micro-averaged views, as ``GUIDELINES.md`` defines them:
 * **exact typed**: a prediction is right when (paper, field, start, end, label)
   equals a gold span's;
 * **exact untyped**: the same without the label;
-* **overlap**: a prediction is right when it overlaps a gold span of the same
-  label (precision side), and a gold span is found when some prediction of its
-  label overlaps it (recall side).
+* **overlap**: predictions and gold spans of the same paper, field and label
+  that overlap are paired one to one (a maximum matching), and each pair counts
+  once on both sides: one prediction over two gold spans finds one of them, two
+  predictions inside one gold span count one right and one wrong.
 
 :func:`load_gold` reads both and refuses, naming file, line and entity, any span
 it cannot trust (unknown field, offsets outside the field, ``text`` that is not
 the field's slice...): a span skipped or misread would move the scores silently.
 
 Predicted labels are first mapped with ``label_map`` (e.g. ``Model -> Method``,
-``Dataset -> Material`` for SciERC), then both sides keep only ``labels``.
+``Dataset -> Material`` for SciERC), then both sides keep only ``labels`` (by
+default every label of either side, so a prediction of a label the gold never
+uses counts as wrong rather than vanishing).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from kg.errors import InputError
 from kg.ingest.text import clean_offsets
-from kg.records import Mention, Paper
+from kg.records import Field, Mention, Paper
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -142,7 +145,9 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
     ----------
     path : str or Path
         One paper a line: ``{"id", "title", "abstract", "entities": [{"field",
-        "start", "end", "text", "label"}, ...]}``; blank lines are skipped.
+        "start", "end", "text", "label"}, ...]}``; blank lines are skipped, and so
+        are the rows ``kg extract`` writes for records it rejected (an ``"error"``
+        and no spans).
 
     Returns
     -------
@@ -155,10 +160,12 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
         Naming ``file:line`` (and ``entities[i]``, counted from 0, for a span) when:
 
         * the line is not JSON, or not a JSON object;
-        * the record has no ``id``;
+        * the record has no ``id``, a null one, or the id of an earlier record
+          (``1`` and ``"1"`` are one id): the scores are per paper id, so two
+          records under one id would pool their spans;
         * ``title`` or ``abstract`` is neither a string nor null/absent;
-        * ``entities`` is not a list (absent means no spans; the CLI refuses a file
-          with no spans at all);
+        * ``entities`` is missing (a paper with no spans says ``"entities": []``, so
+          that a misspelt key is not read as a paper with none) or is not a list;
         * an entity is not an object;
         * its ``field`` is missing or not ``"title"``/``"abstract"`` (there is no
           default field);
@@ -185,6 +192,7 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read gold file ({err})") from err
     docs: list[GoldDoc] = []
+    first_line: dict[str, int] = {}
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -193,7 +201,16 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
             row = json.loads(line)
         except ValueError as err:
             raise InputError(f"{where}: not JSON ({err}); expected one gold record a line, {_RECORD_SHAPE}") from err
-        docs.append(_gold_doc(row, where))
+        if isinstance(row, dict) and "error" in row and not row.get("entities"):
+            continue  # ``kg extract``'s row for a record it could not read: no text, no spans
+        doc = _gold_doc(row, where)
+        earlier = first_line.setdefault(doc.id, lineno)
+        if earlier != lineno:
+            raise InputError(
+                f"{where}: id {_shown(doc.id)} is the id of line {earlier} too; scores are per paper id, "
+                "so give each record its own id (or join the two records' spans into one)"
+            )
+        docs.append(doc)
     return docs
 
 
@@ -212,8 +229,9 @@ def _gold_doc(row: object, where: str) -> GoldDoc:
     """The record parsed from line ``where``, checked as :func:`load_gold` documents."""
     if not isinstance(row, dict):
         raise InputError(f"{where}: not a gold record (got {_shown(row)}); expected a JSON object {_RECORD_SHAPE}")
-    if "id" not in row:
-        raise InputError(f"{where}: missing 'id'; give each gold record the id of its paper, {_RECORD_SHAPE}")
+    if row.get("id") is None:
+        got = "missing 'id'" if "id" not in row else "'id' is null"
+        raise InputError(f"{where}: {got}; give each gold record the id of its paper, {_RECORD_SHAPE}")
     doc_id = str(row["id"])
     texts: dict[str, str] = {}
     for field in _FIELDS:
@@ -221,7 +239,12 @@ def _gold_doc(row: object, where: str) -> GoldDoc:
         if value is not None and not isinstance(value, str):
             raise InputError(f"{where}: {field!r} is {_shown(value)}; it must be a string (or null)")
         texts[field] = value or ""
-    entities = row.get("entities", [])
+    if "entities" not in row:
+        raise InputError(
+            f"{where}: missing 'entities' (keys: {', '.join(sorted(map(str, row)))}); give each record its spans "
+            f'as "entities": [{_SPAN_SHAPE}], or "entities": [] for a paper with none'
+        )
+    entities = row["entities"]
     if not isinstance(entities, list):
         raise InputError(f"{where}: 'entities' is {_shown(entities)}; it must be a list of spans like [{_SPAN_SHAPE}]")
     spans = tuple(_span(entity, doc_id, texts, f"{where}: entities[{i}]") for i, entity in enumerate(entities))
@@ -302,10 +325,16 @@ def confidence_curve(
     Examples
     --------
     >>> gold = [GoldDoc("a", "", "We fine-tune BERT on GLUE.", (("a", "abstract", 13, 17, "Model"),))]
-    >>> [(t, r.exact["ALL"].n_pred) for t, r in confidence_curve(gold, "rules", thresholds=(0.0, 0.99))]
-    [(0.0, 1), (0.99, 0)]
+    >>> curve = confidence_curve(gold, "rules", thresholds=(0.0, 0.99))
+    >>> [(t, r.exact["ALL"].n_pred) for t, r in curve]  # GLUE, unmarked here, counts as wrong
+    [(0.0, 2), (0.99, 0)]
+    >>> [r.labels for _, r in curve]  # one set of labels at every threshold
+    [('Dataset', 'Model'), ('Dataset', 'Model')]
     """
     found = predict_mentions(gold, mode, n_process=n_process)
+    if labels is None:  # those of every threshold's report: the gold's and every prediction's
+        mapped = dict(label_map or {})
+        labels = {s[4] for d in gold for s in d.spans} | {mapped.get(m.label, m.label) for ms in found for m in ms}
     return [
         (
             t,
@@ -385,8 +414,14 @@ def align_predictions(gold: Sequence[GoldDoc], pred: Sequence[GoldDoc]) -> list[
     A build's ``mentions.jsonl`` names papers by kg's ids (``title:…``) and carries
     the input record's id as ``record_id``; its text is cleaned (no surrounding
     whitespace, titles with whitespace collapsed). A prediction whose text is the
-    cleaned gold text has its spans moved to the gold text's offsets; one whose text
-    differs otherwise is left as it is.
+    cleaned gold text has its spans moved to the gold text's offsets.
+
+    Raises
+    ------
+    InputError
+        When a predicted field that holds spans is neither the gold text nor its
+        cleaned form (its offsets would be read against another text), or when two
+        prediction records match one gold paper.
 
     Examples
     --------
@@ -396,6 +431,7 @@ def align_predictions(gold: Sequence[GoldDoc], pred: Sequence[GoldDoc]) -> list[
     (('r1', 'abstract', 2, 6, 'Model'),)
     """
     by_id = {d.id: d for d in gold}
+    matched: dict[str, str] = {}  # gold id -> the prediction record's id that matched it
     aligned = []
     for doc in pred:
         target = by_id.get(doc.id)
@@ -404,24 +440,42 @@ def align_predictions(gold: Sequence[GoldDoc], pred: Sequence[GoldDoc]) -> list[
         if target is None:
             aligned.append(doc)
             continue
-        title = _offsets_onto(doc.title, target.title, title=True)
-        abstract = _offsets_onto(doc.abstract, target.abstract, title=False)
+        earlier = matched.setdefault(target.id, doc.id)
+        if earlier != doc.id:
+            raise InputError(
+                f"predictions {_shown(earlier)} and {_shown(doc.id)} both match gold paper {_shown(target.id)} "
+                "(by id or record_id); give each predicted paper the id of one gold paper"
+            )
+        fields = {span[1] for span in doc.spans}
+        title = _offsets_onto(doc, target, "title") if "title" in fields else None
+        abstract = _offsets_onto(doc, target, "abstract") if "abstract" in fields else None
         spans = []
         for _, field, start, end, label in doc.spans:
             where = title if field == "title" else abstract
-            if where is not None and 0 <= start < end <= len(where):
+            if where is not None:
                 start, end = where[start], where[end - 1] + 1
             spans.append((target.id, field, start, end, label))
         aligned.append(GoldDoc(target.id, target.title, target.abstract, tuple(spans), doc.record_id))
     return aligned
 
 
-def _offsets_onto(text: str, gold_text: str, *, title: bool) -> list[int] | None:
-    """Where each character of ``text`` is in ``gold_text`` when ``text`` is its cleaned form (else ``None``)."""
+def _offsets_onto(doc: GoldDoc, target: GoldDoc, field: Field) -> list[int] | None:
+    """Where each character of ``doc``'s ``field`` is in ``target``'s: ``None`` when the texts are equal,
+    the cleaning's offsets when ``doc``'s is the cleaned form; else an :class:`InputError`."""
+    text, gold_text = getattr(doc, field), getattr(target, field)
     if text == gold_text:
         return None
-    cleaned, where = clean_offsets(gold_text, title=title)
-    return where if cleaned == text else None
+    cleaned, where = clean_offsets(gold_text, title=field == "title")
+    if cleaned == text:
+        return where
+    at = next(
+        (i for i, (a, b) in enumerate(zip(text, gold_text, strict=False)) if a != b), min(len(text), len(gold_text))
+    )
+    raise InputError(
+        f"prediction {_shown(doc.id)}: its {field} is not gold paper {_shown(target.id)}'s (they differ from "
+        f"character {at}: {_shown(text[at : at + 30])} against {_shown(gold_text[at : at + 30])}), so its offsets "
+        "index another text; predict on the gold file's own title and abstract"
+    )
 
 
 def _filtered(spans: Iterable[Span], labels: set[str], label_map: Mapping[str, str]) -> set[Span]:
@@ -433,12 +487,48 @@ def _filtered(spans: Iterable[Span], labels: set[str], label_map: Mapping[str, s
     return result
 
 
-def _overlap(a: set[Span], b: set[Span]) -> int:
-    """How many spans of ``a`` overlap a span of ``b`` with the same doc, field and label."""
-    index: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
-    for doc, field, s, e, label in b:
-        index[(doc, field, label)].append((s, e))
-    return sum(any(s < e2 and s2 < e for s2, e2 in index.get((doc, field, label), ())) for doc, field, s, e, label in a)
+def _overlap(pred: set[Span], gold: set[Span]) -> int:
+    """The most pairs of overlapping spans, one to one, of the same doc, field and label.
+
+    A maximum bipartite matching (augmenting paths, Kuhn's algorithm), per doc, field
+    and label; spans of one group are few, so this is fast.
+
+    Examples
+    --------
+    >>> gold = {("d", "abstract", 0, 4, "M"), ("d", "abstract", 5, 9, "M")}
+    >>> _overlap({("d", "abstract", 0, 9, "M")}, gold)  # one prediction over two gold spans
+    1
+    >>> _overlap({("d", "abstract", 0, 2, "M"), ("d", "abstract", 2, 4, "M")}, gold)  # two inside one
+    1
+    >>> _overlap({("d", "abstract", 3, 6, "M"), ("d", "abstract", 0, 1, "M")}, gold)  # the one pairing that finds both
+    2
+    """
+    groups: dict[tuple[str, str, str], tuple[list[tuple[int, int]], list[tuple[int, int]]]] = defaultdict(
+        lambda: ([], [])
+    )
+    for doc, field, s, e, label in sorted(pred):
+        groups[(doc, field, label)][0].append((s, e))
+    for doc, field, s, e, label in sorted(gold):
+        if (doc, field, label) in groups:
+            groups[(doc, field, label)][1].append((s, e))
+    return sum(_matching(p, g) for p, g in groups.values() if g)
+
+
+def _matching(pred: Sequence[tuple[int, int]], gold: Sequence[tuple[int, int]]) -> int:
+    """Size of a maximum matching between overlapping intervals of ``pred`` and ``gold``."""
+    edges = [[j for j, (s2, e2) in enumerate(gold) if s < e2 and s2 < e] for s, e in pred]
+    owner: dict[int, int] = {}  # gold index -> pred index
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in edges[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    return sum(augment(i, set()) for i in range(len(pred)) if edges[i])
 
 
 def score(
@@ -458,7 +548,7 @@ def score(
     label_map : mapping, optional
         Predicted label -> gold label.
     labels : iterable of str, optional
-        Labels scored; all gold labels by default.
+        Labels scored; by default every gold label and every (mapped) predicted one.
 
     Examples
     --------
@@ -473,9 +563,13 @@ def score(
     label_map = dict(label_map or {})
     gold_ids = {d.id for d in gold}
     all_gold = [s for d in gold for s in d.spans]
-    label_set = set(labels) if labels is not None else {s[4] for s in all_gold}
+    all_pred = [s for d in pred if d.id in gold_ids for s in d.spans]
+    if labels is not None:
+        label_set = set(labels)
+    else:
+        label_set = {s[4] for s in all_gold} | {label_map.get(s[4], s[4]) for s in all_pred}
     g = _filtered(all_gold, label_set, {})
-    p = _filtered((s for d in pred if d.id in gold_ids for s in d.spans), label_set, label_map)
+    p = _filtered(all_pred, label_set, label_map)
     exact: dict[str, Scores] = {}
     overlap: dict[str, Scores] = {}
     for label in [*sorted(label_set), "ALL"]:
@@ -483,7 +577,8 @@ def score(
         pl = p if label == "ALL" else {s for s in p if s[4] == label}
         tp = len(gl & pl)
         exact[label] = Scores(tp, len(pl), tp, len(gl))
-        overlap[label] = Scores(_overlap(pl, gl), len(pl), _overlap(gl, pl), len(gl))
+        paired = _overlap(pl, gl)
+        overlap[label] = Scores(paired, len(pl), paired, len(gl))
     gu = {s[:4] for s in g}
     pu = {s[:4] for s in p}
     untyped = Scores(len(gu & pu), len(pu), len(gu & pu), len(gu))
@@ -493,12 +588,13 @@ def score(
 def format_report(report: EvalReport) -> str:
     """A plain-text table of the report."""
     lines = [f"{report.n_docs} docs; labels: {', '.join(report.labels)}", ""]
-    header = f"{'view':<14}{'label':<12}{'P':>7}{'R':>7}{'F1':>7}{'pred':>7}{'gold':>7}"
+    width = max([12, *(len(label) + 2 for label in report.labels)])  # "OtherScientificTerm" keeps its columns
+    header = f"{'view':<14}{'label':<{width}}{'P':>7}{'R':>7}{'F1':>7}{'pred':>7}{'gold':>7}"
     lines.append(header)
     lines.append("-" * len(header))
 
     def row(view: str, label: str, s: Scores) -> str:
-        return f"{view:<14}{label:<12}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.n_pred:>7d}{s.n_gold:>7d}"
+        return f"{view:<14}{label:<{width}}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.n_pred:>7d}{s.n_gold:>7d}"
 
     for label, s in report.exact.items():
         lines.append(row("exact typed", label, s))

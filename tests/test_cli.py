@@ -199,7 +199,7 @@ def test_eval_bad_map_is_a_clear_error(tmp_path: Path, runner: CliRunner) -> Non
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps({"id": "a", "abstract": "x", "entities": []}) + "\n")
     result = runner.invoke(main, ["eval", str(gold), "--pred", str(gold), "--map", "Model"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error
     assert "expected PRED=GOLD" in result.output
 
 

@@ -70,11 +70,15 @@ def test_unknown_labels_and_files_without_gold_are_errors(tmp_path: Path) -> Non
     )
     runner = CliRunner()
     typo = runner.invoke(main, ["eval", str(gold), "--mode", "rules", "--labels", "Modl"])
-    assert typo.exit_code == 2 and "Modl" in typo.output and "neither a kg type" in typo.output
+    assert typo.exit_code == 2 and "Modl" in typo.output and "no gold span or mapped prediction" in typo.output
     bare = tmp_path / "bare.jsonl"
-    bare.write_text(json.dumps({"id": "a", "title": "T", "abstract": "We fine-tune BERT."}) + "\n")
+    bare.write_text(json.dumps({"id": "a", "title": "T", "abstract": "We fine-tune BERT.", "entities": []}) + "\n")
     empty = runner.invoke(main, ["eval", str(bare), "--mode", "rules"])
     assert empty.exit_code == 1 and "no gold spans" in empty.output
+    # a misspelt key is not a paper with no spans
+    bare.write_text(json.dumps({"id": "a", "title": "T", "abstract": "We fine-tune BERT.", "entitites": []}) + "\n")
+    misspelt = runner.invoke(main, ["eval", str(bare), "--mode", "rules"])
+    assert misspelt.exit_code == 1 and "missing 'entities'" in misspelt.output and "entitites" in misspelt.output
 
 
 def test_predictions_that_share_no_id_with_the_gold_say_so(tmp_path: Path) -> None:
@@ -135,3 +139,63 @@ def test_malformed_gold_or_predictions_are_one_line_errors(tmp_path: Path) -> No
             assert result.exception is None or isinstance(result.exception, SystemExit)
             [line] = result.stderr.splitlines()
             assert line.startswith("kg: error: ") and re.search(message, line), line
+
+
+def test_maps_and_labels_that_would_drop_predictions_are_refused(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(GOLD) + "\n")
+    runner = CliRunner()
+    scierc = ["--map", "Model=Method", "--map", "Dataset=Material", "--labels", "Method,Material"]
+    assert runner.invoke(main, ["eval", str(gold), "--mode", "rules", *scierc]).exit_code == 0
+    for args, message in (
+        (["--map", "Modle=Method"], "--map Modle=Method: Modle is not a label of kg's types"),
+        (["--map", "Model=Methd"], "--map Model=Methd: Methd is not a label of the gold file"),
+        (["--map", "Model=Method", "--map", "Model=Task"], "--map Model: given twice"),
+        (["--map", "Model="], "expected PRED=GOLD with both labels"),
+        # SciERC's mapping puts Dataset onto Material: there is no Dataset left to score
+        (["--labels", "Method,Dataset"], "--labels Dataset: no gold span or mapped prediction has it"),
+        (["--pred", str(gold), "--mode", "names"], "--mode choose how the extractor runs"),
+        (["--pred", str(gold), "--workers", "2"], "--workers choose how the extractor runs"),
+    ):
+        result = runner.invoke(main, ["eval", str(gold), *args])
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+    hint = runner.invoke(main, ["eval", str(gold), "--mode", "rules", "--labels", "Dataset"])
+    assert "Dataset is mapped onto Material" in hint.output
+    # a --pred file's own labels may be mapped
+    own = tmp_path / "own.jsonl"
+    own.write_text(json.dumps({**GOLD, "entities": [{**GOLD["entities"][0], "label": "ALGO"}]}) + "\n")
+    mapped = runner.invoke(main, ["eval", str(gold), "--pred", str(own), "--map", "ALGO=Method", "--json"])
+    assert mapped.exit_code == 0, mapped.output
+    assert json.loads(mapped.stdout)["exact_typed"]["Method"]["f1"] == 1.0
+
+
+def test_predictions_of_another_text_or_twice_for_one_paper_are_refused(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(GOLD) + "\n")
+    runner = CliRunner()
+    other = tmp_path / "other.jsonl"  # the same offsets over another text would score as right
+    spans = [{k: v for k, v in e.items() if k != "text"} for e in GOLD["entities"]]
+    other.write_text(json.dumps({**GOLD, "abstract": ABSTRACT.replace("BERT", "ELMo"), "entities": spans}) + "\n")
+    result = runner.invoke(main, ["eval", str(gold), "--pred", str(other)])
+    assert result.exit_code == 1 and 'prediction "a": its abstract is not gold paper "a"\'s' in result.stderr
+    assert "from character 13" in result.stderr
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(json.dumps({**GOLD, "id": "p1", "record_id": "a"}) + "\n" + json.dumps({**GOLD, "id": "a"}) + "\n")
+    result = runner.invoke(main, ["eval", str(gold), "--pred", str(twice)])
+    assert result.exit_code == 1 and 'predictions "p1" and "a" both match gold paper "a"' in result.stderr
+    # another title is no matter when no predicted span is in it
+    retitled = tmp_path / "retitled.jsonl"
+    retitled.write_text(json.dumps({**GOLD, "title": "Another title"}) + "\n")
+    fine = runner.invoke(main, ["eval", str(gold), "--pred", str(retitled), "--json"])
+    assert fine.exit_code == 0 and json.loads(fine.stdout)["exact_typed"]["ALL"]["f1"] == 1.0
+
+
+def test_predicted_labels_the_gold_lacks_are_scored_and_noted(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    abstract = "We fine-tune BERT on GLUE."
+    entity = {"field": "abstract", "start": 13, "end": 17, "text": "BERT", "label": "Model"}
+    gold.write_text(json.dumps({"id": "a", "title": "", "abstract": abstract, "entities": [entity]}) + "\n")
+    result = CliRunner().invoke(main, ["eval", str(gold), "--mode", "rules"])
+    assert result.exit_code == 0, result.output
+    assert "the gold file has no Dataset; predictions of that label count as wrong" in result.stderr
+    assert re.search(r"exact typed\s+ALL\s+0\.500\s+1\.000", result.stdout)

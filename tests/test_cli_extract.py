@@ -65,6 +65,17 @@ def test_eval_of_extract_output_equals_eval_prediction_mode(tmp_path: Path, runn
     assert json.loads(own.output)["exact_typed"]["ALL"]["f1"] == 1.0
 
 
+def test_eval_of_extract_output_skips_the_rows_of_rejected_records(tmp_path: Path, runner: CliRunner) -> None:
+    gold = DATA / "ws_gold.jsonl"
+    src = tmp_path / "with_reject.jsonl"
+    src.write_text(gold.read_text(encoding="utf-8") + "{not json\n", encoding="utf-8")
+    rows = _extract(runner, src, tmp_path / "pred.jsonl")
+    assert rows[-1]["id"] is None and "error" in rows[-1]  # the reject's row, beside the others
+    scored = runner.invoke(main, ["eval", str(gold), "--pred", str(tmp_path / "pred.jsonl"), "--json"])
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)["exact_typed"]["ALL"]["f1"] == 1.0
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab \t\n\r\x00\x1f\u2028\u00a0\ud800é"), max_size=30))
 def test_clean_offsets_agree_with_cleaning(raw: str) -> None:

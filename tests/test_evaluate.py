@@ -38,6 +38,31 @@ def test_overlap_and_label_map() -> None:
     assert r.overlap["ALL"].recall == 1.0
 
 
+def test_overlap_pairs_predictions_and_gold_one_to_one() -> None:
+    gold = [doc([(0, 10, "Method"), (20, 30, "Method"), (40, 50, "Method")])]
+    # one prediction over two gold spans finds one of them; two inside one gold span are one right, one wrong
+    pred = [doc([(5, 25, "Method"), (41, 44, "Method"), (45, 49, "Method")])]
+    r = score(gold, pred)
+    assert (r.overlap["ALL"].tp_pred, r.overlap["ALL"].tp_gold) == (2, 2)
+    assert (r.overlap["ALL"].precision, r.overlap["ALL"].recall) == (pytest.approx(2 / 3), pytest.approx(2 / 3))
+    # a prediction over the whole text is one right prediction, not every gold span found
+    whole = score(gold, [doc([(0, 100, "Method")])]).overlap["ALL"]
+    assert (whole.precision, whole.recall) == (1.0, pytest.approx(1 / 3))
+    # the matching is maximal: (8, 22) could take either gold span; (0, 5) needs the first
+    both = score(gold, [doc([(8, 22, "Method"), (0, 5, "Method")])]).overlap["ALL"]
+    assert both.tp_gold == 2
+
+
+def test_predicted_labels_the_gold_never_uses_count_as_wrong() -> None:
+    gold = [doc([(0, 4, "Method")])]
+    pred = [doc([(0, 4, "Method"), (10, 14, "Model"), (20, 22, "Methd")])]
+    r = score(gold, pred)
+    assert r.labels == ("Methd", "Method", "Model")
+    assert (r.exact["ALL"].n_pred, r.exact["ALL"].precision) == (3, pytest.approx(1 / 3))
+    assert score(gold, pred, labels=["Method"]).exact["ALL"].n_pred == 1  # unless the labels are chosen
+    assert "OtherScientificTerm  " in format_report(score([doc([(0, 4, "OtherScientificTerm")])], []))
+
+
 def test_missing_prediction_counts_as_empty() -> None:
     gold = [doc([(0, 4, "Task")], "a"), doc([(0, 4, "Task")], "b")]
     pred = [doc([(0, 4, "Task")], "a"), doc([(0, 4, "Task")], "zzz")]
@@ -105,6 +130,9 @@ def with_entities(*entities: object) -> dict[str, object]:
     [
         ("[1, 2]", r"gold.jsonl:2: not a gold record \(got \[1, 2\]\); expected a JSON object"),
         ({"title": "", "abstract": ABSTRACT, "entities": [BERT]}, r"gold.jsonl:2: missing 'id'"),
+        ({"id": None, "abstract": ABSTRACT, "entities": [BERT]}, r"gold.jsonl:2: 'id' is null"),
+        ({"id": "x", "abstract": "ELMo is old.", "entities": []}, r"gold.jsonl:2: id \"x\" is the id of line 1 too"),
+        ({"id": "y", "abstract": ABSTRACT, "entites": [BERT]}, r"gold.jsonl:2: missing 'entities' \(keys: abstract, "),
         ({"id": "x", "abstract": 7, "entities": []}, r"gold.jsonl:2: 'abstract' is 7; it must be a string"),
         ({**with_entities(), "entities": "oops"}, r"gold.jsonl:2: 'entities' is \"oops\"; it must be a list"),
         ({**with_entities(), "entities": {"a": 1}}, r"gold.jsonl:2: 'entities' is \{\"a\": 1\}; it must be a list"),
@@ -159,4 +187,4 @@ def test_load_gold_accepts_spans_without_text_and_at_the_field_ends(tmp_path: Pa
         ("x", "title", 0, 4, "Method"),
         ("x", "abstract", 12, 13, "Generic"),
     )
-    assert load_gold(gold_file(tmp_path, {"id": "y", "title": None})) == [GoldDoc("y", "", "", ())]
+    assert load_gold(gold_file(tmp_path, {"id": "y", "title": None, "entities": []})) == [GoldDoc("y", "", "", ())]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION, cap_workers
+from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION, cap_workers, option_given
 from kg.extract.modes import Mode
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def build_command(
     if not inputs and update_dir is None:
         raise click.UsageError("give at least one input file (or --update DIR to rebuild an existing build)")
     if update_dir is not None:
-        if _given(ctx, "outdir_name") and outdir.resolve() != update_dir.resolve():
+        if option_given(ctx, "outdir_name") and outdir.resolve() != update_dir.resolve():
             raise click.UsageError(f"--update writes into {update_dir}; leave out -o {outdir} (or make it the same)")
         outdir = update_dir
     with contextlib.ExitStack() as stack:
@@ -137,12 +137,14 @@ def build_command(
             require_build(update_dir)  # first: a directory holding no build is not locked, made or cleaned
             stack.enter_context(locked_output_dir(update_dir))
             previous = previous_settings(update_dir)  # the build as it was, unless told otherwise
-            mode = mode if _given(ctx, "mode") else previous.get("mode", mode)
-            min_confidence = min_confidence if _given(ctx, "min_confidence") else previous.get("min_confidence", 0.0)
-            k = k if _given(ctx, "k") else previous.get("k", k)
-            base_iri = base_iri if _given(ctx, "base_iri") else previous.get("base_iri", base_iri)
-            provenance = provenance if _given(ctx, "provenance") else previous.get("provenance", True)
-            html = html if _given(ctx, "html") else previous.get("html", True)
+            mode = mode if option_given(ctx, "mode") else previous.get("mode", mode)
+            min_confidence = (
+                min_confidence if option_given(ctx, "min_confidence") else previous.get("min_confidence", 0.0)
+            )
+            k = k if option_given(ctx, "k") else previous.get("k", k)
+            base_iri = base_iri if option_given(ctx, "base_iri") else previous.get("base_iri", base_iri)
+            provenance = provenance if option_given(ctx, "provenance") else previous.get("provenance", True)
+            html = html if option_given(ctx, "html") else previous.get("html", True)
             max_df = previous.get("max_df", BuildOptions().max_df)
             inputs_now, previous_format = update_inputs(update_dir, inputs)
             inputs = tuple(inputs_now)
@@ -193,11 +195,6 @@ def _print_summary(report: dict[str, Any], outdir: Path, min_confidence: float |
         + ", ".join(f"{n} {r}" for r, n in report["edges"].items())
     )
     click.echo(f"wrote {files} files to {outdir}/")
-
-
-def _given(ctx: click.Context, name: str) -> bool:
-    """Whether option ``name`` was given on the command line (not its default)."""
-    return ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
 
 
 @click.command("stats")

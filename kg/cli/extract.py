@@ -50,6 +50,11 @@ _MIN_CONFIDENCE_HELP = (
 )
 
 
+def option_given(ctx: click.Context, name: str) -> bool:
+    """Whether option ``name`` was given on the command line (not its default)."""
+    return ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+
+
 def cap_workers(workers: int) -> int:
     """``workers``, at most this machine's CPUs (with a warning): each worker holds a pipeline, and
     thousands of them ran the machine out of memory for nothing, extraction being CPU-bound."""
@@ -202,13 +207,31 @@ def _warn_unmatched_ids(gold: list[GoldDoc], pred: list[GoldDoc], gold_file: Pat
 
 
 def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
     for item in maps:
         if "=" not in item:
-            raise InputError(f"--map {item!r}: expected PRED=GOLD, e.g. --map Model=Method")
-        pred, gold = item.split("=", 1)
-        out[pred.strip()] = gold.strip()
+            raise click.UsageError(f"--map {item!r}: expected PRED=GOLD, e.g. --map Model=Method")
+        pred, gold = (part.strip() for part in item.split("=", 1))
+        if not pred or not gold:
+            raise click.UsageError(f"--map {item!r}: expected PRED=GOLD with both labels, e.g. --map Model=Method")
+        if pred in out and out[pred] != gold:
+            raise click.UsageError(f"--map {pred}: given twice ({pred}={out[pred]} and {item}); map each label once")
+        out[pred] = gold
     return out
+
+
+def _check_maps(label_map: dict[str, str], pred_labels: set[str], gold_labels: set[str], where: str) -> None:
+    """Refuse a ``--map`` whose predicted label no prediction can have, or whose gold label the gold lacks:
+    a typo would drop that label's predictions from every score without a word."""
+    for pred, gold in sorted(label_map.items()):
+        if pred not in pred_labels:
+            raise click.UsageError(
+                f"--map {pred}={gold}: {pred} is not a label of {where} ({', '.join(sorted(pred_labels))})"
+            )
+        if gold not in gold_labels:
+            raise click.UsageError(
+                f"--map {pred}={gold}: {gold} is not a label of the gold file ({', '.join(sorted(gold_labels))})"
+            )
 
 
 @click.command("eval")
@@ -227,7 +250,12 @@ def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
     help="Map a predicted label onto a gold label (repeatable). With none given and "
     "SciERC labels in the gold file, the GUIDELINES mapping is used.",
 )
-@click.option("--labels", default=None, help="Comma-separated gold labels to score (default: all).")
+@click.option(
+    "--labels",
+    default=None,
+    help="Comma-separated gold labels to score (default: every label of the gold file and of the "
+    "mapped predictions; with SciERC labels, the four GUIDELINES.md compares).",
+)
 @MODE_OPTION
 @MIN_CONFIDENCE_OPTION
 @click.option(
@@ -259,29 +287,43 @@ def eval_command(
         raise click.UsageError(
             "--min-confidence and --curve filter the extractor's mentions; they do not apply to --pred"
         )
+    if pred_file:
+        given = [f"--{name}" for name in ("mode", "workers") if option_given(click.get_current_context(), name)]
+        if given:
+            raise click.UsageError(f"{' and '.join(given)} choose how the extractor runs; they do not apply to --pred")
     if curve and min_confidence:
         raise click.UsageError("--curve scores every threshold; leave out --min-confidence")
     workers = cap_workers(workers)
-    gold = load_gold(gold_file)
     label_map = _parse_maps(maps)
-    label_list = [x.strip() for x in labels.split(",")] if labels else None
+    label_list = [x.strip() for x in labels.split(",") if x.strip()] if labels else None
+    gold = load_gold(gold_file)
     gold_labels = {s[4] for d in gold for s in d.spans}
     if not gold_labels:
         raise InputError(f"{gold_file}: no gold spans (each line needs 'entities'); is this a gold file?")
-    known = gold_labels | set(ENTITY_TYPES) | set(label_map.values())
-    unknown = sorted(set(label_list or ()) - known)
-    if unknown:  # a typo would score an empty row of zeros
+    pred: list[GoldDoc] | None = None
+    if pred_file:  # matched by id or record_id (a build's mentions.jsonl), offsets moved onto the gold text
+        pred = align_predictions(gold, load_gold(pred_file))
+        _warn_unmatched_ids(gold, pred, gold_file, pred_file)
+    pred_labels = {s[4] for d in pred for s in d.spans} | set(ENTITY_TYPES) if pred is not None else set(ENTITY_TYPES)
+    defaults = []
+    if "Material" in gold_labels:  # SciERC's labels (SciREX's too): GUIDELINES.md's mapping and four labels
+        if not label_map:
+            label_map = dict(SCIERC_LABEL_MAP)
+            defaults.append(f"mapping {', '.join(f'{k}->{v}' for k, v in label_map.items())}")
+        if label_list is None:
+            label_list = list(SCIERC_SCORED)
+            defaults.append(f"scoring {', '.join(label_list)}")
+    _check_maps(label_map, pred_labels, gold_labels, str(pred_file) if pred_file else "kg's types")
+    scorable = gold_labels | {label_map.get(label, label) for label in pred_labels}
+    unknown = sorted(set(label_list or ()) - scorable)
+    if unknown:  # a typo, or a label mapped away, would score an empty row of zeros
+        hints = [f"{k} is mapped onto {v}" for k, v in sorted(label_map.items()) if k in unknown]
         raise click.UsageError(
-            f"--labels {', '.join(unknown)}: neither a kg type nor in the gold file ({', '.join(sorted(gold_labels))})"
+            f"--labels {', '.join(unknown)}: no gold span or mapped prediction has it "
+            f"(labels to score: {', '.join(sorted(scorable))})" + (f"; {'; '.join(hints)}" if hints else "")
         )
-    if not label_map and "Material" in gold_labels:
-        label_map = dict(SCIERC_LABEL_MAP)
-        label_list = label_list or list(SCIERC_SCORED)
-        if not as_json:
-            click.echo(
-                f"SciERC labels: mapping {', '.join(f'{k}->{v}' for k, v in label_map.items())}, "
-                f"scoring {', '.join(label_list)} (GUIDELINES.md)"
-            )
+    if defaults and not as_json:
+        click.echo(f"SciERC labels: {', '.join(defaults)} (GUIDELINES.md)")
     if curve:
         points = confidence_curve(gold, mode, label_map=label_map, labels=label_list, n_process=workers)
         if as_json:
@@ -289,12 +331,17 @@ def eval_command(
         else:
             click.echo(format_curve(points))
         return
-    if pred_file:  # matched by id or record_id (a build's mentions.jsonl), offsets moved onto the gold text
-        pred = align_predictions(gold, load_gold(pred_file))
-        _warn_unmatched_ids(gold, pred, gold_file, pred_file)
-    else:
+    if pred is None:
         pred = predict(gold, mode, n_process=workers, min_confidence=min_confidence)
     report = score(gold, pred, label_map=label_map, labels=label_list)
+    if label_list is None and not as_json:
+        extra = sorted(set(report.labels) - gold_labels)
+        if extra:
+            click.echo(
+                f"kg: note: the gold file has no {', '.join(extra)}; predictions of "
+                f"{'that label' if len(extra) == 1 else 'those labels'} count as wrong (choose labels with --labels)",
+                err=True,
+            )
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
