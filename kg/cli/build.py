@@ -103,7 +103,8 @@ def build_command(
 
     Writes graph.ttl, graph.nt, graph.jsonld (RDF), graph.graphml (Gephi),
     graph.html (interactive, offline), graph.json (for kg.load), entities.csv,
-    mentions.jsonl, report.json and rejects.jsonl.
+    mentions.jsonl, report.json, rejects.jsonl and manifest.json (what
+    --update starts from).
 
     \b
     Examples:
@@ -207,7 +208,9 @@ def _print_summary(report: dict[str, Any], outdir: Path, min_confidence: float |
     type=click.Path(file_okay=False, path_type=Path),
     help="Build directory (as for kg entity, related and path; or give it as OUTDIR)  [default: output]",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print JSON: {"report": the build report, "graph": node and edge counts}.'
+)
 @click.option(
     "-n", "--top", type=click.IntRange(min=1), default=10, show_default=True, help="Top entities listed per type."
 )

@@ -96,8 +96,10 @@ def extract_command(
     "sentence"}]} (and "long_form" for an abbreviation),
     with the record's title and abstract as they were in the input and offsets into
     them (so the output scores against a gold file with kg eval --pred). A record
-    with an empty title or abstract gets an empty list; rejected records are reported
-    on stderr with their reason.
+    whose title and abstract are both empty gets an empty list. A record that cannot
+    be read is reported on stderr with its reason and keeps its line in the output:
+    {"id" (the record's, or null), "error", "line", "entities": []}, which kg eval
+    skips.
     """
     from kg.extract.pipeline import build_pipeline, extract_papers  # spaCy loads only for the commands using it
 
