@@ -227,6 +227,22 @@ def test_ner_spans_that_name_nothing_are_dropped(surface: str, label: str) -> No
     assert _refine_ner(surface, label) is None
 
 
+def test_an_ner_metric_heading_a_low_or_high_adjective_is_dropped() -> None:
+    merger = Merger({}, 0.7, ner_names_only=False)
+    for text, surface in (
+        ("We build a low-latency system.", "latency"),
+        ("We build a Low-latency system.", "latency"),
+        ("It gives high-throughput serving.", "throughput"),
+        ("It suits ultra-low-latency links.", "latency"),
+    ):
+        start = text.index(surface, text.index("-"))
+        assert merger._refine(text, Candidate(start, start + len(surface), "Metric", "ner", 0.7)) is None, text
+    # the measure itself stays, and so does a name after a hyphen ("below-latency" is no level)
+    for text, surface in (("It lowers the latency.", "latency"), ("A slow-latency path.", "latency")):
+        start = text.index(surface)
+        assert merger._refine(text, Candidate(start, start + len(surface), "Metric", "ner", 0.7)) is not None, text
+
+
 @pytest.mark.parametrize(
     ("surface", "expected"),
     [
