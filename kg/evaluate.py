@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
-from kg.ingest.text import clean_offsets
+from kg.ingest.text import clean_offsets, without_surrogates
 from kg.records import Field, Mention, Paper
 
 if TYPE_CHECKING:
@@ -463,7 +463,7 @@ def _offsets_onto(doc: GoldDoc, target: GoldDoc, field: Field) -> list[int] | No
     """Where each character of ``doc``'s ``field`` is in ``target``'s: ``None`` when the texts are equal,
     the cleaning's offsets when ``doc``'s is the cleaned form; else an :class:`InputError`."""
     text, gold_text = getattr(doc, field), getattr(target, field)
-    if text == gold_text:
+    if text == gold_text or text == without_surrogates(gold_text):  # kg extract writes U+FFFD for one
         return None
     cleaned, where = clean_offsets(gold_text, title=field == "title")
     if cleaned == text:
@@ -515,20 +515,35 @@ def _overlap(pred: set[Span], gold: set[Span]) -> int:
 
 
 def _matching(pred: Sequence[tuple[int, int]], gold: Sequence[tuple[int, int]]) -> int:
-    """Size of a maximum matching between overlapping intervals of ``pred`` and ``gold``."""
+    """Size of a maximum matching between overlapping intervals of ``pred`` and ``gold``.
+
+    Augmenting paths found depth first with a stack of its own (a chain of a thousand
+    overlapping spans would be deeper than Python's recursion limit).
+    """
     edges = [[j for j, (s2, e2) in enumerate(gold) if s < e2 and s2 < e] for s, e in pred]
     owner: dict[int, int] = {}  # gold index -> pred index
-
-    def augment(i: int, seen: set[int]) -> bool:
-        for j in edges[i]:
-            if j not in seen:
-                seen.add(j)
-                if j not in owner or augment(owner[j], seen):
-                    owner[j] = i
-                    return True
-        return False
-
-    return sum(augment(i, set()) for i in range(len(pred)) if edges[i])
+    size = 0
+    for root in range(len(pred)):
+        seen: set[int] = set()
+        stack = [(root, iter(edges[root]))]
+        came_from: dict[int, int] = {}  # pred index -> the gold span it reaches for on the path
+        while stack:
+            i, options = stack[-1]
+            j = next((j for j in options if j not in seen), None)
+            if j is None:
+                stack.pop()
+                continue
+            seen.add(j)
+            came_from[i] = j
+            if j in owner:
+                stack.append((owner[j], iter(edges[owner[j]])))
+                continue
+            for i2, _ in reversed(stack):  # free gold span: flip the path
+                j2 = came_from[i2]
+                owner[j2] = i2
+            size += 1
+            break
+    return size
 
 
 def score(

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -265,21 +265,29 @@ _TUNING_BEFORE_SIZE = re.compile(r"^(?P<family>.+?)[\s\-_]+(?P<tuning>instruct|c
 _FORMAT_SUFFIX = re.compile(r"(?:^|[\s\-_]+)hf$", re.IGNORECASE)
 
 
-def _release_order(family: str, size: str, suffix: str | None) -> tuple[str, str, str | None]:
+def _release_order(
+    family: str, size: str, suffix: str | None, *, known: Callable[[str], bool]
+) -> tuple[str, str, str | None]:
     """A sized name's (family, size, suffix) in one order, whichever its spelling.
+
+    A tuning before the size is moved after it only when what precedes it is a model ``known``
+    to the vocabulary: "OpenChat-7B" and "Open-Chat-7B" are one model, not a Chat of "Open".
 
     Examples
     --------
-    >>> _release_order("Qwen2.5-Instruct", "7B", None)
+    >>> known = {"Qwen2.5", "Llama-2"}.__contains__
+    >>> _release_order("Qwen2.5-Instruct", "7B", None, known=known)
     ('Qwen2.5', '7B', 'Instruct')
-    >>> _release_order("Llama-2", "7B", "chat-hf"), _release_order("Llama-2", "7B", "hf")
+    >>> _release_order("Open-Chat", "7B", None, known=known)
+    ('Open-Chat', '7B', None)
+    >>> _release_order("Llama-2", "7B", "chat-hf", known=known), _release_order("Llama-2", "7B", "hf", known=known)
     (('Llama-2', '7B', 'chat'), ('Llama-2', '7B', None))
     """
     if suffix is not None:
         suffix = _FORMAT_SUFFIX.sub("", suffix) or None
     if suffix is None:
         tuned = _TUNING_BEFORE_SIZE.match(family)
-        if tuned is not None and _names_a_family(tuned["family"]):
+        if tuned is not None and known(tuned["family"]):
             return tuned["family"], size, tuned["tuning"]
     return family, size, suffix
 
@@ -421,7 +429,7 @@ class _Resolver:
             parsed = parse_model_name(surface)
             # Only names parse into family + size ("Llama-2 7B"), not phrases ("serving 7B").
             if parsed is not None and (_names_a_family(parsed[0]) or self._is_vocabulary_model(parsed[0])):
-                family, size, suffix = _release_order(*parsed)
+                family, size, suffix = _release_order(*parsed, known=self._is_vocabulary_model)
                 if suffix and self._is_vocabulary_model(f"{family}-{suffix}"):
                     family, suffix = f"{family}-{suffix}", None  # "Llama-2-7B-chat" is Llama 2-Chat 7B
                 group = self._variant(family, f"{size}|{(suffix or '').lower()}")

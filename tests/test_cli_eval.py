@@ -199,3 +199,31 @@ def test_predicted_labels_the_gold_lacks_are_scored_and_noted(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert "the gold file has no Dataset; predictions of that label count as wrong" in result.stderr
     assert re.search(r"exact typed\s+ALL\s+0\.500\s+1\.000", result.stdout)
+
+
+def test_the_default_scierc_mapping_is_not_checked_like_a_user_s(tmp_path: Path) -> None:
+    # a SciERC-labelled file without Method spans: the mapping kg chose itself is no typo
+    gold = tmp_path / "gold.jsonl"
+    abstract = "We evaluate on the Penn Treebank corpus."
+    entity = {"field": "abstract", "start": 19, "end": 32, "text": "Penn Treebank", "label": "Material"}
+    gold.write_text(json.dumps({"id": "s1", "title": "", "abstract": abstract, "entities": [entity]}) + "\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["eval", str(gold), "--mode", "rules", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["labels"] == ["Material", "Method", "Metric", "Task"]
+    empty = runner.invoke(main, ["eval", str(gold), "--mode", "rules", "--labels", ","])
+    assert empty.exit_code == 2 and "names no label" in empty.output
+
+
+def test_extract_output_of_text_with_a_lone_surrogate_scores(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    title = "  BERT\u00a0 for \ud800 QA "
+    entity = {"field": "title", "start": 2, "end": 6, "text": "BERT", "label": "Model"}
+    gold.write_text(json.dumps({"id": "w1", "title": title, "abstract": "", "entities": [entity]}) + "\n")
+    runner = CliRunner()
+    pred = tmp_path / "pred.jsonl"
+    assert runner.invoke(main, ["extract", str(gold), "--mode", "rules", "-o", str(pred)]).exit_code == 0
+    assert "\ufffd" in json.loads(pred.read_text())["title"]  # written one for one
+    result = runner.invoke(main, ["eval", str(gold), "--pred", str(pred), "--labels", "Model", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["exact_typed"]["ALL"]["recall"] == 1.0

@@ -53,6 +53,14 @@ def test_overlap_pairs_predictions_and_gold_one_to_one() -> None:
     assert both.tp_gold == 2
 
 
+def test_overlap_matching_of_a_long_chain_needs_no_recursion() -> None:
+    # each prediction overlaps two gold spans: a path as long as the chain, deeper than Python's stack
+    text = "x" * 2300
+    gold = [GoldDoc("d", "", text, tuple(("d", "abstract", 2 * j, 2 * j + 2, "M") for j in range(1100)))]
+    pred = [GoldDoc("d", "", text, tuple(("d", "abstract", 2 * i - 1, 2 * i + 1, "M") for i in range(1, 1100)))]
+    assert score(gold, pred).overlap["ALL"].tp_gold == 1099
+
+
 def test_predicted_labels_the_gold_never_uses_count_as_wrong() -> None:
     gold = [doc([(0, 4, "Method")])]
     pred = [doc([(0, 4, "Method"), (10, 14, "Model"), (20, 22, "Methd")])]

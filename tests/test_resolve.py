@@ -356,6 +356,10 @@ def test_a_checkpoint_s_spellings_are_its_model() -> None:
     assert set(ids.values()) == {"Model:llama-2-chat-7b"}
     ids = by_text([m("p1", "Meta-Llama-3-8B", "Model"), m("p2", "Llama-3-8B", "Model")])
     assert set(ids.values()) == {"Model:llama-3-8b"}
+    # a name's own "-Chat" stays in it unless the rest is a known model: OpenChat is not a Chat of "Open"
+    ids = by_text([m("p1", "Open-Chat-7B", "Model"), m("p2", "OpenChat-7B", "Model"), m("p3", "MiniChat-3B", "Model")])
+    assert ids["p1/Open-Chat-7B"] == ids["p2/OpenChat-7B"] != ids["p3/MiniChat-3B"]
+    assert all(e.variant_of != "Model:open" for e in resolve([m("p1", "Open-Chat-7B", "Model")]).entities)
     # "Base" before a size names a model of its own; a tuning alone is no family
     assert resolve([m("p1", "StarCoder-Base-15B", "Model")]).entities[-1].label != "StarCoder 15B Base"
     assert by_text([m("p1", "Chat-7B", "Model")])["p1/Chat-7B"] != by_text([m("p1", "7B", "Model")])["p1/7B"]

@@ -297,7 +297,10 @@ def eval_command(
         raise click.UsageError("--curve scores every threshold; leave out --min-confidence")
     workers = cap_workers(workers)
     label_map = _parse_maps(maps)
-    label_list = [x.strip() for x in labels.split(",") if x.strip()] if labels else None
+    user_maps = bool(label_map)  # the user's own maps; the SciERC default below needs no check
+    label_list = [x.strip() for x in labels.split(",") if x.strip()] if labels is not None else None
+    if label_list == []:
+        raise click.UsageError(f"--labels {labels!r} names no label; e.g. --labels Method,Task")
     gold = load_gold(gold_file)
     gold_labels = {s[4] for d in gold for s in d.spans}
     if not gold_labels:
@@ -315,7 +318,8 @@ def eval_command(
         if label_list is None:
             label_list = list(SCIERC_SCORED)
             defaults.append(f"scoring {', '.join(label_list)}")
-    _check_maps(label_map, pred_labels, gold_labels, str(pred_file) if pred_file else "kg's types")
+    if user_maps:
+        _check_maps(label_map, pred_labels, gold_labels, str(pred_file) if pred_file else "kg's types")
     scorable = gold_labels | {label_map.get(label, label) for label in pred_labels}
     unknown = sorted(set(label_list or ()) - scorable)
     if unknown:  # a typo, or a label mapped away, would score an empty row of zeros

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from .candidates import add_candidate, doc_text, spaced_hyphen_piece
-from .vocabulary import is_plural_acronym
+from .vocabulary import Gazetteer, is_plural_acronym
 
 __all__ = [
     "MODEL_WORDS",
@@ -476,11 +477,15 @@ _SIZE_NAME = re.compile(
 _SIZE_HINT = re.compile(r"[- ]\d+(?:\.\d+)?[BM]|-\d+(?:\.\d+)?b")  # what _SIZE_NAME cannot match without
 
 
-#: Parts of a paper that a number and a letter follow ("Table-3b", "Eq-2b"): no model before a lower-case size.
-_DOCUMENT_PARTS = frozenset(
-    "table tab fig figure eq equation sec section appendix app lemma theorem algorithm alg step stage part row "
-    "line column example exp experiment case setting".split()
-)
+@lru_cache(maxsize=1)
+def _vocabulary() -> Gazetteer:
+    return Gazetteer()
+
+
+def _names_a_known_model(name: str) -> bool:
+    """Whether ``name`` is a vocabulary Model, in any case ("LLaMA", "OPT", "Llama-2")."""
+    entry = _vocabulary().lookup_any_case(name)
+    return entry is not None and entry.type == "Model"
 
 
 def rule_model_size(text: str) -> Iterator[Hit]:
@@ -489,7 +494,9 @@ def rule_model_size(text: str) -> Iterator[Hit]:
     for m in _SIZE_NAME.finditer(text):
         name = m.group(1).split()[-1] if " " in m.group(1) and not m.group(1).split()[-1][0].isdigit() else m.group(1)
         start = m.end(1) - len(name)
-        if m.group(3) is not None and name.lower().rstrip(".") in _DOCUMENT_PARTS:
+        # A lower-case size only after a model the vocabulary knows: "Kepler-22b", "Phase-2b",
+        # "Fe-3b", "Tables 1-3b" and "Appendix B-2b" are planets, trials, ions and pages.
+        if m.group(3) is not None and not _names_a_known_model(name):
             continue
         if name[0].isupper() and name not in _NOT_NAMES:
             yield start, m.end(), "Model", "model_size", 0.9

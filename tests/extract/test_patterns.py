@@ -44,6 +44,13 @@ CASES: list[tuple[str, str, set[tuple[str, str]], set[str]]] = [
         {"Table-3b", "Fig. 7b", "7b"},
     ),
     (
+        "model_size",  # a lower-case size only after a model the vocabulary knows
+        "Figures 2-3b, Tables 1-3b, Fig. 4-2b, Appendix B-2b and Eqs. 1-2b show Kepler-22b, WASP-12b, "
+        "Phase-2b trials, Type-2b cells, Fe-3b ions and Subtask-1b.",
+        set(),
+        {"Figures 2-3b", "Tables 1-3b", "Fig. 4-2b", "B-2b", "Eqs. 1-2b", "Kepler-22b", "WASP-12b", "Phase-2b"},
+    ),
+    (
         "title_prefix",
         "CATS: Contextually-Aware Thresholding for Sparsity in Large Language Models\n\nWe show that CATS works.",
         {("CATS", "Method")},
