@@ -8,6 +8,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("extract.py", "projection.py", "sparql.py", "viz.py", "build.py"):
-    print(f"\n=== {script} ===", flush=True)
-    subprocess.run([sys.executable, str(HERE / script)], check=True)
+#: Each script with its flags. rdflib's store does not finish the SPARQL benchmark at its default size
+#: within half an hour (see the README), so the one-command run leaves it out; run sparql.py alone for it.
+SCRIPTS: tuple[tuple[str, ...], ...] = (
+    ("extract.py",),
+    ("projection.py",),
+    ("sparql.py", "--skip-rdflib"),
+    ("viz.py",),
+    ("build.py",),
+)
+
+for script, *flags in SCRIPTS:
+    print(f"\n=== {script} {' '.join(flags)} ===", flush=True)
+    subprocess.run([sys.executable, str(HERE / script), *flags], check=True)

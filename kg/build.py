@@ -93,7 +93,7 @@ class BuildOptions:
         loaded), and with 2 or more the RDF files are written by a process of their
         own alongside the other outputs. With ``dask`` only the latter applies.
     batch_size : int
-        Docs per ``nlp.pipe`` batch (and papers per Dask task).
+        Docs per ``nlp.pipe`` batch, here and on Dask workers (a Dask task is 256 papers).
     progress : bool
         Show progress bars.
     dask : str or None

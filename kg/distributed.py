@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import CancelledError
+from typing import TYPE_CHECKING, Any, cast
 
 from kg.cache import mention_row
 from kg.errors import ExtractError
@@ -121,9 +123,13 @@ def _connect(address: str) -> Any:
     except ImportError as err:
         raise ExtractError("--dask needs Dask distributed: pip install 'kg[dask]'") from err
     from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
 
     try:  # before a Client exists: a half-made one waits 20 s at exit and prints a traceback
         scheme, location = parse_address(address)
+        if scheme == "inproc":  # another process's in-process scheduler cannot be reached
+            raise ValueError("inproc:// names a scheduler inside one process")
+        get_backend(scheme)  # "http" (a dashboard's URL) is no scheme Dask speaks
         if scheme in ("tcp", "tls"):
             parse_host_port(location)
     except ValueError as err:
@@ -148,6 +154,7 @@ def extract_on_dask(
     batch_size: int = 64,
     partition_size: int = 256,
     in_flight_per_thread: int = 3,
+    worker_grace: float = 60.0,
 ) -> Iterator[tuple[Paper, Rows]]:
     """Extract ``papers`` on the Dask cluster at ``address``; yield each with its rows, in input order.
 
@@ -164,11 +171,16 @@ def extract_on_dask(
         extraction, small enough to balance load and to reach the cache often.
     in_flight_per_thread : int
         Partitions submitted ahead per worker thread (bounds memory).
+    worker_grace : float
+        Seconds the cluster may have no worker before the build gives up (a nanny restarts a
+        dead worker within a few).
 
     Raises
     ------
     ExtractError
-        Dask missing, scheduler unreachable, no workers, or workers with another extractor.
+        Dask missing, scheduler unreachable, no workers (at the start, or for ``worker_grace``
+        seconds later: workers that cannot import kg die on their first task), workers killed
+        running a partition (out of memory), the scheduler lost, or workers with another extractor.
     """
     if not papers:
         return
@@ -199,8 +211,9 @@ def extract_on_dask(
                 submitted += 1
 
         submit_more()
-        for future in futures:
-            done[index_of.pop(future)] = future.result()
+        while not futures.is_empty():
+            future = _next_done(client, futures, address, worker_grace)
+            done[index_of.pop(future)] = _result(future, address)
             future.release()
             while emitted in done:
                 start = starts[emitted]
@@ -209,3 +222,49 @@ def extract_on_dask(
             submit_more()
     finally:
         client.close()
+
+
+def _next_done(client: Any, futures: Any, address: str, grace: float) -> Any:
+    """The next finished future of ``futures``, checking every 2 s that the cluster still has workers.
+
+    A lost scheduler cancels the futures, which :func:`_result` reports; a cluster whose workers
+    all died (and were not restarted) would otherwise be waited on for ever.
+    """
+    alone_since: float | None = None
+    checked = time.monotonic()
+    while not futures.has_ready():
+        time.sleep(0.1)
+        now = time.monotonic()
+        if now - checked < 2.0:
+            continue
+        checked = now
+        if client.status == "running" and client.nthreads():  # asks the scheduler
+            alone_since = None
+        elif alone_since is None:
+            alone_since = now
+        elif now - alone_since > grace:
+            raise ExtractError(
+                f"every Dask worker of {address} left and none came back in {grace:.0f} s; do the workers "
+                "have kg installed (a worker that cannot import kg dies on its first task)? See the worker logs"
+            )
+    return next(futures)
+
+
+def _result(future: Any, address: str) -> list[Rows]:
+    """``future.result()``, with the cluster's failures as :class:`ExtractError`."""
+    from distributed import KilledWorker
+
+    try:
+        return cast("list[Rows]", future.result())
+    except ExtractError:
+        raise
+    except KilledWorker as err:
+        raise ExtractError(
+            f"Dask workers kept dying running a partition ({err}); out of memory? Give the workers more "
+            "memory (dask worker --memory-limit) or see their logs; rerun to resume from the cache"
+        ) from err
+    except (CancelledError, OSError, TimeoutError) as err:  # the scheduler gone: FutureCancelledError, CommClosedError
+        raise ExtractError(
+            f"lost the connection to the Dask scheduler at {address} ({type(err).__name__}: {err}); "
+            "rerun to resume from the cache"
+        ) from err

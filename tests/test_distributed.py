@@ -136,3 +136,41 @@ def test_malloc_thresholds_are_left_alone_without_a_fixed_trim_threshold() -> No
         [sys.executable, "-c", code], env={**env, "MALLOC_TRIM_THRESHOLD_": "65536"}, capture_output=True, text=True
     )
     assert (plain.stdout.strip(), fixed.stdout.strip()) == ("False", "True")
+
+
+def test_workers_that_cannot_import_kg_end_the_build_with_an_error() -> None:
+    # such a worker dies unpickling its first task; the build used to wait for ever
+    papers = read_papers(SAMPLE[:1]).papers[:20]
+    with distributed.LocalCluster(n_workers=0, dashboard_address=None, silence_logs=50) as local:
+        no_kg = "import sys; sys.modules['kg'] = None; from distributed.cli.dask_worker import main; main()"
+        worker = subprocess.Popen(
+            [sys.executable, "-c", no_kg, local.scheduler_address, "--no-nanny", "--nthreads", "1", "--no-dashboard"],
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with pytest.raises(ExtractError, match=r"every Dask worker of .* left and none came back in 3 s"):
+                list(extract_on_dask(papers, local.scheduler_address, mode="rules", worker_grace=3))
+        finally:
+            worker.kill()
+            worker.wait()
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("http://127.0.0.1:8787", "unknown address scheme 'http'"),  # a dashboard's URL
+        ("inproc://x", "inproc:// names a scheduler inside one process"),
+    ],
+)
+def test_an_address_of_a_scheme_dask_cannot_reach_is_said_at_once(tmp_path: Path, address: str, message: str) -> None:
+    args = ["-q", "build", str(SAMPLE[0]), "--mode", "rules", "-o", str(tmp_path / "o"), "--dask", address]
+    done = subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=15)
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()  # no traceback of a half-made Client after it
+    assert line.startswith(f"kg: error: --dask {address!r} is not a scheduler address") and message in line
+
+
+def test_an_empty_scheduler_address_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(SAMPLE[0]), "-o", str(tmp_path / "o"), "--dask", ""])
+    assert result.exit_code == 2 and "is empty; give the scheduler's address" in result.output
+    assert not (tmp_path / "o").exists()

@@ -120,6 +120,10 @@ def build_command(
         raise click.BadParameter("is empty; name the output directory, e.g. -o output", param_hint="-o")
     if "" in input_names:
         raise click.BadParameter("an input is an empty path; check for an unset shell variable", param_hint="INPUTS")
+    if dask_address is not None and not dask_address.strip():  # "--dask $SCHEDULER" with the variable unset
+        raise click.BadParameter(
+            "is empty; give the scheduler's address, e.g. --dask tcp://10.0.0.5:8786", param_hint="--dask"
+        )
     inputs, outdir = tuple(map(Path, input_names)), Path(outdir_name)
     input_format = input_format.lower() if input_format else None
     workers = cap_workers(workers)
