@@ -49,4 +49,4 @@ def measure(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
     proc.start()
     result = parent.recv()
     proc.join()
-    return result  # type: ignore[no-any-return]
+    return result
