@@ -174,3 +174,32 @@ def test_an_empty_scheduler_address_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", str(SAMPLE[0]), "-o", str(tmp_path / "o"), "--dask", ""])
     assert result.exit_code == 2 and "is empty; give the scheduler's address" in result.output
     assert not (tmp_path / "o").exists()
+
+
+_OUT_OF_MEMORY = """
+import dask, distributed, sys
+from pathlib import Path
+from kg.distributed import extract_on_dask
+from kg.errors import ExtractError
+from kg.ingest import read_papers
+
+if __name__ == "__main__":
+    papers = read_papers([Path(sys.argv[1])]).papers[:40]
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # the first death ends the task
+        with distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, memory_limit="120MB", dashboard_address=None, silence_logs=50
+        ) as local:
+            try:
+                list(extract_on_dask(papers, local.scheduler_address, mode="full", partition_size=20))
+            except ExtractError as err:
+                print(err)
+"""
+
+
+def test_a_worker_killed_for_memory_is_a_kg_error(tmp_path: Path) -> None:
+    # the nanny kills a worker over its memory limit (spaCy's full pipeline needs more than 120 MB)
+    script = tmp_path / "oom.py"
+    script.write_text(_OUT_OF_MEMORY)
+    done = subprocess.run([sys.executable, str(script), str(SAMPLE[0])], capture_output=True, text=True, timeout=180)
+    assert "Dask workers kept dying running a partition" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert "out of memory? Give the workers more memory" in done.stdout
