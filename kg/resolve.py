@@ -43,6 +43,7 @@ from functools import lru_cache
 from kg.extract.vocabulary import (
     Gazetteer,
     GazetteerEntry,
+    default_gazetteer,
     is_plural_acronym,
     spells_otherwise,
     split_model_variant,
@@ -556,7 +557,7 @@ def resolve(mentions: Iterable[Mention], gazetteer: Gazetteer | None = None) -> 
     1
     """
     mentions = list(mentions)
-    resolver = _Resolver(gazetteer if gazetteer is not None else Gazetteer())
+    resolver = _Resolver(gazetteer if gazetteer is not None else default_gazetteer())
     short_to_long, ambiguities = _abbreviation_map(mentions)
     long_surface = _long_form_surfaces(mentions)
     ambiguous_keys = {normalise_key(a.short_form) for a in ambiguities}

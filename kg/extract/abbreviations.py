@@ -138,23 +138,20 @@ def best_long_form(short: str, long: str) -> int | None:
 
 
 @lru_cache(maxsize=8)
-def _break_ends(text: str) -> tuple[int, ...]:
-    """Where each sentence break of ``text`` ends (and starts: ``_break_starts``), found once per text."""
-    return tuple(m.end() for m in _SENT_BREAK.finditer(text))
-
-
-@lru_cache(maxsize=8)
-def _break_starts(text: str) -> tuple[int, ...]:
-    return tuple(m.start() for m in _SENT_BREAK.finditer(text))
+def _breaks(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Where each sentence break of ``text`` ends, and where each starts: found in one scan per text."""
+    found = [(m.end(), m.start()) for m in _SENT_BREAK.finditer(text)]
+    return tuple(e for e, _ in found), tuple(s for _, s in found)
 
 
 def _left_context(text: str, end: int, max_words: int) -> tuple[int, str]:
     """The last ``max_words`` words before ``end`` within the same sentence."""
     # What scanning the text from its start for breaks would give, scanning only from the
     # last break that ends before ``end`` (from the start, 5,000 parentheses took 40 s).
-    i = bisect.bisect_right(_break_ends(text), end) - 1
+    break_ends, break_starts = _breaks(text)
+    i = bisect.bisect_right(break_ends, end) - 1
     start = 0
-    for m in _SENT_BREAK.finditer(text, _break_starts(text)[i] if i >= 0 else 0, end):
+    for m in _SENT_BREAK.finditer(text, break_starts[i] if i >= 0 else 0, end):
         start = m.end()
     # The last max_words runs of non-space characters of text[start:end], found from the end.
     offset, pos, found = end, end, 0

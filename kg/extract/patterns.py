@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from .candidates import add_candidate, doc_text, spaced_hyphen_piece
-from .vocabulary import Gazetteer, is_plural_acronym
+from .vocabulary import default_gazetteer, is_plural_acronym
 
 __all__ = [
     "MODEL_WORDS",
@@ -477,14 +476,9 @@ _SIZE_NAME = re.compile(
 _SIZE_HINT = re.compile(r"[- ]\d+(?:\.\d+)?[BM]|-\d+(?:\.\d+)?b")  # what _SIZE_NAME cannot match without
 
 
-@lru_cache(maxsize=1)
-def _vocabulary() -> Gazetteer:
-    return Gazetteer()
-
-
 def _names_a_known_model(name: str) -> bool:
     """Whether ``name`` is a vocabulary Model, in any case ("LLaMA", "OPT", "Llama-2")."""
-    entry = _vocabulary().lookup_any_case(name)
+    entry = default_gazetteer().lookup_any_case(name)
     return entry is not None and entry.type == "Model"
 
 

@@ -218,6 +218,12 @@ class Gazetteer:
         return None
 
 
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """The shipped vocabulary's :class:`Gazetteer`, built once per process (its lookups are pure)."""
+    return Gazetteer()
+
+
 def is_plural_acronym(word: str) -> bool:
     """Whether ``word`` is an upper-case acronym with a plural s ("LLMs", "CNNs"; not "Ms").
 
