@@ -156,7 +156,8 @@ def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
 
     An entry reusing an earlier entry's key is rejected, as BibTeX keeps the first. ``@string``
     macros apply to the entries after them; an unterminated entry is rejected and the entries
-    after it are still read.
+    after it are still read. An ``@`` inside a whole entry is text ("Recall@10 (R@10)"), and the
+    entries inside a braced ``@comment`` or ``@preamble`` are not read.
     """
     text = read_text(path)
     headers = list(_ENTRY.finditer(text))
@@ -167,14 +168,18 @@ def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
     macros: dict[str, str] = {}
     first_line: dict[str, int] = {}
     line, counted_to = 1, 0
+    inside_to = 0  # the end of the last whole entry: an "@" before it is text ("Recall@10 (R@10)")
     for m in headers:
+        if m.start() < inside_to:
+            continue
         line += text.count("\n", counted_to, m.start())
         counted_to = m.start()
         kind = m.group(1).lower()
-        if kind in ("comment", "preamble"):
-            continue
         open_at = m.end() - 1
         end = closes[text[open_at]].get(open_at, -1)
+        inside_to = max(inside_to, end)
+        if kind in ("comment", "preamble"):  # a braced @comment hides the entries in it, as in biber
+            continue
         if kind == "string":
             if end >= 0:
                 macros.update(_raw_fields(text[open_at + 1 : end - 1], macros))

@@ -20,9 +20,15 @@ _ALIASES = {"summary": "abstract", "name": "title", "author": "authors", "arxiv"
 
 def _fields(obj: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    aliased: list[tuple[str, Any]] = []
     for key, value in obj.items():
         k = str(key).strip().lower()
-        out.setdefault(_ALIASES.get(k, k), value)
+        if k in _ALIASES:
+            aliased.append((_ALIASES[k], value))
+        else:
+            out.setdefault(k, value)
+    for k, value in aliased:  # an alias only fills a field the record does not name itself
+        out.setdefault(k, value)
     external = out.get("externalids")  # Semantic Scholar: {"ArXiv": "2010.11929", "DOI": "10.1/vit"}
     if isinstance(external, dict):
         ids = {str(k).lower(): v for k, v in external.items() if isinstance(v, str)}

@@ -161,3 +161,28 @@ def test_twenty_thousand_unterminated_entries_take_seconds(tmp_path: Path) -> No
         assert len(item.snippet) <= 200
         assert time.monotonic() - start < 20, f"{count} entries in 20 s; reading is not linear"
     assert count == 20_000
+
+
+def test_an_at_sign_inside_a_value_is_text_not_an_entry(tmp_path: Path) -> None:
+    # "Recall@100 (R@100)" and "@dataclass(frozen=True)" looked like entry headers and became rejects
+    fields, after = _fields(
+        tmp_path,
+        "@article{ir, title = {Dense Retrieval at Scale},\n"
+        "  abstract = {Recall@100 (R@100) rises by 5 points; MRR@10 {the main metric} by 2. See @dataclass(x).},\n}\n"
+        "@article{next, title = {Second}, abstract = {Still read.}}\n",
+    )
+    assert fields["abstract"].startswith("Recall@100 (R@100) rises") and fields["abstract"].endswith("@dataclass(x).")
+    assert after["title"] == "Second"
+    source = "@article{a, title={T}, abstract={x@y(z) and w@v{u}}}\n@article{b, title={U}, abstract={v}}"
+    items = _read(tmp_path, source)
+    assert [i.fields["id"] for i in items if isinstance(i, RawRecord)] == ["a", "b"] and len(items) == 2
+
+
+def test_entries_inside_a_braced_comment_are_not_read(tmp_path: Path) -> None:
+    items = _read(
+        tmp_path,
+        "@comment{old: @article{fake, title={Fake}, abstract={Fake abs}}}\n"
+        "@preamble{ {@article{pre, title={P}, abstract={Q}}} }\n"
+        "@article{real, title={Real}, abstract={Kept.}}\n",
+    )
+    assert [i.fields["title"] for i in items if isinstance(i, RawRecord)] == ["Real"] and len(items) == 1

@@ -154,3 +154,24 @@ def test_a_single_paper_with_a_list_under_data_is_that_paper(tmp_path: Path) -> 
     f.write_text('{"title": "One paper", "abstract": "We study LoRA on MMLU.", "data": ["a", "b"]}')
     (paper,) = list(iter_records(f))
     assert isinstance(paper, Paper) and paper.title == "One paper" and paper.sources == (f"{f}:1",)
+
+
+def test_json_fields_named_outright_beat_their_aliases(tmp_path: Path) -> None:
+    # "name" and "summary" only fill a missing title and abstract, whatever the key order
+    f = tmp_path / "aliases.jsonl"
+    f.write_text(
+        '{"name": "NeurIPS 2020", "title": "Real Paper Title", "abstract": "Real abstract."}\n'
+        '{"summary": "Short TLDR.", "abstract": "The full abstract.", "title": "Second Title"}\n'
+        '{"author": "Ann Lee", "authors": ["Bo Chen", "Cy Wu"], "title": "Third", "abstract": "x y z."}\n'
+        '{"name": "Only A Name", "summary": "Only a summary."}\n',
+        encoding="utf-8",
+    )
+    papers, rejects = split(list(iter_records(f)))
+    assert not rejects
+    assert [(p.title, p.abstract) for p in papers] == [
+        ("Real Paper Title", "Real abstract."),
+        ("Second Title", "The full abstract."),
+        ("Third", "x y z."),
+        ("Only A Name", "Only a summary."),
+    ]
+    assert papers[2].authors == ("Bo Chen", "Cy Wu")
