@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 import itertools
 import re
@@ -102,18 +103,37 @@ class _Taken:
     def __init__(self, lines: Iterator[str]) -> None:
         self.lines = lines
         self.kept: list[str] = []
+        self.pending: collections.deque[str] = collections.deque()
         #: Whether the reader asked past the last line (as it does only inside a field left open).
         self.exhausted = False
 
     def __iter__(self) -> Iterator[str]:
-        for line in self.lines:
+        while True:
+            line = self.pending.popleft() if self.pending else next(self.lines, None)
+            if line is None:
+                self.exhausted = True
+                return
             self.kept.append(line)
             yield line
-        self.exhausted = True
+
+    def read_again(self, lines: list[str]) -> Iterator[str]:
+        """A fresh iterator for a new csv reader: ``lines`` first, then the lines not yet taken."""
+        self.pending.extendleft(reversed(lines))
+        self.exhausted = False
+        return iter(self)
 
     def clear(self) -> list[str]:
         kept, self.kept = self.kept, []
         return kept
+
+
+def _well_quoted(raw: list[str], delimiter: str) -> bool:
+    """Whether the lines of one row parse as CSV with strict quoting (a closing quote before a delimiter)."""
+    try:
+        list(csv.reader(iter(raw), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return False
+    return True
 
 
 def _rows(
@@ -145,10 +165,17 @@ def _rows(
                 f"unclosed quote: the field opened on line {line} never closes; the rows after it are read without it"
             )
             yield Reject(str(path), line, reason, snippet(raw[0].rstrip("\n")))
-            rest = _Taken(iter(raw[1:]))
-            sub = csv.reader(iter(rest), delimiter=delimiter)
-            yield from _rows(path, sub, rest, header, index, delimiter, line)
-            return
+            reader, first_line = csv.reader(taken.read_again(raw[1:]), delimiter=delimiter), line
+            continue
+        if len(raw) > 1 and not _well_quoted(raw, delimiter):
+            # A stray quote that a later quote happened to close ('"Title,abstract' ... 'x,"y'): the
+            # row swallowed the lines between. Reject its first line and read on from the second.
+            reason = (
+                f"stray quote: the field opened on line {line} closes only on a later row; the rows after it are read"
+            )
+            yield Reject(str(path), line, reason, snippet(raw[0].rstrip("\n")))
+            reader, first_line = csv.reader(taken.read_again(raw[1:]), delimiter=delimiter), line
+            continue
         if not any(cell.strip() for cell in row):
             continue
         short = len(row) < len(header) and len(row) <= columns

@@ -405,16 +405,21 @@ _UPDATE_FORMS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP"
 # ("SERVICE:x", "SERVICE: {"), which pyoxigraph reads as the keyword. What is left is searched
 # for the word with only word characters as its boundary, so ".SERVICE" counts: when in doubt,
 # the query is refused.
-_NOT_KEYWORDS = re.compile(
+_NOT_KEYWORDS_SOURCE = (
     r"'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
     r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\""
-    r"|<[^\s<>\"{}|^`]*>|#[^\r\n]*|[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*"
+    r"|<IRI>|#[^\r\n]*|[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*"
     r"|(?<![\w.-])(?!(?i:service):)(?:[^\W\d][\w.-]*)?:(?:[\w.%:-]|\\.)*"
     # A backslash and what follows it, outside all of the above: never the keyword (a lexing error
     # to the parser), and without it a run of quotes and backslashes that never closes a string
     # ("'\\'\\'\\...") made every quote scan to the end of the query: quadratic time.
     r"|\\."
 )
+# Whether "<" opens an IRI or is "less than" depends on the parser's state ("'a'<'>' ... '"), so
+# the check blanks twice: with IRIs as the grammar allows them, and with IRIs that hold no quote
+# (a quote is then a string's). A query is refused if either finds the keyword.
+_NOT_KEYWORDS = re.compile(_NOT_KEYWORDS_SOURCE.replace("<IRI>", r"<[^\s<>\"{}|^`]*>"))
+_NOT_KEYWORDS_NO_QUOTED_IRI = re.compile(_NOT_KEYWORDS_SOURCE.replace("<IRI>", r"<[^\s<>\"'{}|^`]*>"))
 _SERVICE = re.compile(r"(?<!\w)SERVICE(?!\w)", re.IGNORECASE)
 #: The start of the message refusing a federated query.
 SERVICE_REFUSED = "federated queries (SERVICE) are disabled"
@@ -462,7 +467,10 @@ def uses_service(sparql: str) -> bool:
     >>> uses_service('SELECT ?service { ?service rdfs:label "SERVICE" } # SERVICE <http://x/>')
     False
     """
-    return _SERVICE.search(_NOT_KEYWORDS.sub(lambda m: " " * len(m[0]), sparql)) is not None
+    return any(
+        _SERVICE.search(blanks.sub(lambda m: " " * len(m[0]), sparql)) is not None
+        for blanks in (_NOT_KEYWORDS, _NOT_KEYWORDS_NO_QUOTED_IRI)
+    )
 
 
 def _undeclared_prefix(sparql: str, offset: int) -> tuple[str, int] | None:

@@ -54,3 +54,28 @@ def test_a_stray_quote_before_a_quoted_field_over_lines_is_no_unclosed_quote(tmp
     papers, rejects = _read(tmp_path, 'title,abstract\nA 5" screen,"We study\nscreens.\n"\nSecond,Plain abstract.\n')
     assert papers == [('A 5" screen', "We study\nscreens.", 2), ("Second", "Plain abstract.", 5)]
     assert rejects == []
+
+
+def test_a_stray_quote_that_a_later_quote_closes_loses_no_rows(tmp_path: Path) -> None:
+    # csv used to read lines 3-5 as one row (a garbled paper) and line 6 as a one-column reject
+    text = (
+        "title,abstract\nGood One,First abstract.\n"
+        '"Broken Title,Abstract of broken\nGood Two,Second abstract.\n'
+        'Good Three,"Third, with ""quote"" and\nnewline."\n'
+    )
+    papers, rejects = _read(tmp_path, text)
+    assert papers == [
+        ("Good One", "First abstract.", 2),
+        ("Good Two", "Second abstract.", 4),
+        ("Good Three", 'Third, with "quote" and\nnewline.', 5),
+    ]
+    reason = "stray quote: the field opened on line 3 closes only on a later row; the rows after it are read"
+    assert rejects == [(3, reason)]
+
+
+def test_many_bad_quotes_in_one_file_are_each_a_reject(tmp_path: Path) -> None:
+    # each is re-read from its next line without recursion, so thousands cannot overflow the stack
+    bad = '"Oops,no close\n' * 3000
+    papers, rejects = _read(tmp_path, f"title,abstract\n{bad}Last,Kept abstract. Yes.\n")
+    assert papers == [("Last", "Kept abstract. Yes.", 3002)]
+    assert len(rejects) == 3000 and [line for line, _ in rejects] == list(range(2, 3002))

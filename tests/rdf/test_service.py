@@ -104,6 +104,9 @@ def test_service_is_told_from_its_lookalikes() -> None:
         "SELECT * { # a comment\rSERVICE <http://e/> { ?s ?p ?o } }",
         "SELECT * { BIND('''x\\'''' AS ?a) SERVICE <http://e/> { ?s ?p ?o } BIND('y' AS ?b) }",
         'SELECT * { BIND("""x\\"""" AS ?a) SERVICE <http://e/> { ?s ?p ?o } BIND("y" AS ?b) }',
+        # "<" as less-than before a quote: read as an IRI "<'>", the next quote seemed to open a string
+        "SELECT ?a WHERE { BIND('a'<'>' AS ?z) SERVICE <http://e/> { ?a ?b ?c } BIND('x' AS ?w) }",
+        "SELECT * { FILTER(1<'>') SERVICE <http://e/> { ?s ?p ?o } FILTER('x'>'y') }",
     ):
         assert uses_service(q), q
 
@@ -125,6 +128,7 @@ def test_the_reviews_bypasses_send_nothing(rdf_file: Path, listener: Listener) -
         f"SELECT * {{ ?a ?b ?c .SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
         f"PREFIX : <{listener.url}> SELECT * {{ SERVICE: {{ ?s ?p ?o }} }}",
         f"SELECT * {{ # c\rSERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
+        f"SELECT ?a WHERE {{ BIND('a'<'>' AS ?z) SERVICE <{listener.url}> {{ ?a ?b ?c }} BIND('x' AS ?w) }}",
     ):
         with pytest.raises(QueryError, match=r"^federated queries \(SERVICE\) are disabled; "):
             query(store, q)
