@@ -51,8 +51,11 @@ def serving(app: object) -> Iterator[str]:
 
     import uvicorn
 
+    from kg.rdf.endpoint import server_config
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    # as `kg serve` serves it: the header deadline and connection cap of the app's EndpointConfig
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 60

@@ -11,7 +11,7 @@ from typing import TypeVar
 import click
 
 from kg.errors import QueryError
-from kg.rdf.endpoint import MAX_BYTES, MAX_REQUEST_BYTES
+from kg.rdf.endpoint import MAX_BYTES, MAX_CONNECTIONS, MAX_MEMORY_MB, MAX_REQUEST_BYTES
 from kg.rdf.store import STORES, load_store, query
 
 __all__ = ["query_command"]
@@ -161,6 +161,20 @@ def validate_command(target: Path, show_report: bool) -> None:
     show_default=True,
     help="Largest request body read (a POSTed query or form).",
 )
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=0),
+    default=MAX_MEMORY_MB,
+    show_default=True,
+    help="Megabytes a query may take in its worker beyond the store (503 past it; 0: no limit; Linux).",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    help="Connections held open at once (a client must send its request headers within --timeout).",
+)
 @IN_MEMORY_OPTION
 def serve_command(
     target: Path,
@@ -171,6 +185,8 @@ def serve_command(
     max_results: int,
     max_bytes: int,
     max_request_bytes: int,
+    max_memory: int,
+    max_connections: int,
     in_memory: bool,
 ) -> None:
     """Serve TARGET (build directory or RDF file) as a read-only SPARQL 1.1 endpoint.
@@ -193,5 +209,7 @@ def serve_command(
         workers=workers,
         max_bytes=max_bytes,
         max_request_bytes=max_request_bytes,
+        max_memory=max_memory,
+        max_connections=max_connections,
     )
     serve(target, host, port, config)

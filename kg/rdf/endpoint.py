@@ -17,17 +17,22 @@ asks for HTML first, gets a query form and a result table, :mod:`kg.rdf.browse`)
 CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML. Updates are refused
 with 403, federated queries (``SERVICE``) with 400, answers over the row or
 byte limit and request bodies over theirs with 413, queries over the time limit
-with 503. kg's prefixes (``kg:``, ``skos:``,
+or the memory limit with 503. A client gets ``timeout`` seconds to send its
+request headers and at most ``max_connections`` connections are held open, so
+slow or idle clients cannot exhaust the server's file descriptors. kg's prefixes (``kg:``, ``skos:``,
 ``dcterms:``, ...) need no PREFIX line. It binds to 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import logging
 import math
 import multiprocessing as mp
 import queue
+import signal
 import socket
 import threading
 import time
@@ -53,14 +58,18 @@ from .store import (
 
 __all__ = [
     "MAX_BYTES",
+    "MAX_CONNECTIONS",
+    "MAX_MEMORY_MB",
     "MAX_REQUEST_BYTES",
     "EndpointBusy",
     "EndpointConfig",
+    "MemoryLimitError",
     "QueryWorker",
     "WorkerPool",
     "check_address",
     "make_app",
     "serve",
+    "server_config",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,6 +98,9 @@ GRAPH_TYPES = {
 #: The default byte limits of an answer and of a request's body.
 MAX_BYTES = 64_000_000
 MAX_REQUEST_BYTES = 1_000_000
+#: The default memory a query may take in its worker (megabytes), and connections held open at once.
+MAX_MEMORY_MB = 2048
+MAX_CONNECTIONS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +120,12 @@ class EndpointConfig:
     in memory). More workers than cores is intended: queries are CPU-bound and
     the operating system shares the cores between them, so a trivial query
     still answers in milliseconds while slow ones run out their time limit.
+    ``max_memory``: megabytes a query may take in its worker beyond the loaded
+    store (a query past it is answered 503 and its worker restarted; Linux,
+    where the limit is ``RLIMIT_DATA``; ``0``: no limit). ``max_connections``:
+    connections held open at once; past it a new one is closed at once. The
+    headers of a request must come within ``timeout`` seconds of the
+    connection (or of the previous answer on a kept-alive one).
     """
 
     timeout: float = 10.0
@@ -116,9 +134,46 @@ class EndpointConfig:
     workers: int = 4
     max_bytes: int = MAX_BYTES
     max_request_bytes: int = MAX_REQUEST_BYTES
+    max_memory: int = MAX_MEMORY_MB
+    max_connections: int = MAX_CONNECTIONS
 
 
-def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the child process
+def _data_bytes() -> int | None:
+    """This process's data segment (what ``RLIMIT_DATA`` bounds) in bytes; ``None`` off Linux."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Bound this process's further memory to ``megabytes`` more than it holds now (Linux only).
+
+    ``RLIMIT_DATA`` counts the heap and private anonymous mappings, not the
+    store's memory-mapped files, so it bounds what a query allocates; an
+    allocation past it makes pyoxigraph abort the process, which the parent
+    sees as a death by ``SIGABRT`` and reports as the memory limit.
+    """
+    if megabytes <= 0:
+        return
+    current = _data_bytes()
+    if current is None:  # no /proc: the limit is not applied (macOS, Windows)
+        return
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        soft = current + megabytes * 2**20
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def _worker(path: str, persist: bool, conn: Connection, max_memory: int = 0) -> None:  # runs in the child process
     import pyoxigraph as ox
 
     from .store import STORES
@@ -128,6 +183,7 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
     except Exception as err:  # an unreadable or unparseable file: said once, not waited for
         conn.send(("failed", str(err) or type(err).__name__))
         return
+    _limit_memory(max_memory)  # after the store is loaded: the limit is the query's
     conn.send(("ready", None))
     while True:
         try:
@@ -138,6 +194,9 @@ def _worker(path: str, persist: bool, conn: Connection) -> None:  # runs in the 
             conn.send(("ok", _run(ox, store, sparql, fmt, limits, path, dataset)))
         except OverflowError as err:
             conn.send(("too-large", str(err)))
+        except MemoryError:  # Python's own allocations over the limit: the process may be unsound, so it ends
+            conn.send(("memory", None))
+            return
         except QueryError as err:
             conn.send(("error", str(err)))
         except Exception as err:  # the endpoint's own failure, reported back; the worker lives on
@@ -239,9 +298,10 @@ def _html_answer(ox: Any, result: Any, sparql: str, limits: _Limits, source: str
 class QueryWorker:
     """A worker process holding the store; restarted when a query runs over time."""
 
-    def __init__(self, rdf_file: Path, persist: bool = True) -> None:
+    def __init__(self, rdf_file: Path, persist: bool = True, max_memory: int = 0) -> None:
         self.rdf_file = rdf_file
         self.persist = persist
+        self.max_memory = max_memory
         self.lock = threading.Lock()
         self._dead = False
         self._start()
@@ -249,7 +309,9 @@ class QueryWorker:
     def _start(self) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(str(self.rdf_file), self.persist, child), daemon=True)
+        self.proc = ctx.Process(
+            target=_worker, args=(str(self.rdf_file), self.persist, child, self.max_memory), daemon=True
+        )
         self.proc.start()
         child.close()  # the child's end is the child's: its exit is then EOF here, not a 600 s wait
         try:
@@ -291,11 +353,17 @@ class QueryWorker:
                     status, payload = self.conn.recv()
             except (EOFError, OSError) as err:  # the process died (killed from outside, out of memory)
                 self._dead = True
+                self.proc.join(1.0)
+                if self.max_memory > 0 and self.proc.exitcode == -signal.SIGABRT:  # an allocation past the limit
+                    raise MemoryLimitError(self._over_memory()) from err
                 raise RuntimeError(f"the query worker died ({type(err).__name__}); it is being restarted") from err
             if not answered:
                 self._dead = True
                 self.proc.kill()  # now: the answer to the client does not wait for the restart
                 raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
+        if status == "memory":
+            self._dead = True
+            raise MemoryLimitError(self._over_memory())
         if status == "too-large":
             raise ResultLimitError(str(payload))
         if status == "error":
@@ -304,6 +372,9 @@ class QueryWorker:
             raise RuntimeError(str(payload))
         kind, body = payload
         return str(kind), bytes(body)
+
+    def _over_memory(self) -> str:
+        return f"query exceeded the {self.max_memory} MB memory limit (kg serve --max-memory)"
 
     @property
     def dead(self) -> bool:
@@ -319,6 +390,10 @@ class EndpointBusy(QueryError):
     """No worker came free before the request's time limit (answered 503 with Retry-After)."""
 
 
+class MemoryLimitError(QueryError):
+    """A query needed more memory than its worker may take (answered 503; the worker is restarted)."""
+
+
 class WorkerPool:
     """``size`` query workers; a query takes a free one, waiting for one until its deadline.
 
@@ -327,15 +402,15 @@ class WorkerPool:
     answered at once and later requests take the other workers meanwhile.
     """
 
-    def __init__(self, rdf_file: Path, persist: bool = True, size: int = 4) -> None:
+    def __init__(self, rdf_file: Path, persist: bool = True, size: int = 4, max_memory: int = 0) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.idle: queue.Queue[QueryWorker] = queue.Queue()
         # The first alone: it may have to load the build's on-disk store, which the others then open.
-        self.workers = [QueryWorker(rdf_file, persist)]
+        self.workers = [QueryWorker(rdf_file, persist, max_memory)]
         if size > 1:
             with ThreadPoolExecutor(size - 1) as starting:
-                self.workers += starting.map(lambda _: QueryWorker(rdf_file, persist), range(size - 1))
+                self.workers += starting.map(lambda _: QueryWorker(rdf_file, persist, max_memory), range(size - 1))
         for worker in self.workers:
             self.idle.put(worker)
 
@@ -497,7 +572,14 @@ async def _read_query(
     answered with the query page); raises :class:`_Refused` for updates, for two queries and for a
     body over ``limit`` bytes or not all come by ``deadline``."""
     params: dict[str, list[str]] = {}
-    for name, value in request.query_params.multi_items():
+    # the URL's query string, decoded strictly as the form below is (Starlette's query_params would
+    # put U+FFFD in place of a bad %FF, so a GET would run a query other than the one sent)
+    try:
+        raw = bytes(request.scope.get("query_string", b"")).decode("utf-8")
+        pairs = urllib.parse.parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as err:
+        raise _Refused(f"the URL's query string is not valid UTF-8 once percent-decoded ({err.reason})") from None
+    for name, value in pairs:
         params.setdefault(name, []).append(value)
     if request.method == "POST":
         mime, charset = _content_type(request.headers.get("content-type", ""))
@@ -567,7 +649,7 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
     config = config or EndpointConfig()
     csp = {"Content-Security-Policy": CSP}
     rdf_file = resolve_rdf_file(target)
-    pool = WorkerPool(rdf_file, config.persist, config.workers)
+    pool = WorkerPool(rdf_file, config.persist, config.workers, config.max_memory)
 
     async def sparql(request: Request) -> Response:
         response = await _answer(request)
@@ -617,7 +699,7 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
         except (TimeoutError, QueryError, RuntimeError) as err:
             status = (
                 503
-                if isinstance(err, TimeoutError | EndpointBusy)
+                if isinstance(err, TimeoutError | EndpointBusy | MemoryLimitError)
                 else 413
                 if isinstance(err, ResultLimitError)
                 else 400
@@ -648,6 +730,7 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
         ],
         lifespan=_lifespan(pool),
     )
+    app.state.endpoint_config = config  # the connection limits, for server_config
     return app
 
 
@@ -680,6 +763,80 @@ def check_address(host: str, port: int) -> None:
             raise ServeError(f"cannot serve on {host}:{port} ({err.strerror})") from err
 
 
+def _guarded_protocol(header_timeout: float, max_connections: int) -> type:
+    """uvicorn's h11 protocol with a deadline for each request's headers and a cap on connections.
+
+    uvicorn itself waits for headers without end (its keep-alive timer stops at
+    the first byte of the next request), so clients that open connections and
+    trickle headers, or never send any, would hold a file descriptor each until
+    the process has none left. Here a connection whose request headers are not
+    all in ``header_timeout`` seconds after it opened (or after its previous
+    answer) is closed, and one opened while ``max_connections`` are open is
+    closed at once. A request's body has the request's own time limit
+    (:func:`_read_body`).
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > max_connections:
+                log.warning("%d connections open: closing a new one (kg serve --max-connections)", max_connections)
+                transport.close()
+                return
+            self._await_headers()
+
+        def _await_headers(self) -> None:
+            self._stop_header_timer()
+            self._header_timer = self.loop.call_later(header_timeout, self._headers_late)
+
+        def _stop_header_timer(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_late(self) -> None:
+            self._header_timer = None
+            waiting = self.cycle is None or self.cycle.response_complete  # no request under way
+            if waiting and not self.transport.is_closing():
+                log.debug("closing a connection whose request headers did not come in %g s", header_timeout)
+                self.transport.close()
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.cycle is not None and not self.cycle.response_complete:  # a request's headers are in
+                self._stop_header_timer()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+                self._await_headers()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._stop_header_timer()
+            super().connection_lost(exc)
+
+    return GuardedH11Protocol
+
+
+def server_config(app: Any, host: str = "127.0.0.1", port: int = 7878) -> Any:
+    """The ``uvicorn.Config`` that serves ``app`` (from :func:`make_app`) with the connection limits
+    of the :class:`EndpointConfig` it was made with."""
+    import uvicorn
+
+    config: EndpointConfig = getattr(app.state, "endpoint_config", None) or EndpointConfig()
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        http=_guarded_protocol(config.timeout, config.max_connections),
+        limit_concurrency=config.max_connections,  # past it, a request that did get in is answered 503
+    )
+
+
 def serve(target: str | Path, host: str = "127.0.0.1", port: int = 7878, config: EndpointConfig | None = None) -> None:
     """Serve ``target`` until interrupted."""
     import uvicorn
@@ -687,4 +844,4 @@ def serve(target: str | Path, host: str = "127.0.0.1", port: int = 7878, config:
     check_address(host, port)  # before the store loads, which can take a while
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("serving on %s: the endpoint is reachable from other machines", host)
-    uvicorn.run(make_app(target, config), host=host, port=port, log_level="warning")
+    uvicorn.Server(server_config(make_app(target, config), host, port)).run()
