@@ -117,6 +117,11 @@ def extract_partition(papers: Sequence[Paper], mode: Mode, version: str, batch_s
         return [[mention_row(m) for m in ms] for _, ms in extract_papers(papers, nlp, batch_size=batch_size)]
 
 
+def _one_line(err: BaseException) -> str:
+    """An exception's message on one line (Dask's own can span several), for a one-line ``kg: error:``."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
 def _connect(address: str) -> Any:
     try:
         from distributed import Client
@@ -260,11 +265,11 @@ def _result(future: Any, address: str) -> list[Rows]:
         raise
     except KilledWorker as err:
         raise ExtractError(
-            f"Dask workers kept dying running a partition ({err}); out of memory? Give the workers more "
+            f"Dask workers kept dying running a partition ({_one_line(err)}); out of memory? Give the workers more "
             "memory (dask worker --memory-limit) or see their logs; rerun to resume from the cache"
         ) from err
     except (CancelledError, OSError, TimeoutError) as err:  # the scheduler gone: FutureCancelledError, CommClosedError
         raise ExtractError(
-            f"lost the connection to the Dask scheduler at {address} ({type(err).__name__}: {err}); "
+            f"lost the connection to the Dask scheduler at {address} ({type(err).__name__}: {_one_line(err)}); "
             "rerun to resume from the cache"
         ) from err

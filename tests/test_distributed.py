@@ -203,3 +203,87 @@ def test_a_worker_killed_for_memory_is_a_kg_error(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(script), str(SAMPLE[0])], capture_output=True, text=True, timeout=180)
     assert "Dask workers kept dying running a partition" in done.stdout, done.stdout + done.stderr[-2000:]
     assert "out of memory? Give the workers more memory" in done.stdout
+
+
+def _wait_for_port(port: int, timeout: float = 60.0) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_a_scheduler_lost_mid_build_is_a_kg_error_and_the_rerun_resumes(tmp_path: Path) -> None:
+    # a real scheduler and worker in their own processes; the scheduler is killed once partitions come back
+    import time
+
+    from .conftest import free_port
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler_args = ["--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", *scheduler_args], **quiet)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"], **quiet
+    )
+    out = tmp_path / "o"
+    log = tmp_path / "stderr.txt"
+    try:
+        _wait_for_port(port)
+        with log.open("w") as err:
+            build = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "kg",
+                    "build",
+                    *map(str, SAMPLE),
+                    "--mode",
+                    "full",
+                    "-o",
+                    str(out),
+                    "--dask",
+                    address,
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+            deadline = time.monotonic() + 180
+            cache = out / ".kg-cache"
+            # a partition's results in the cache: the build is connected and extracting on the worker
+            while build.poll() is None and time.monotonic() < deadline:
+                if any(f.stat().st_size for f in cache.glob("extract-*.jsonl")):
+                    break
+                time.sleep(0.1)
+            assert build.poll() is None, log.read_text()[-2000:]  # still extracting: 420 papers on one thread
+            scheduler.kill()
+            assert build.wait(timeout=120) == 1, log.read_text()[-2000:]
+        last = log.read_text().strip().splitlines()[-1]
+        assert last.startswith(f"kg: error: lost the connection to the Dask scheduler at {address}"), last
+        assert last.endswith("rerun to resume from the cache")
+        assert not (out / "graph.json").exists()  # no half-made outputs
+        done = sum(1 for f in cache.glob("extract-*.jsonl") for line in f.read_text().splitlines() if line)
+        assert 0 < done < 420
+    finally:
+        for process in (scheduler, worker):
+            process.kill()
+            process.wait()
+    # the rerun (here without Dask) extracts only what the lost build had not finished
+    rerun = subprocess.run(
+        [sys.executable, "-m", "kg", "-v", "build", *map(str, SAMPLE), "--mode", "full", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert f"420 papers, {done} cached, {420 - done} to do" in rerun.stderr
+    assert (out / "graph.json").exists()
