@@ -51,7 +51,7 @@ _LETTERS = {
 _SYMBOLS = {"dots": "…", "ldots": "…", "textellipsis": "…", "textendash": "–", "textemdash": "—", "LaTeX": "LaTeX"}
 _KEEP_ARGUMENT = frozenset(
     "textbf emph textit textsc texttt textrm textsf textup textsl textmd textnormal underline uline mbox text "
-    "url".split()
+    "textsubscript textsuperscript hbox makebox url".split()
 )
 _DROP_WITH_ARGUMENT = frozenset(
     "cite citep citet citealp citealt citeauthor citeyear citenum nocite ref eqref autoref cref Cref pageref "
@@ -185,11 +185,13 @@ def _commands_with_arguments(text: str) -> str:
 
 
 def _convert(text: str) -> str:
+    # Commands with an argument first: an accent in braces right after one (``\emph{\"o}``) would
+    # otherwise take the command's brace for its own and leave ``\emph`` without an argument.
+    text = _commands_with_arguments(text)
     text = _SYMBOL_ACCENT.sub(_accented, text)
     text = _LETTER_ACCENT.sub(_accented, text)
     text = _LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
     text = _SYMBOL.sub(lambda m: _SYMBOLS[m.group(1)], text)
-    text = _commands_with_arguments(text)
     text = _DECLARATION.sub("", text)
     text = _SPACING.sub(" ", text)
     text = text.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”").replace("~", " ")

@@ -29,6 +29,9 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "ingest"
         (r"99\% \& \_ \# \$5 {\bf bold} {\em em}", "99% & _ # $5 bold em"),
         (r"$\mathcal{O}(n)$ and $\phi$-Decoding", r"$\mathcalO(n)$ and $\phi$-Decoding"),  # math as before
         (r"\href{http://a.b}{link text} \unknown{arg} \foo", r"link text \unknownarg \foo"),
+        # an accent in braces right after a command keeps the command's argument (was "\emphö")
+        (r"\emph{\"o} \textbf{\'e}t\'e \textit{{\"u}ber}", "ö été über"),
+        (r"H\textsubscript{2}O and x\textsuperscript{2}, \emph{\c{c}a}", "H2O and x2, ça"),
     ],
 )
 def test_latex_to_text(latex: str, text: str) -> None:
