@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from collections import Counter
@@ -61,6 +62,7 @@ __all__ = [
     "build",
     "extract_with_cache",
     "previous_settings",
+    "reject_category",
     "require_build",
     "update_inputs",
 ]
@@ -393,6 +395,31 @@ def _manifest(outdir: str | Path) -> dict[str, Any]:
     return manifest
 
 
+_REASON_DETAIL = re.compile(r" \(|: |; ")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NUMBER = re.compile(r"\d+")
+
+
+def reject_category(reason: str) -> str:
+    """The kind of a reject's reason, for ``report.json``'s counts: its details left out.
+
+    The part before any parenthesis, colon or semicolon, with numbers as ``N``
+    and quoted names as ``…``, so rejects of one kind count together whatever
+    line, column or key they name.
+
+    Examples
+    --------
+    >>> reject_category("row has 5 columns, header has 3")
+    'row has N columns, header has N'
+    >>> reject_category("duplicate BibTeX key 'a1' (first at line 3); rename it to keep this entry")
+    'duplicate BibTeX key …'
+    >>> reject_category("malformed XML at line 12, column 4 (mismatched tag); the rest of the file not read")
+    'malformed XML at line N, column N'
+    """
+    head = _REASON_DETAIL.split(reason, maxsplit=1)[0]
+    return _NUMBER.sub("N", _QUOTED.sub("…", head)).strip()
+
+
 def build_report(
     ingest: IngestResult,
     mentions: Sequence[Mention],
@@ -409,7 +436,7 @@ def build_report(
     mention_types = Counter(m.label for m in mentions)
     entity_types = Counter(e.type for e in resolution.entities)
     relations = Counter(r for _, _, r in g.edges(data="relation"))
-    reasons = Counter(r.reason.split(" (")[0] for r in ingest.rejects)
+    reasons = Counter(reject_category(r.reason) for r in ingest.rejects)
     return {
         "kg_version": _version(),
         "extractor": extractor_version(options.mode),

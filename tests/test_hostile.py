@@ -96,6 +96,32 @@ def test_every_record_is_in_the_graph_or_rejected_once(hostile_build: tuple[Path
     assert papers["rejected"] == sum(1 for _ in (out / "rejects.jsonl").open())
 
 
+def test_report_counts_rejects_by_kind(hostile_build: tuple[Path, dict[str, int]]) -> None:
+    out, _ = hostile_build
+    papers = json.loads((out / "report.json").read_text())["papers"]
+    kinds = papers["reject_reasons"]
+    assert sum(kinds.values()) == papers["rejected"]
+    # one kind per reason, whatever line, column or key it names
+    assert not [kind for kind in kinds if any(c.isdigit() for c in kind)], kinds
+    assert kinds["empty title"] >= 5 and kinds["title too long"] == 1
+
+
+def test_rejects_of_one_kind_count_together_whatever_they_name(tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("title,abstract,year\nGood,An abstract.,2020\nA,b,c,d\nA,b,c,d,e\n", encoding="utf-8")
+    bib = tmp_path / "keys.bib"
+    entry = "@article{{{key},\n  title = {{{title}}},\n  abstract = {{About {title}.}}\n}}\n"
+    bib.write_text(
+        "".join(entry.format(key=k, title=t) for k, t in [("a", "One"), ("a", "Two"), ("b", "Three"), ("b", "Four")])
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["-q", "build", str(rows), str(bib), "-o", str(out), "--mode", "rules"])
+    assert result.exit_code == 0, result.output
+    papers = json.loads((out / "report.json").read_text())["papers"]
+    assert papers["reject_reasons"] == {"duplicate BibTeX key …": 2, "row has N columns, header has N": 2}
+    assert (papers["read"], papers["kept"], papers["rejected"]) == (7, 3, 4)
+
+
 def test_rejects_say_why(hostile_build: tuple[Path, dict[str, int]]) -> None:
     out, _ = hostile_build
     reasons = {
