@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
@@ -9,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import NoReturn
 from xml.parsers import expat
+from xml.sax.saxutils import quoteattr
 
 from kg.errors import InputError
 from kg.records import Reject
@@ -132,13 +134,21 @@ class _EntryParser:
     expansion bombs; a ``<!DOCTYPE`` inside CDATA or a comment is text, not one.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, first_line: int = 1) -> None:
         self.path = path
+        #: Added to expat's line numbers: the file's line that the fed text's first line is.
+        self.line_offset = first_line - 1
         #: Entries completed since the last :meth:`take`, with the lines they start on.
         self.done: list[tuple[int, ET.Element]] = []
         #: The line where the entry being parsed starts, None between entries.
         self.entry_line: int | None = None
         self.root_seen = False
+        self.root_is_feed = False
+        #: Where the root element and the entry being parsed start (byte offsets into what was fed).
+        self.root_byte = 0
+        self.entry_byte = 0
+        #: The namespaces the root element declares, prefix (None: the default) to URI.
+        self.namespaces: dict[str | None, str] = {}
         self._builder: ET.TreeBuilder | None = None
         self._depth = 0
         self._entry_depth = 0
@@ -152,9 +162,10 @@ class _EntryParser:
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self._data
+        parser.StartNamespaceDeclHandler = self._namespace
         self._parser = parser
 
-    def feed(self, text: str, final: bool) -> None:
+    def feed(self, text: str | bytes, final: bool) -> None:
         """Parse the next piece of the document (``final``: it is the last).
 
         Raises
@@ -165,6 +176,11 @@ class _EntryParser:
             A DTD, or a root element that is no Atom feed or entry.
         """
         self._parser.Parse(text, final)
+
+    @property
+    def error_byte(self) -> int:
+        """The byte offset (into what was fed) where the last error was found."""
+        return int(self._parser.ErrorByteIndex)
 
     def take(self) -> list[tuple[int, ET.Element]]:
         """The entries completed since the last call."""
@@ -180,9 +196,12 @@ class _EntryParser:
             if tag not in (f"{ATOM}feed", f"{ATOM}entry"):
                 raise InputError(f"{self.path}: not an Atom feed (root element {tag}); expected arXiv API output")
             self.root_seen = True
+            self.root_is_feed = tag == f"{ATOM}feed"
+            self.root_byte = self._parser.CurrentByteIndex
         if self._builder is None and tag == f"{ATOM}entry" and self._depth <= 1:
             self._builder = ET.TreeBuilder()
-            self.entry_line = self._parser.CurrentLineNumber
+            self.entry_line = self._parser.CurrentLineNumber + self.line_offset
+            self.entry_byte = self._parser.CurrentByteIndex
             self._entry_depth = self._depth
         if self._builder is not None:
             self._builder.start(tag, {_clark(key): value for key, value in attrs.items()})
@@ -200,6 +219,10 @@ class _EntryParser:
     def _data(self, text: str) -> None:
         if self._builder is not None:
             self._builder.data(text)
+
+    def _namespace(self, prefix: str | None, uri: str) -> None:
+        if self._depth == 0:
+            self.namespaces[prefix] = uri
 
 
 def _record(path: Path, line: int, entry: ET.Element) -> RawRecord | Reject:
@@ -230,29 +253,87 @@ def _records(path: Path, entries: Iterable[tuple[int, ET.Element]]) -> Iterator[
         yield _record(path, line, entry)
 
 
-def _from_line(text: str, line: int) -> str:
-    """What ``text`` holds from the start of ``line`` (1-based), for a reject's snippet."""
-    start = 0
-    for number, match in enumerate(_LINE_END.finditer(text), 2):
-        if number > line:
-            break
-        start = match.end()
-    return snippet(text[start : start + 1000].strip())
+def _pieces(document: str | bytes, start: int = 0) -> Iterator[tuple[str | bytes, bool]]:
+    """``document`` from ``start`` on, in pieces for the parser (made as they are fed), then the final one."""
+    for at in range(start, len(document), _CHUNK_CHARS):
+        yield document[at : at + _CHUNK_CHARS], False
+    yield document[:0], True
 
 
-def _broken(path: Path, text: str, parser: _EntryParser, err: expat.ExpatError, final: bool) -> Reject:
-    """The one Reject for what follows the point where the XML breaks: an unfinished entry, the rest of the file."""
+def _broken(
+    path: Path, shown: str, parser: _EntryParser, err: expat.ExpatError, final: bool, resumes_at: int | None
+) -> Reject:
+    """The one Reject for the XML from where it breaks: the unfinished entry (or else the break) up to
+    ``resumes_at``, the line of the next entry, where reading goes on; ``None``: no entry follows."""
     message = expat.errors.messages[err.code]
     in_entry = parser.entry_line is not None
-    line = parser.entry_line or err.lineno
+    error_line = err.lineno + parser.line_offset
+    line = parser.entry_line or error_line
     if final and err.code in _CUT_SHORT:
         where = "inside this entry" if in_entry else "before the feed is closed"
         lost = "the entry is incomplete and lost" if in_entry else "entries may be missing"
-        reason = f"truncated XML: the file ends at line {err.lineno} {where} ({message}); {lost}"
-        return Reject(str(path), line, f"{reason}; re-download or complete the file", _from_line(text, line))
-    lost = "this entry and the rest of the file were" if in_entry else "the rest of the file was"
-    reason = f"malformed XML at line {err.lineno}, column {err.offset + 1} ({message}); {lost} not read"
-    return Reject(str(path), line, f"{reason}; fix the XML there", _from_line(text, line))
+        reason = f"truncated XML: the file ends at line {error_line} {where} ({message}); {lost}"
+        return Reject(str(path), line, f"{reason}; re-download or complete the file", shown)
+    if resumes_at is not None:
+        lost = "this entry was" if in_entry else f"lines {line} to {resumes_at - 1} were"
+        lost += f" not read (reading goes on with the entry at line {resumes_at})"
+    else:
+        lost = "this entry and the rest of the file were" if in_entry else "the rest of the file was"
+        lost += " not read (no entry follows)"
+    column = f", column {err.offset + 1}" if err.lineno > 1 or parser.line_offset == 0 else ""  # not the stand-in's
+    reason = f"malformed XML at line {error_line}{column} ({message}); {lost}"
+    return Reject(str(path), line, f"{reason}; fix the XML there", shown)
+
+
+#: The start tag of an Atom entry, with or without a namespace prefix, in the UTF-8 bytes of a document.
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?entry[\s/>]")
+#: The qualified name of the element whose start tag begins here.
+_QNAME = re.compile(rb"<([^\s/>]+)")
+#: Line ends as expat counts them, in bytes.
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+class _Resume:
+    """Where reading goes on after the XML breaks: the next entry's start tag, inside a stand-in for the root.
+
+    The stand-in is the root's start tag (its name and namespace declarations)
+    with the entry right after it on the same line, so the entries read after a
+    break keep their namespaces; their lines are expat's plus the line the entry
+    is on (:attr:`_EntryParser.line_offset`).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.data = text.encode("utf-8")  # what expat was fed, as it counts bytes
+        self._line_at = (0, 1)  # a byte offset and its line: lines are counted on from the last resume
+
+    def _line(self, offset: int) -> int:
+        at, line = self._line_at
+        line += sum(1 for _ in _LINE_END_BYTES.finditer(self.data, at, offset))
+        self._line_at = (offset, line)
+        return line
+
+    def next_entry(self, after: int) -> tuple[int, int] | None:
+        """The byte offset and line of the first entry start tag after byte ``after``, if any."""
+        found = _ENTRY_START.search(self.data, after)
+        return None if found is None else (found.start(), self._line(found.start()))
+
+    def stand_in(self, root_name: bytes, namespaces: dict[str | None, str]) -> bytes:
+        """The stand-in root's start tag (on one line), fed before the entry where reading goes on."""
+        declared = "".join(
+            f" xmlns{'' if prefix is None else ':' + prefix}={quoteattr(uri)}" for prefix, uri in namespaces.items()
+        )
+        return b"<" + root_name + declared.encode("utf-8") + b">"
+
+    def snippet(self, offset: int) -> str:
+        """The file from the start of the line of byte ``offset`` (looking back 1,000 bytes at most), for a reject."""
+        offset = max(offset, 0)
+        lower = max(offset - 1000, 0)
+        start = max(self.data.rfind(b"\n", lower, offset), self.data.rfind(b"\r", lower, offset)) + 1 or lower
+        return snippet(self.data[start : start + 4000].decode("utf-8", errors="replace").strip())
+
+    def root_name(self, offset: int) -> bytes | None:
+        found = _QNAME.match(self.data, offset)
+        return found.group(1) if found else None
 
 
 def read_arxiv(path: Path) -> Iterator[RawRecord | Reject]:
@@ -278,15 +359,36 @@ def read_arxiv(path: Path) -> Iterator[RawRecord | Reject]:
     text = read_text(path)
     if not text.strip():
         return
-    parser = _EntryParser(path)
-    pieces = [(start, False) for start in range(0, len(text), _CHUNK_CHARS)] + [(len(text), True)]
-    for start, final in pieces:
-        try:
-            parser.feed(text[start : start + _CHUNK_CHARS], final)
-        except expat.ExpatError as err:
-            if not parser.root_seen:
-                raise InputError(f"{path}: malformed XML ({err}); expected an arXiv API Atom feed") from err
+    resume: _Resume | None = None  # made at the first break
+    root_name: bytes | None = None
+    pieces: Iterator[tuple[str | bytes, bool]] = _pieces(text)
+    shift = 0  # the file's byte offset of byte 0 of what the parser is fed (a stand-in root comes before it)
+    first_line = 1
+    while True:
+        parser = _EntryParser(path, first_line)
+        for piece, final in pieces:
+            try:
+                parser.feed(piece, final)
+            except expat.ExpatError as err:
+                if not parser.root_seen:
+                    raise InputError(f"{path}: malformed XML ({err}); expected an arXiv API Atom feed") from err
+                yield from _records(path, parser.take())
+                resume = resume or _Resume(text)
+                root_name = root_name or resume.root_name(parser.root_byte + shift)
+                in_entry = parser.entry_line is not None
+                broken_at = (parser.entry_byte if in_entry else parser.error_byte) + shift
+                # the next entry from just after the broken one's start tag (an unclosed entry holds the next)
+                goes_on = not (final and err.code in _CUT_SHORT) and parser.root_is_feed and root_name is not None
+                entry_at = resume.next_entry(max(broken_at + 1, 0)) if goes_on else None
+                resumes_at = entry_at[1] if entry_at else None
+                yield _broken(path, resume.snippet(broken_at), parser, err, final, resumes_at)
+                if entry_at is None or root_name is None:
+                    return
+                stand_in = resume.stand_in(root_name, parser.namespaces)
+                shift = entry_at[0] - len(stand_in)
+                pieces = itertools.chain([(stand_in, False)], _pieces(resume.data, entry_at[0]))
+                first_line = entry_at[1]
+                break
             yield from _records(path, parser.take())
-            yield _broken(path, text, parser, err, final)
+        else:
             return
-        yield from _records(path, parser.take())

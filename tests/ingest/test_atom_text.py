@@ -83,16 +83,64 @@ def test_file_cut_between_entries_is_one_reject_at_the_end(tmp_path: Path) -> No
     )
 
 
-def test_malformed_entry_in_the_middle_rejects_the_rest_once(tmp_path: Path) -> None:
+def test_a_malformed_entry_is_rejected_and_reading_goes_on_with_the_next(tmp_path: Path) -> None:
     f = tmp_path / "broken.xml"
     f.write_text(FEED + entry(1, "First") + entry(2, "Fish & Chips") + entry(3, "Third") + "</feed>\n")
     result = read_papers([f])
-    assert [p.title for p in result.papers] == ["First"]
+    assert [p.title for p in result.papers] == ["First", "Third"]
+    assert [p.sources[0].rsplit(":", 1)[1] for p in result.papers] == ["3", "5"]  # the lines they are on
     (reject,) = result.rejects
     assert reject.line == 4
     assert reject.reason.startswith("malformed XML at line 4, column ")
-    assert "this entry and the rest of the file were not read" in reject.reason
-    assert result.records_read == 2
+    assert "this entry was not read (reading goes on with the entry at line 5)" in reject.reason
+    assert result.records_read == 3
+
+
+def test_a_malformed_last_entry_rejects_the_rest_once(tmp_path: Path) -> None:
+    f = tmp_path / "broken.xml"
+    f.write_text(FEED + entry(1, "First") + entry(2, "Fish & Chips") + "</feed>\n")
+    result = read_papers([f])
+    assert [p.title for p in result.papers] == ["First"]
+    (reject,) = result.rejects
+    assert "this entry and the rest of the file were not read (no entry follows)" in reject.reason
+
+
+def test_entries_after_several_breaks_keep_their_namespaces_and_lines(tmp_path: Path) -> None:
+    # a prefixed Atom root with an arXiv namespace; an unclosed entry, a stray "&", a bad tag, one long line
+    feed = '<a:feed xmlns:a="http://www.w3.org/2005/Atom"\n  xmlns:arxiv="http://arxiv.org/schemas/atom">\n'
+    prefixed = [
+        "<a:entry><a:id>http://arxiv.org/abs/2501.{0:05d}v1</a:id><a:title>{1}</a:title>"
+        "<a:summary>Abstract of {1}, é ü 漢字.</a:summary><arxiv:doi>10.1/{0}</arxiv:doi>{2}\n"
+    ]
+    rows = [(1, "One", "</a:entry>"), (2, "Unclosed", ""), (3, "Three", "</a:entry>"), (4, "A & B", "</a:entry>")]
+    rows += [(5, "Five", "</a:entry>"), (6, "Bad <x> tag", "</a:entry>"), (7, "Seven", "</a:entry>")]
+    body = "".join(prefixed[0].format(*row) for row in rows)
+    one_line = prefixed[0].format(8, "Eight", "</a:entry>").rstrip("\n") + prefixed[0].format(9, "C & D", "</a:entry>")
+    f = tmp_path / "breaks.xml"
+    f.write_text(feed + body + one_line.replace("\n", "") + prefixed[0].format(10, "Ten", "</a:entry>") + "</a:feed>")
+    result = read_papers([f])
+    titles = {p.title: (p.doi, p.sources[0].rsplit(":", 1)[1]) for p in result.papers}
+    assert titles == {
+        "One": ("10.1/1", "3"),
+        "Three": ("10.1/3", "5"),
+        "Five": ("10.1/5", "7"),
+        "Seven": ("10.1/7", "9"),
+        "Eight": ("10.1/8", "10"),
+        "Ten": ("10.1/10", "10"),  # on the line of Eight and Nine
+    }
+    assert [r.line for r in result.rejects] == [4, 6, 8, 10]
+    assert all("reading goes on with the entry at line" in r.reason for r in result.rejects)
+    assert result.records_read == len(result.papers) + len(result.rejects) == 10
+
+
+def test_two_feeds_in_one_file_are_both_read(tmp_path: Path) -> None:
+    f = tmp_path / "two.xml"
+    f.write_text(FEED + entry(1, "First") + "</feed>\n" + FEED + entry(2, "Second") + "</feed>\n")
+    result = read_papers([f])
+    assert [p.title for p in result.papers] == ["First", "Second"]
+    (reject,) = result.rejects  # what lies between: the second prolog and root
+    assert reject.reason.startswith("malformed XML at line 5, column 1 (junk after document element)")
+    assert "lines 5 to 6 were not read (reading goes on with the entry at line 7)" in reject.reason
 
 
 def test_entries_across_parser_chunks_keep_their_lines_and_text(tmp_path: Path) -> None:
@@ -149,6 +197,15 @@ def test_a_doctype_after_the_root_starts_is_malformed_not_expanded(tmp_path: Pat
     f = tmp_path / "late.xml"
     f.write_text(FEED + entry(1, "First") + '<!DOCTYPE x [<!ENTITY a "b">]>' + entry(2, "Second") + "</feed>\n")
     result = read_papers([f])
-    assert [p.title for p in result.papers] == ["First"]
+    assert [p.title for p in result.papers] == ["First", "Second"]  # the declaration is not read, the entry after it is
     (reject,) = result.rejects
     assert reject.reason.startswith("malformed XML at line 4")
+
+
+def test_every_other_entry_broken_keeps_every_good_one(tmp_path: Path) -> None:
+    f = tmp_path / "many.xml"
+    f.write_text(FEED + "".join(entry(i, f"T{i} & x" if i % 2 else f"T{i}") for i in range(2000)) + "</feed>\n")
+    result = read_papers([f])
+    assert [p.title for p in result.papers] == [f"T{i}" for i in range(0, 2000, 2)]
+    assert [r.line for r in result.rejects] == list(range(4, 2003, 2))  # entry i is on line i + 3
+    assert result.records_read == 2000
