@@ -8,6 +8,7 @@ first: 500 MB more at 10,000 abstracts).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -241,11 +242,25 @@ def _graphml_type(value: Any) -> str:
     return "string"
 
 
+#: Characters XML 1.0 cannot hold at all (written as U+FFFD), and those text must escape.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _graphml_value(value: Any) -> str:
+    """``value`` as GraphML element text: escaped, a CR as ``&#13;`` (a parser reads a raw one as LF),
+    characters XML cannot hold as U+FFFD (ingest removes them from text; this is the writer's own guard)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    return escape(text) if "&" in text or "<" in text or ">" in text else text
+    if _XML_SPECIAL.search(text) is None:
+        return text
+    return escape(_NOT_XML.sub("\ufffd", text), {"\r": "&#13;"})
+
+
+def _graphml_attr(text: str) -> str:
+    """``text`` as a quoted GraphML attribute value (see :func:`_graphml_value`)."""
+    return quoteattr(_NOT_XML.sub("\ufffd", text), _ATTR_QUOTES)
 
 
 def _graphml_keys(items: Iterator[Mapping[str, Any]], scope: str, keys: dict[tuple[str, str], tuple[str, str]]) -> None:
@@ -281,7 +296,7 @@ def write_graphml(
         return "".join(f"{opening[(scope, k)]}{_graphml_value(v)}</data>" for k, v in _flat_attrs(d).items())
 
     def edge(u: str, v: str, d: Mapping[str, Any]) -> str:
-        ends = f"source={quoteattr(str(u), _ATTR_QUOTES)} target={quoteattr(str(v), _ATTR_QUOTES)}"
+        ends = f"source={_graphml_attr(str(u))} target={_graphml_attr(str(v))}"
         return f"    <edge {ends}>{data('edge', d)}\n    </edge>\n"
 
     if sections is not None:  # the key ids are part of every section's bytes
@@ -289,11 +304,11 @@ def write_graphml(
     with atomic_write(Path(path)) as fh:
         fh.write(_GRAPHML_HEADER)
         for (scope, name), (key_id, kind) in keys.items():
-            fh.write(f'  <key id="{key_id}" for="{scope}" attr.name={quoteattr(name)} attr.type="{kind}" />\n')
+            fh.write(f'  <key id="{key_id}" for="{scope}" attr.name={_graphml_attr(name)} attr.type="{kind}" />\n')
         fh.write('  <graph edgedefault="directed">\n')
         parts: list[str] = []  # one per node or edge
         for n, d in g.nodes(data=True):
-            parts.append(f"    <node id={quoteattr(str(n), _ATTR_QUOTES)}>{data('node', d)}\n    </node>\n")
+            parts.append(f"    <node id={_graphml_attr(str(n))}>{data('node', d)}\n    </node>\n")
             if len(parts) >= _FLUSH_EVERY:
                 _flush(fh, parts, progress)
         for u, neighbours in g.adj.items():

@@ -248,7 +248,8 @@ def write_outputs(
         with _logged("report, rejects, entities.csv, mentions.jsonl"):
             _write_json(staging / "report.json", report)
             if manifest is not None:
-                _write_json(staging / "manifest.json", manifest)
+                # ASCII: an input's name that is not UTF-8 is kept as its escapes, so --update finds the file again
+                _write_json(staging / "manifest.json", manifest, ensure_ascii=True)
             _write_rejects(staging / "rejects.jsonl", ingest)
             _write_entities_csv(staging / "entities.csv", resolution)
             _write_mentions(staging / "mentions.jsonl", ingest.papers, mentions, indexes.get("mentions.jsonl"))
@@ -366,9 +367,9 @@ def _bar(what: str, g: nx.DiGraph, progress: bool) -> tqdm[Any]:
     return tqdm(total=total, desc=f"write {what}", unit=" items", disable=not progress, dynamic_ncols=True, delay=1)
 
 
-def _write_json(path: Path, value: Any) -> None:
+def _write_json(path: Path, value: Any, *, ensure_ascii: bool = False) -> None:
     with atomic_write(path) as fh:
-        json.dump(value, fh, ensure_ascii=False, indent=2, sort_keys=False)
+        json.dump(value, fh, ensure_ascii=ensure_ascii, indent=2, sort_keys=False)
         fh.write("\n")
 
 
@@ -378,14 +379,33 @@ def _write_rejects(path: Path, ingest: IngestResult) -> None:
             fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
 
 
+#: A spreadsheet reads a cell starting with one of these as a formula (OWASP's "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a ``'`` before it when a spreadsheet would read it as a formula.
+
+    Entity names come from untrusted abstracts ("@HYPERLINK", "+LoRA"): a cell that
+    starts with ``=``, ``+``, ``-``, ``@``, a tab or a CR is written with a leading
+    apostrophe, which spreadsheets show as text and do not display.
+
+    Examples
+    --------
+    >>> spreadsheet_safe("=SUM(A1:A9)"), spreadsheet_safe("+LoRA"), spreadsheet_safe("BERT")
+    ("'=SUM(A1:A9)", "'+LoRA", 'BERT')
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _write_entities_csv(path: Path, resolution: Resolution) -> None:
+    """``entities.csv``, for spreadsheets: text cells that would be formulas get a leading ``'``."""
     with atomic_write(path) as fh:
         writer = csv.writer(fh)
         writer.writerow(["id", "type", "label", "aliases", "paper_count", "mention_count", "variant_of"])
         for e in sorted(resolution.entities, key=lambda e: (-e.paper_count, e.id)):
-            writer.writerow(
-                [e.id, e.type, e.label, "; ".join(e.aliases), e.paper_count, e.mention_count, e.variant_of or ""]
-            )
+            text = [e.id, e.type, e.label, "; ".join(e.aliases)]
+            writer.writerow([*map(spreadsheet_safe, text), e.paper_count, e.mention_count, e.variant_of or ""])
 
 
 def _write_mentions(

@@ -124,3 +124,45 @@ def test_an_error_in_the_rdf_child_fails_the_build_like_one_in_process(tmp_path:
         assert not list(out.glob(".staging-*"))
     assert len(messages) == 2 and messages[0] == messages[1]
     assert "must be an absolute http(s) IRI" in messages[0]
+
+
+def test_hostile_file_names_and_text_give_outputs_every_reader_takes(tmp_path: Path) -> None:
+    import csv
+    import os
+
+    import networkx as nx
+    import pyoxigraph
+    from rdflib import Graph
+
+    # a name that is not UTF-8 (byte 0xFF) and one with a control character; a CR and formula-like names inside
+    folder = os.fsencode(tmp_path)
+    lora = "We propose +LoRA, a new method. We evaluate +LoRA on ImageNet and compare +LoRA with BERT."
+    for raw, record in [
+        (b"bad\xffname.jsonl", {"title": "Paper one", "abstract": "We evaluate BERT\ron GLUE."}),
+        (b"ctl\x01name.jsonl", {"title": "Paper two", "abstract": lora}),
+    ]:
+        with open(os.path.join(folder, raw), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+    inputs = sorted(p for p in tmp_path.iterdir() if p.suffix == ".jsonl")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["-q", "build", *map(str, inputs), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    graph = json.loads((out / "graph.json").read_text(encoding="utf-8"))
+    sources = sorted(s for n in graph["nodes"] if n.get("kind") == "Paper" for s in n["sources"])
+    assert [Path(s).name for s in sources] == ["bad\ufffdname.jsonl:1", "ctl\ufffdname.jsonl:1"]
+    graphml = nx.read_graphml(out / "graph.graphml")  # well-formed: the control character is not in it
+    abstracts = {d["title"]: d["abstract"] for _, d in graphml.nodes(data=True) if d.get("kind") == "Paper"}
+    assert abstracts["Paper one"] == "We evaluate BERT\ron GLUE."  # a CR kept (a raw one reads back as LF)
+    triples = len(Graph().parse(out / "graph.nt", format="nt"))
+    assert triples == len(list(pyoxigraph.parse(path=str(out / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)))
+    with (out / "entities.csv").open(newline="", encoding="utf-8") as fh:
+        labels = {row["label"] for row in csv.DictReader(fh)}
+    assert "'+LoRA" in labels and not any(label.startswith(("=", "+", "-", "@")) for label in labels)
+    # the manifest keeps the names as they are, so --update reads the same files again
+    manifest = json.loads((out / "manifest.json").read_text(encoding="ascii"))
+    assert sorted(manifest["inputs"]) == sorted(map(str, inputs))
+    more = tmp_path / "more.jsonl"
+    more.write_text('{"title": "Paper three", "abstract": "We evaluate RoBERTa on SQuAD."}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["-q", "build", "--update", str(out), str(more)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "report.json").read_text())["papers"]["kept"] == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -29,7 +30,7 @@ from kg.evaluate import (
 from kg.extract.modes import MODES, Mode
 from kg.ingest import iter_raw_records
 from kg.ingest.records import make_paper
-from kg.ingest.text import without_surrogates
+from kg.ingest.text import source_name, without_surrogates
 from kg.io import atomic_write
 from kg.records import ENTITY_TYPES, Paper, Reject
 
@@ -171,11 +172,12 @@ def _records(path: Path, input_format: str | None) -> Iterator[tuple[Reject, str
     Records with an empty or missing title or abstract are kept (their fields are ``""``),
     so every record of a gold file gets its line.
     """
+    where = source_name(path)  # the name as outputs can hold it
     for item in iter_raw_records(path, input_format):
         if isinstance(item, Reject):
-            yield item, None
+            yield (dataclasses.replace(item, source=where) if where != str(path) else item), None
             continue
-        paper = make_paper(item.fields, path, item.line, keep_empty=True)
+        paper = make_paper(item.fields, where, item.line, keep_empty=True)
         if isinstance(paper, Reject):
             record_id = item.fields.get("id")
             yield paper, str(record_id) if isinstance(record_id, str | int) and record_id != "" else None

@@ -28,6 +28,7 @@ An empty file yields nothing and logs a warning.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from .ids import normalise_title, paper_id
 from .jsonl import read_json, read_jsonl
 from .pagedump import read_pagedump
 from .records import RawRecord, make_paper
+from .text import source_name
 
 __all__ = [
     "FORMATS",
@@ -147,8 +149,13 @@ def iter_records(path: str | Path, format: str | None = None, *, keep_empty: boo
     (see :func:`~kg.ingest.records.make_paper`).
     """
     path = Path(path)
+    where = source_name(path)  # the name as outputs can hold it
+    renamed = where != str(path)
     for item in iter_raw_records(path, format):
-        yield item if isinstance(item, Reject) else make_paper(item.fields, path, item.line, keep_empty=keep_empty)
+        if isinstance(item, Reject):
+            yield dataclasses.replace(item, source=where) if renamed else item
+        else:
+            yield make_paper(item.fields, where, item.line, keep_empty=keep_empty)
 
 
 def read_papers(paths: Iterable[str | Path], format: str | None = None, *, progress: bool = False) -> IngestResult:

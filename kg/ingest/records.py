@@ -133,7 +133,7 @@ def _if_valid(value: str | None, valid: Callable[[str], bool]) -> str | None:
     return value if value and valid(value) else None
 
 
-def make_paper(fields: Mapping[str, Any], source: Path, line: int, *, keep_empty: bool = False) -> Paper | Reject:
+def make_paper(fields: Mapping[str, Any], source: str | Path, line: int, *, keep_empty: bool = False) -> Paper | Reject:
     """Build a Paper from raw fields, or a Reject saying what is wrong.
 
     ``fields`` may hold ``title``, ``abstract``, ``id``, ``authors``, ``year``,

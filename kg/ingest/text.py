@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +92,30 @@ def without_surrogates(text: str) -> str:
     written as UTF-8 otherwise.
     """
     return _SURROGATE.sub("\ufffd", text)
+
+
+_NOT_IN_A_NAME = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def source_name(path: str | Path) -> str:
+    r"""``path`` as text every output can hold, for a paper's ``sources`` and a reject's ``source``.
+
+    A file name is bytes to the operating system: those that are not UTF-8 (which
+    Python holds as lone surrogates) and control characters become U+FFFD, so the
+    name can be written to JSON, XML and RDF like any other text.
+
+    Examples
+    --------
+    >>> name = b"data/bad\xffname\x01.jsonl".decode("utf-8", "surrogateescape")  # as os.listdir gives it
+    >>> source_name(name) == "data/bad\ufffdname\ufffd.jsonl"
+    True
+    """
+    text = os.fsdecode(path)
+    if _NOT_IN_A_NAME.search(text) is None:
+        return text
+    with contextlib.suppress(UnicodeEncodeError):  # a surrogate no undecodable byte made: replaced below
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # undecodable bytes as U+FFFD
+    return _NOT_IN_A_NAME.sub("\ufffd", text)
 
 
 def has_surrogates(text: str) -> bool:

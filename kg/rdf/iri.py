@@ -9,6 +9,7 @@ percent-encoded as UTF-8, so no space, quote, angle bracket, brace, backslash,
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from urllib.parse import quote
 
 import pyoxigraph
@@ -42,6 +43,14 @@ def check_base_iri(base: str) -> str:
     """
     if not base.startswith(("http://", "https://")) or any(c in base for c in ' <>"{}|\\^`\n\r\t'):
         raise ExportError(f"base IRI {base!r} must be an absolute http(s) IRI, e.g. https://example.org/kg/")
+    # a space of any kind (U+00A0, U+3000, U+2028) or an invisible format character: RFC 3987 allows
+    # some, but N-Triples readers (rdflib's among them) end an IRI at white space, so the build would not load
+    odd = next((c for c in base if c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp")), None)
+    if odd is not None:
+        raise ExportError(
+            f"base IRI {base!r} holds U+{ord(odd):04X} ({unicodedata.name(odd, 'a control character')}); "
+            "percent-encode it or leave it out, e.g. https://example.org/kg/"
+        )
     base = base if base.endswith(("/", "#")) else base + "/"
     try:  # what the query engine will parse: "%zz" or a control character would make the build unloadable
         pyoxigraph.NamedNode(base + "paper/x")
