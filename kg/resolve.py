@@ -66,6 +66,8 @@ _SIZE = re.compile(  # "8x7B": a mixture of eight 7B experts
     r"^(?P<family>.*?[A-Za-z].*?)(?P<sep>[\s\-_]*)(?P<size>(?:\d+x)?\d+(?:\.\d+)?)\s?(?P<unit>[BMbm])"
     r"(?:[\s\-_]+(?P<suffix>[A-Za-z][\w.\-]*))?$"
 )
+#: Longer names are not split into family and size (the longest in the vocabulary has 40 characters).
+_LONGEST_MODEL_NAME = 200
 #: The short forms of ranking metrics at a cutoff: "R@1" is "Recall@1", "P@10" is "Precision@10".
 _AT_K = re.compile(r"^([RP])@(?=\d+$)", re.IGNORECASE)
 _AT_K_NAMES = {"R": "Recall", "P": "Precision"}
@@ -199,6 +201,8 @@ def parse_model_name(text: str) -> tuple[str, str, str | None] | None:
     >>> parse_model_name("Mixtral-8x22B"), parse_model_name("YOLOv8m")  # the "8" of "v8" is a version
     (('Mixtral', '8x22B', None), None)
     """
+    if len(text) > _LONGEST_MODEL_NAME:  # no model is named so; and _SIZE's lazy runs are quadratic in it
+        return None
     match = _SIZE.match(_fold(text))
     if match is None or (not match["sep"] and match["family"][-1] in "vV"):
         return None

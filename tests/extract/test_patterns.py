@@ -230,3 +230,15 @@ def test_metric_phrases_are_the_single_alternation(text: str) -> None:
     )
     expected = [m.span(1) if m.group(1) else m.span(2) for m in single.finditer(text)]
     assert [(s, e) for s, e, *_ in rule_metric_phrase(text)] == expected
+
+
+def test_a_very_long_token_is_no_model_and_the_sized_name_after_it_is_found() -> None:
+    # the size rule's name parts are bounded: unbounded runs side by side were quadratic in a long token
+    from kg.resolve import parse_model_name
+
+    token = "Ab" * 50_000
+    text = f"We propose {token} and {token}-scale methods, then fine-tune Mistral-7B on them."
+    hits = [(text[start:end], rule) for start, end, _, rule, _ in RULES["model_size"](text)]
+    assert hits == [("Mistral-7B", "model_size")]
+    assert parse_model_name(token + "-7B") is None  # no model is named so
+    assert parse_model_name("Llama-2 7B") == ("Llama-2", "7B", None)
