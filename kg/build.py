@@ -47,7 +47,7 @@ from kg.cache import (
 )
 from kg.errors import ExportError
 from kg.extract.pipeline import MODES, Mode, build_pipeline, extract_papers, extractor_version
-from kg.ingest import IngestResult, read_papers
+from kg.ingest import IngestResult, read_papers, unique_inputs
 from kg.io import held_objects
 from kg.knowledge import KnowledgeGraph
 from kg.outputs import OUTPUT_FILES, holds_build, locked_output_dir, write_outputs
@@ -228,7 +228,7 @@ def build(
     """
     options = options or BuildOptions()
     started = time.perf_counter()
-    input_paths = [Path(p) for p in inputs]
+    input_paths = unique_inputs(inputs)  # a file given twice is read once (and recorded once)
     out = Path(outdir) if outdir is not None else None
     with ExitStack() as stack:
         if out is not None:

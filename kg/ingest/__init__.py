@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [
     "normalise_title",
     "paper_id",
     "read_papers",
+    "unique_inputs",
 ]
 
 log = logging.getLogger(__name__)
@@ -158,12 +160,28 @@ def iter_records(path: str | Path, format: str | None = None, *, keep_empty: boo
             yield make_paper(item.fields, where, item.line, keep_empty=keep_empty)
 
 
+def unique_inputs(paths: Iterable[str | Path]) -> list[Path]:
+    """``paths`` in order, each file once: another spelling of one given before ("../x/a.jsonl",
+    a symlink) is left out with a warning, so no record is read (and counted) twice."""
+    seen: set[str] = set()
+    unique: list[Path] = []
+    for p in map(Path, paths):
+        real = os.path.realpath(p)
+        if real in seen:
+            log.warning("%s: given twice (or under another name); read once", p)
+            continue
+        seen.add(real)
+        unique.append(p)
+    return unique
+
+
 def read_papers(paths: Iterable[str | Path], format: str | None = None, *, progress: bool = False) -> IngestResult:
     """Read and deduplicate the papers of several files.
 
     Parameters
     ----------
     paths : iterable of path
+        Each file is read once, however often (and under whatever names) it is given.
     format : str, optional
         Force one format for all files (see :data:`FORMATS`).
     progress : bool
@@ -179,7 +197,7 @@ def read_papers(paths: Iterable[str | Path], format: str | None = None, *, progr
     rejects: list[Reject] = []
     read = 0
     with tqdm(desc="ingest", unit=" records", disable=not progress, dynamic_ncols=True, delay=1.0) as bar:
-        for path in paths:
+        for path in unique_inputs(paths):
             for item in iter_records(path, format):
                 read += 1
                 bar.update(1)

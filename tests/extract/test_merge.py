@@ -653,3 +653,16 @@ def test_an_ner_model_keeps_its_variant(text: str, name: str, expected: str) -> 
         text, Candidate(start, start + len(name), "Model", "ner", 0.7)
     )
     assert refined is not None and text[refined.start_char : refined.end_char] == expected
+
+
+def test_a_span_longer_than_any_name_is_dropped() -> None:
+    # the NER took all of "A-A-A-…" as one span; the work on it was quadratic (90k characters: minutes)
+    from kg.extract.merge import MAX_MENTION_CHARS
+    from kg.extract.pipeline import build_pipeline, extract_papers
+    from kg.records import Paper
+
+    junk = "A-" * 3000
+    paper = Paper(id="t:junk", title="Junk", abstract=f"We propose {junk} and evaluate BERT on GLUE.")
+    ((_, mentions),) = extract_papers([paper], build_pipeline("full"))
+    assert all(len(m.text) <= MAX_MENTION_CHARS for m in mentions)
+    assert {m.text for m in mentions} >= {"BERT", "GLUE"}

@@ -147,3 +147,15 @@ def test_merging_does_not_depend_on_the_hash_seed() -> None:
     }
     assert len(outputs) == 1, outputs
     assert "('arxiv:2401.00001', ('j', 'i1', 'i2'))" in outputs.pop()
+
+
+def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    from kg.ingest import read_papers
+
+    (tmp_path / "in").mkdir()
+    f = tmp_path / "in" / "a.jsonl"
+    f.write_text('{"title": "One paper", "abstract": "We evaluate BERT on GLUE."}\n', encoding="utf-8")
+    (tmp_path / "link.jsonl").symlink_to(f)
+    result = read_papers([f, tmp_path / "in" / ".." / "in" / "a.jsonl", f, tmp_path / "link.jsonl"])
+    assert (result.records_read, len(result.papers), result.merged) == (1, 1, 0)
+    assert result.papers[0].sources == (f"{f}:1",)
