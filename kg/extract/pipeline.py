@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -213,10 +214,38 @@ _SPACES = {
 _TITLE_SPACES = _SPACES | {ord("\n"): " ", ord("\x85"): " ", ord("\u2028"): " ", ord("\u2029"): " "}
 
 
+#: A run of text without white space longer than this is one token. spaCy's tokenizer strips a
+#: run's prefixes and suffixes one at a time, each time copying the rest, so its time is quadratic
+#: in the run (90,000 "(" took half an hour); no name is that long (the longest gold span has 104).
+LONGEST_RUN = 1000
+_LONG_RUN = re.compile(rf"\S{{{LONGEST_RUN + 1},}}")
+
+
 def make_doc(nlp: Language, text: str) -> Doc:
-    """Tokenize ``text`` and remember it on the doc, so no component has to rebuild ``doc.text``."""
-    doc = nlp.make_doc(text)
+    """Tokenize ``text`` and remember it on the doc, so no component has to rebuild ``doc.text``.
+
+    A run without white space longer than :data:`LONGEST_RUN` characters is one token.
+    """
+    runs = list(_LONG_RUN.finditer(text)) if len(text) > LONGEST_RUN else []
+    doc = nlp.make_doc(text) if not runs else _doc_with_long_runs(nlp, text, runs)
     doc.user_data[_candidates.TEXT_KEY] = text  # spaCy's tokenization is non-destructive
+    return doc
+
+
+def _doc_with_long_runs(nlp: Language, text: str, runs: list[re.Match[str]]) -> Doc:
+    """The doc of ``text`` tokenized as usual but for ``runs``, one token each (same text, same offsets)."""
+    parts: list[Doc] = []
+    last = 0
+    for run in runs:
+        if run.start() > last:
+            parts.append(nlp.make_doc(text[last : run.start()]))
+        parts.append(Doc(nlp.vocab, words=[run.group()], spaces=[False]))
+        last = run.end()
+    if last < len(text):
+        parts.append(nlp.make_doc(text[last:]))
+    doc = Doc.from_docs(parts, ensure_whitespace=False)
+    if doc.text != text:  # offsets would be wrong: say so rather than write them
+        raise ExtractError("tokenizing a text with long runs changed the text (a bug in kg; please report it)")
     return doc
 
 

@@ -14,7 +14,7 @@ from .text import read_text
 
 __all__ = ["parse_bibtex_fields", "read_bibtex"]
 
-_ENTRY = re.compile(r"@(\w+)\s*[{(]", re.ASCII)
+_ENTRY = re.compile(r"@([A-Za-z]\w*)\s*[{(]", re.ASCII)  # entry types start with a letter: "R@10 (" is text
 _FIELD = re.compile(r"\s*([A-Za-z][\w-]*)\s*=\s*")
 _BARE = re.compile(r"[^,]*")
 _CONCAT = re.compile(r"\s*#\s*")
@@ -151,6 +151,13 @@ def parse_bibtex_fields(body: str, macros: Mapping[str, str] | None = None) -> t
     }
 
 
+def _starts_a_line(text: str, at: int) -> bool:
+    """Whether only spaces and tabs come between the start of a line and ``at``."""
+    while at > 0 and text[at - 1] in " \t":
+        at -= 1
+    return at == 0 or text[at - 1] in "\r\n"
+
+
 def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
     """Yield the fields (a RawRecord) or a Reject of each BibTeX entry (not of @comment, @string, @preamble).
 
@@ -169,8 +176,11 @@ def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
     first_line: dict[str, int] = {}
     line, counted_to = 1, 0
     inside_to = 0  # the end of the last whole entry: an "@" before it is text ("Recall@10 (R@10)")
+    unterminated = False  # after an entry that never closes, only an "@" that starts a line starts an entry
     for m in headers:
         if m.start() < inside_to:
+            continue
+        if unterminated and not _starts_a_line(text, m.start()):
             continue
         line += text.count("\n", counted_to, m.start())
         counted_to = m.start()
@@ -184,6 +194,7 @@ def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
             if end >= 0:
                 macros.update(_raw_fields(text[open_at + 1 : end - 1], macros))
             continue
+        unterminated = end < 0
         if end < 0:
             yield Reject(
                 str(path),

@@ -124,7 +124,8 @@ def has_surrogates(text: str) -> bool:
 
 
 _BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # tested first: the LE one starts as UTF-16's does
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", *_UTF32_BOMS)
 
 
 def _decode_line(raw: bytes, lineno: int, not_utf8: list[int]) -> str:
@@ -224,10 +225,12 @@ def _read_error(path: Path, err: OSError) -> InputError:
 
 
 def _decode_utf16(data: bytes, path: Path) -> str:
+    """Text with a UTF-16 or UTF-32 byte order mark (Windows tools save both)."""
+    encoding = "UTF-32" if data.startswith(_UTF32_BOMS) else "UTF-16"
     try:
-        return data.decode("utf-16")
+        return data.decode(encoding)
     except UnicodeDecodeError as err:
-        raise InputError(f"{path}: broken UTF-16 text; re-save it as UTF-8") from err
+        raise InputError(f"{path}: broken {encoding} text; re-save it as UTF-8") from err
 
 
 def _check_not_binary(sample: bytes, path: Path) -> None:

@@ -132,3 +132,20 @@ def test_the_python_api_refuses_what_it_cannot_read(rules_nlp: Language) -> None
         list(extract_papers([Paper(id="d", title="T", abstract="x")], rules_nlp, n_process=0))
     with pytest.raises(ValueError, match="unknown mode"):
         extractor_version("bogus")  # type: ignore[arg-type]
+
+
+def test_a_long_run_without_spaces_is_one_token_and_offsets_hold() -> None:
+    # spaCy's tokenizer is quadratic in such a run: 90,000 "(" took half an hour
+    from kg.extract.pipeline import LONGEST_RUN, build_pipeline, extract_papers, make_doc
+
+    nlp = build_pipeline("rules")
+    run = "(" * 90_000
+    text = f"We evaluate BERT on GLUE. {run}\n and  SQuAD {'A-' * 600}"
+    doc = make_doc(nlp, text)
+    assert doc.text == text
+    assert [t.text for t in doc if len(t.text) > LONGEST_RUN] == [run, "A-" * 600]
+    assert [t.text for t in doc[:6]] == [t.text for t in nlp.make_doc(text[:26])]  # the rest as usual
+    paper = Paper(id="t:run", title="Runs", abstract=text)
+    ((_, mentions),) = extract_papers([paper], build_pipeline("full"))
+    assert {m.text for m in mentions} >= {"BERT", "GLUE", "SQuAD"}
+    assert all(paper.abstract[m.start : m.end] == m.text for m in mentions if m.field == "abstract")

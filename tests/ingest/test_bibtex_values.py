@@ -186,3 +186,20 @@ def test_entries_inside_a_braced_comment_are_not_read(tmp_path: Path) -> None:
         "@article{real, title={Real}, abstract={Kept.}}\n",
     )
     assert [i.fields["title"] for i in items if isinstance(i, RawRecord)] == ["Real"] and len(items) == 1
+
+
+def test_an_at_sign_inside_an_unterminated_entry_starts_no_entry(tmp_path: Path) -> None:
+    f = tmp_path / "open.bib"
+    f.write_text(
+        "@article{good1,\n title={Good Paper},\n abstract={We propose a method.}\n}\n\n"
+        "@article{bad1,\n title={Open Paper},\n abstract={We report Recall@10 (R@10) and MRR@5{x} on MS MARCO.\n"
+        "  see @misc{inline, title={Not at a line start}}\n"
+        "@misc{next,\n title={Next Paper},\n abstract={Read after the open one.}\n}\n",
+        encoding="utf-8",
+    )
+    from kg.ingest import read_papers
+
+    result = read_papers([f])
+    assert [p.title for p in result.papers] == ["Good Paper", "Next Paper"]
+    assert [(r.line, r.reason) for r in result.rejects] == [(6, "unterminated BibTeX entry")]
+    assert result.records_read == 3

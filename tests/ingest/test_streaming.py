@@ -24,6 +24,8 @@ ABSTRACT = "We study a problem. We propose a method and evaluate it on a benchma
         b"\xef\xbb\xbfa\nb\n",
         b"caf\xe9\nna\xefve\n",  # cp1252 lines
         "a\nb\n".encode("utf-16"),
+        "a\nb\n".encode("utf-32"),
+        "\ufeffa\nb\n".encode("utf-32-be"),
         b"a\x0cb\n\nc",
     ],
 )
@@ -84,3 +86,14 @@ def test_csv_row_over_the_field_limit_does_not_end_the_file(tmp_path: Path) -> N
     assert [i.title for i in items if isinstance(i, Paper)] == ["First", "Last"]
     (reject,) = [i for i in items if isinstance(i, Reject)]
     assert reject.reason.startswith("malformed CSV (field larger than field limit")
+
+
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be", "utf-16-le"])
+def test_a_file_with_a_utf32_or_utf16_bom_is_read_as_such(tmp_path: Path, encoding: str) -> None:
+    from kg.ingest import read_papers
+
+    f = tmp_path / "wide.jsonl"
+    record = '{"title": "Wide Paper é", "abstract": "We evaluate BERT on GLUE."}\n'
+    f.write_bytes(("\ufeff" + record * 2).encode(encoding))  # UTF-32 LE's BOM starts as UTF-16 LE's does
+    result = read_papers([f])
+    assert (result.records_read, [p.title for p in result.papers], result.rejects) == (2, ["Wide Paper é"], ())
