@@ -1186,25 +1186,50 @@ def _only_generic_words(rest: str) -> bool:
     return bool(words) and all(w in _GENERIC_TAIL for w in words)
 
 
+class _Spans:
+    """Candidates by where they start, to find those that may overlap a span without trying them all
+    (a 100,000-character abstract has thousands of candidates: all pairs took seconds)."""
+
+    def __init__(self, items: Sequence[Candidate]) -> None:
+        self.items = sorted(items, key=lambda c: c.start_char)
+        self.starts = [c.start_char for c in self.items]
+        self.reach = max((c.end_char - c.start_char for c in self.items), default=0)
+
+    def near(self, span: Candidate) -> list[Candidate]:
+        """Every item that overlaps ``span`` (and a few that do not)."""
+        lo = bisect.bisect_left(self.starts, span.start_char - self.reach)
+        return self.items[lo : bisect.bisect_left(self.starts, span.end_char)]
+
+
 def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
-    taken: list[Candidate] = []
     # A gazetteer term yields only to an NER span that can win: one that no name of the
     # first rank (gazetteer, abbreviations) cuts, as "PI" cuts "PI latency", or the
     # term would be lost with it ("latency" in "PI latency").
-    firm = [c for c in candidates if priority(c) == 0]
-    ners = [
-        n
-        for n in candidates
-        if _is_ner(n) and not any(_overlap(n, c) and not _yields_to_ner(c, [n], text) for c in firm)
-    ]
-    candidates = [c for c in candidates if not _yields_to_ner(c, ners, text)]
+    firm = _Spans([c for c in candidates if priority(c) == 0])
+    ners = _Spans(
+        [
+            n
+            for n in candidates
+            if _is_ner(n) and not any(_overlap(n, c) and not _yields_to_ner(c, [n], text) for c in firm.near(n))
+        ]
+    )
+    candidates = [c for c in candidates if not _yields_to_ner(c, ners.near(c), text)]
     order = sorted(
         candidates,
         key=lambda c: (priority(c), -(c.end_char - c.start_char), -c.confidence, c.start_char, c.label),
     )
+    # the spans taken so far, which never overlap, by start: a new one overlaps one only if it
+    # overlaps its neighbour on either side
+    starts: list[int] = []
+    ends: list[int] = []
+    taken: list[Candidate] = []
     for cand in order:
-        if not any(_overlap(cand, t) for t in taken):
-            taken.append(cand)
+        at = bisect.bisect_right(starts, cand.start_char)
+        if (at > 0 and ends[at - 1] > cand.start_char) or (at < len(starts) and starts[at] < cand.end_char):
+            continue
+        starts.insert(at, cand.start_char)
+        ends.insert(at, cand.end_char)
+        taken.append(cand)
     return sorted(taken, key=lambda c: (c.start_char, c.end_char))
 
 

@@ -70,26 +70,42 @@ def read_json(path: Path) -> Iterator[RawRecord | Reject]:
     text = read_text(path)
     if not text.strip():
         return
+    last: list[list[tuple[str, Any]]] = [[]]
+
+    def keep_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        last[0] = pairs  # the top-level object is the last one to close: its keys, a repeated one too
+        return dict(pairs)
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=keep_pairs)
     except json.JSONDecodeError as err:
         raise InputError(
             f"{path}:{err.lineno}: not valid JSON ({err.msg}); for one record per line use .jsonl"
         ) from err
     except (ValueError, RecursionError) as err:
         raise InputError(f"{path}: {_too_much(err)}; for one record per line use .jsonl") from err
-    containers: list[str | None] = [None]
+    # (container key, which of its occurrences, the list): every list under a container key, a key
+    # given twice too (json.loads keeps only the last), in _CONTAINERS order
+    lists: list[tuple[str | None, int, list[Any]]]
     if isinstance(data, dict):
-        containers = []
-        if not {"title", "abstract"} & set(_fields(data)):  # a paper with a list under "data" is one paper
-            containers = [k for k in _CONTAINERS if isinstance(data.get(k), list)]  # all of them: lose none
-        lists = [data[k] for k in containers] if containers else [[data]]
+        lists = [
+            (key, n, value)
+            for key in _CONTAINERS
+            for n, value in enumerate(v for k, v in last[0] if k == key)
+            if isinstance(value, list)
+        ]
+        # An object with a title or an abstract of its own is one paper (with a list under "data"),
+        # unless its lists hold papers: then it is an export with a name ({"title": "Search results", "papers": [...]})
+        if {"title", "abstract"} & set(_fields(data)) and not any(_holds_papers(v) for _, _, v in lists):
+            lists = []
+        lists = lists or [(None, 0, [data])]
     elif isinstance(data, list):
-        lists = [data]
+        lists = [(None, 0, data)]
     else:
         raise InputError(f'{path}: expected a list of paper objects or {{"papers": [...]}}')
-    for container, items in zip(containers or [None], lists, strict=True):
-        lines = _item_lines(text, container) if container or text.lstrip().startswith("[") else [1]
+    for container, occurrence, items in lists:
+        whole = container is None and not text.lstrip().startswith("[")  # a single paper object
+        lines = [1] if whole else _item_lines(text, container, occurrence)
         if lines is None or len(lines) != len(items):
             lines = list(range(1, len(items) + 1))  # cannot happen for valid JSON; numbered instead
         for line, obj in zip(lines, items, strict=True):
@@ -113,8 +129,14 @@ def _skip(text: str, i: int) -> int:
     return i
 
 
-def _item_lines(text: str, container: str | None) -> list[int] | None:
-    """The line where each element of the top-level array (or of ``container``'s array) starts."""
+def _holds_papers(items: list[Any]) -> bool:
+    """Whether a list holds paper objects (with a title or an abstract)."""
+    return any(isinstance(obj, dict) and {"title", "abstract"} & set(_fields(obj)) for obj in items)
+
+
+def _item_lines(text: str, container: str | None, occurrence: int = 0) -> list[int] | None:
+    """The line where each element of the top-level array (or of the array under the top-level
+    key ``container``, at its ``occurrence``-th appearance) starts."""
     decoder = json.JSONDecoder()
     try:
         i = _skip(text, 0)
@@ -122,11 +144,14 @@ def _item_lines(text: str, container: str | None) -> list[int] | None:
             if text[i] != "{":
                 return None
             i += 1
+            seen = 0
             while True:
                 key, i = decoder.raw_decode(text, _skip(text, i))
                 i = _skip(text, _skip(text, i) + 1)  # past the colon
                 if key == container:
-                    break
+                    if seen == occurrence:
+                        break
+                    seen += 1
                 _, i = decoder.raw_decode(text, i)
                 i = _skip(text, i) + 1  # past the comma
         if text[i] != "[":

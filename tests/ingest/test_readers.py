@@ -156,6 +156,30 @@ def test_a_single_paper_with_a_list_under_data_is_that_paper(tmp_path: Path) -> 
     assert isinstance(paper, Paper) and paper.title == "One paper" and paper.sources == (f"{f}:1",)
 
 
+def test_an_export_with_a_title_of_its_own_is_read_for_its_papers(tmp_path: Path) -> None:
+    f = tmp_path / "export.json"
+    papers = ",\n".join(f'  {{"title": "Inner {i}", "abstract": "We study LoRA on MMLU {i}."}}' for i in range(3))
+    f.write_text(f'{{"title": "Search results export", "papers": [\n{papers}\n]}}')
+    records = list(iter_records(f))
+    assert [(r.title, r.sources) for r in records if isinstance(r, Paper)] == [
+        (f"Inner {i}", (f"{f}:{i + 2}",)) for i in range(3)
+    ]
+    assert len(records) == 3
+
+
+def test_a_container_key_given_twice_loses_neither_list(tmp_path: Path) -> None:
+    f = tmp_path / "twice.json"
+    f.write_text(
+        '{"papers": [\n{"title": "One", "abstract": "We study A."}\n],\n"total": 2,\n'
+        '"papers": [\n{"title": "Two", "abstract": "We study B."}\n]}'
+    )
+    records = list(iter_records(f))
+    assert [(r.title, r.sources) for r in records if isinstance(r, Paper)] == [
+        ("One", (f"{f}:2",)),
+        ("Two", (f"{f}:6",)),
+    ]
+
+
 def test_json_fields_named_outright_beat_their_aliases(tmp_path: Path) -> None:
     # "name" and "summary" only fill a missing title and abstract, whatever the key order
     f = tmp_path / "aliases.jsonl"
