@@ -340,6 +340,28 @@ def install(model_dir: Path, meta: dict[str, Any]) -> None:
     (PACKAGE_MODEL / "kg_meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 
+#: The packages whose versions decide the trained weights (thinc's numerics, blis's kernels).
+_NUMERIC_PACKAGES = ("spacy", "thinc", "numpy", "blis", "cymem", "preshed", "murmurhash", "srsly")
+
+
+def training_environment() -> dict[str, str]:
+    """Python, the machine and the versions of the packages the weights depend on, for ``kg_meta.json``.
+
+    The same seed gives byte-identical weights only with the same versions: a venv rebuilt with
+    the same spaCy but other (unpinned) thinc, blis or numpy versions diverged from step 200.
+    """
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version(), "machine": platform.machine()}
+    for name in _NUMERIC_PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
 def directory_size(path: Path) -> int:
     """Total size in bytes of the files under ``path``."""
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
@@ -632,6 +654,7 @@ def main(argv: list[str] | None = None) -> None:
         "dev": {"data": "SciERC dev, exact typed micro over Method/Task/Metric/Material (Dataset->Material)", **dev},
         "dev_kg": {"data": f"{KG_DEV.name}, exact typed micro over the NER's labels (Model->Method)", **kg_dev},
         "learning_curve": curve,
+        "environment": training_environment(),
     }
     (run_dir / "kg_meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({"run": args.run, "wall_time": meta["wall_time_seconds"], "best_step": meta["best_step"]}))
