@@ -105,7 +105,7 @@ def _xhtml_text(node: ET.Element) -> str:
 
 
 def _text(entry: ET.Element, tag: str) -> str | None:
-    """All the text of ``entry``'s first ``tag`` child, markup of nested elements dropped; None if it has none.
+    """All the text of ``entry``'s first ``tag`` child, markup of nested elements dropped; None if there is none.
 
     Atom text constructs (RFC 4287 §3.1) say what they hold in ``type``: text (the
     default, kept as it is), escaped HTML (``html``: tags dropped, entities decoded)
@@ -117,7 +117,7 @@ def _text(entry: ET.Element, tag: str) -> str | None:
     kind = (node.get("type") or "text").strip().lower()
     raw = _xhtml_text(node) if kind == "xhtml" else "".join(node.itertext())
     if not raw:
-        return None
+        return ""  # there, but empty: "empty title", not "missing title"
     return _html_text(raw) if kind in ("html", "text/html") else raw
 
 
@@ -194,6 +194,11 @@ class _EntryParser:
         tag = _clark(name)
         if self._depth == 0:
             if tag not in (f"{ATOM}feed", f"{ATOM}entry"):
+                if tag in ("feed", "entry"):  # the Atom names without their namespace
+                    raise InputError(
+                        f'{self.path}: <{tag}> without the Atom namespace; arXiv API output declares it: add '
+                        f'xmlns="{ATOM[1:-1]}" to <{tag}>'
+                    )
                 raise InputError(f"{self.path}: not an Atom feed (root element {tag}); expected arXiv API output")
             self.root_seen = True
             self.root_is_feed = tag == f"{ATOM}feed"

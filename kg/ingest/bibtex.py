@@ -16,6 +16,8 @@ __all__ = ["parse_bibtex_fields", "read_bibtex"]
 
 _ENTRY = re.compile(r"@([A-Za-z]\w*)\s*[{(]", re.ASCII)  # entry types start with a letter: "R@10 (" is text
 _FIELD = re.compile(r"\s*([A-Za-z][\w-]*)\s*=\s*")
+#: A key followed by a field with no comma between them.
+_KEY_THEN_FIELD = re.compile(r"\s*([^\s,={}]+)\s+(?=[A-Za-z][\w-]*\s*=)")
 _BARE = re.compile(r"[^,]*")
 _CONCAT = re.compile(r"\s*#\s*")
 #: A macro name or a number: BibTeX forbids these characters in names.
@@ -145,6 +147,9 @@ def parse_bibtex_fields(body: str, macros: Mapping[str, str] | None = None) -> t
     ('k2', {'title': 'At NeurIPS "2020"', 'year': '2020'})
     """
     key, _, rest = body.partition(",")
+    missing_comma = _KEY_THEN_FIELD.match(key)
+    if missing_comma:  # "@article{key\n title = {...}," (no comma after the key): the key, then the fields
+        key, rest = missing_comma.group(1), key[missing_comma.end(1) :] + "," + rest
     fields = _raw_fields(rest, macros or {})
     return key.strip(), {
         name: strip_braces(value) if name in _VERBATIM else latex_to_text(value) for name, value in fields.items()

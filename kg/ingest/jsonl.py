@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from kg.records import Reject
 
 from .records import RawRecord, snippet
 from .text import iter_lines, read_text
+
+log = logging.getLogger(__name__)
 
 __all__ = ["read_json", "read_jsonl"]
 
@@ -38,7 +41,20 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_jsonl(path: Path) -> Iterator[RawRecord | Reject]:
-    """Yield the fields (a RawRecord) or a Reject of each non-blank line of a JSONL file (streamed: any size)."""
+    """Yield the fields (a RawRecord) or a Reject of each non-blank line of a JSONL file (streamed: any size).
+
+    A file that is one JSON array instead (``[`` first, on one line or pretty-printed over
+    many) is read as :func:`read_json` reads it, with a warning, rather than rejected line by line.
+    """
+    if _starts_an_array(path):
+        try:
+            records = list(read_json(path))
+        except InputError:  # not one document after all ("[1, 2]" then objects): line by line
+            records = None
+        if records is not None:
+            log.warning("%s: one JSON array, not a JSON object per line; read as a .json file", path)
+            yield from records
+            return
     for lineno, line in enumerate(iter_lines(path), 1):
         if not line.strip():
             continue
@@ -54,6 +70,11 @@ def read_jsonl(path: Path) -> Iterator[RawRecord | Reject]:
             yield Reject(str(path), lineno, "JSON value is not an object", snippet(line))
             continue
         yield RawRecord(_fields(obj), lineno)
+
+
+def _starts_an_array(path: Path) -> bool:
+    """Whether the first non-blank line of ``path`` starts with ``[``."""
+    return next((line.lstrip().startswith("[") for line in iter_lines(path) if line.strip()), False)
 
 
 #: Keys under which a JSON object holds its list of papers (kg's own, and common API responses').

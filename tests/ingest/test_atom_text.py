@@ -209,3 +209,14 @@ def test_every_other_entry_broken_keeps_every_good_one(tmp_path: Path) -> None:
     assert [p.title for p in result.papers] == [f"T{i}" for i in range(0, 2000, 2)]
     assert [r.line for r in result.rejects] == list(range(4, 2003, 2))  # entry i is on line i + 3
     assert result.records_read == 2000
+
+
+def test_an_empty_title_is_empty_not_missing_and_a_feed_without_namespace_says_so(tmp_path: Path) -> None:
+    f = tmp_path / "empty.xml"
+    f.write_text(FEED + entry(1, "") + "</feed>\n")
+    (reject,) = read_papers([f]).rejects
+    assert reject.reason.startswith("empty title")
+    bare = tmp_path / "bare.xml"
+    bare.write_text("<feed><entry><id>x</id><title>T</title><summary>S</summary></entry></feed>\n")
+    with pytest.raises(InputError, match=r'<feed> without the Atom namespace.*xmlns="http://www.w3.org/2005/Atom"'):
+        read_papers([bare])

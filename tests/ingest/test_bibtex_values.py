@@ -203,3 +203,10 @@ def test_an_at_sign_inside_an_unterminated_entry_starts_no_entry(tmp_path: Path)
     assert [p.title for p in result.papers] == ["Good Paper", "Next Paper"]
     assert [(r.line, r.reason) for r in result.rejects] == [(6, "unterminated BibTeX entry")]
     assert result.records_read == 3
+
+
+def test_a_missing_comma_after_the_key_loses_no_field() -> None:
+    assert parse_bibtex_fields("key\n title={Missing Comma},\n abstract={We study it.}") == (
+        "key",
+        {"title": "Missing Comma", "abstract": "We study it."},
+    )

@@ -199,3 +199,25 @@ def test_json_fields_named_outright_beat_their_aliases(tmp_path: Path) -> None:
         ("Only A Name", "Only a summary."),
     ]
     assert papers[2].authors == ("Bo Chen", "Cy Wu")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[\n {"title": "A", "abstract": "We study A."},\n {"title": "B", "abstract": "We study B."}\n]\n',
+        '[{"title": "A", "abstract": "We study A."}, {"title": "B", "abstract": "We study B."}]\n',
+    ],
+)
+def test_a_jsonl_file_that_is_one_json_array_is_read_as_json(tmp_path: Path, text: str) -> None:
+    f = tmp_path / "array.jsonl"
+    f.write_text(text)
+    records = list(iter_records(f))
+    assert [r.title for r in records if isinstance(r, Paper)] == ["A", "B"]
+    assert len(records) == 2
+
+
+def test_a_jsonl_file_starting_with_an_array_line_is_still_read_by_line(tmp_path: Path) -> None:
+    f = tmp_path / "mixed.jsonl"
+    f.write_text('[1, 2]\n{"title": "A", "abstract": "We study A."}\n')
+    records = list(iter_records(f))
+    assert [type(r).__name__ for r in records] == ["Reject", "Paper"]
