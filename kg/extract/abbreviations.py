@@ -151,7 +151,11 @@ def _left_context(text: str, end: int, max_words: int) -> tuple[int, str]:
     break_ends, break_starts = _breaks(text)
     i = bisect.bisect_right(break_ends, end) - 1
     start = 0
-    for m in _SENT_BREAK.finditer(text, break_starts[i] if i >= 0 else 0, end):
+    # (A match in text[:end] starts where one in the whole text does: the pattern has no lookahead
+    # or anchor, so none starts before the first break; from 0, a sentence without any break made
+    # each call scan the text up to ``end``, quadratic over its abbreviations.)
+    scan_from = break_starts[i] if i >= 0 else (break_starts[0] if break_starts else end)
+    for m in _SENT_BREAK.finditer(text, min(scan_from, end), end):
         start = m.end()
     # The last max_words runs of non-space characters of text[start:end], found from the end.
     offset, pos, found = end, end, 0
