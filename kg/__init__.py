@@ -23,11 +23,12 @@ from kg.records import ENTITY_TYPES, Entity, Mention, Paper, Reject
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from kg.build import BuildOptions
+    from kg.builder import BuildOptions
     from kg.knowledge import KnowledgeGraph, Related
 
 __all__ = [
     "ENTITY_TYPES",
+    "BuildOptions",
     "Entity",
     "ExportError",
     "ExtractError",
@@ -63,7 +64,7 @@ def build(
         Output directory; see the README for the files written.
     format : str, optional
         Force an input format instead of guessing from file extensions.
-    options : kg.build.BuildOptions, optional
+    options : kg.BuildOptions, optional
         Extraction mode, number of related papers, workers, ...
 
     Returns
@@ -77,7 +78,7 @@ def build(
     >>> len(graph.papers())                               # doctest: +SKIP
     420
     """
-    from kg.build import build as _build
+    from kg.builder import build as _build
 
     return _build(inputs, outdir, format=format, options=options).graph
 
@@ -96,9 +97,13 @@ def load(outdir: str | Path) -> KnowledgeGraph:
 
 
 def __getattr__(name: str) -> object:
-    # kg.knowledge imports networkx: only on first use, so that `kg --help` stays fast
+    # kg.knowledge imports networkx, kg.builder spaCy: only on first use, so that `kg --help` stays fast
     if name in ("KnowledgeGraph", "Related"):
         from kg import knowledge
 
         return getattr(knowledge, name)
+    if name == "BuildOptions":
+        from kg.builder import BuildOptions
+
+        return BuildOptions
     raise AttributeError(f"module 'kg' has no attribute {name!r}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import BuildOptions, build
+from kg.builder import BuildOptions, build
 from kg.cache import ExtractionCache, row_mentions
 from kg.records import Mention
 
@@ -59,7 +59,7 @@ def test_changed_paper_misses_the_cache_and_unchanged_ones_hit(
     build([papers], tmp_path / "out", options=options)
     rows[3]["abstract"] = "We propose a changed method."
     papers.write_text("\n".join(json.dumps(r) for r in rows))
-    caplog.set_level(logging.INFO, logger="kg.build")
+    caplog.set_level(logging.INFO, logger="kg.builder")
     build([papers], tmp_path / "out", options=options)
     assert "extract: 5 papers, 4 cached, 1 to do" in caplog.text
     cache_file = next((tmp_path / "out" / ".kg-cache").iterdir())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.build import BuildOptions, build
+from kg.builder import BuildOptions, build
 from kg.cli import main
 
 SAMPLE = sorted((Path(__file__).resolve().parent.parent / "data" / "sample").glob("*.txt"))
@@ -30,7 +30,7 @@ def test_update_equals_full_rebuild_and_reuses_cache(tmp_path: Path, caplog: pyt
     assert len(outputs) == 10  # no graph.html (--no-html)
     for name in outputs:
         assert (inc / name).read_bytes() == (full / name).read_bytes(), name
-    caplog.set_level(logging.INFO, logger="kg.build")
+    caplog.set_level(logging.INFO, logger="kg.builder")
     build(SAMPLE, inc, options=RULES)
     assert "420 papers, 420 cached, 0 to do" in caplog.text
 

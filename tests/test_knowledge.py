@@ -265,3 +265,16 @@ def test_every_line_of_the_readme_python_section_runs_on_the_sample(sample_build
     block = "\n".join(lines[2:])
     exec(compile(block, "README.md", "exec"), namespace)  # raises if an example fails
     assert namespace["G"].number_of_nodes() > 1000  # type: ignore[attr-defined]
+
+
+def test_kg_build_stays_callable_after_a_call_and_after_its_module_is_imported(tmp_path: Path) -> None:
+    # kg.build's module was kg/build.py: importing it made the package attribute kg.build that module
+    import kg
+    from kg.builder import BuildOptions  # as the docstring's options type invites
+
+    paper = tmp_path / "p.jsonl"
+    paper.write_text('{"title": "One", "abstract": "We evaluate BERT on GLUE."}\n', encoding="utf-8")
+    for _ in range(2):
+        graph = kg.build([paper], options=BuildOptions(mode="rules"))
+        assert [p.title for p in graph.papers()] == ["One"]
+    assert kg.BuildOptions is BuildOptions and callable(kg.build)

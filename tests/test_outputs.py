@@ -109,7 +109,7 @@ def test_rdf_written_by_a_child_process_is_the_same_bytes(tmp_path: Path) -> Non
 
 
 def test_an_error_in_the_rdf_child_fails_the_build_like_one_in_process(tmp_path: Path) -> None:
-    from kg.build import BuildOptions, build
+    from kg.builder import BuildOptions, build
     from kg.errors import ExportError
 
     messages = []

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kg import splice
-from kg.build import BuildOptions, build
+from kg.builder import BuildOptions, build
 from kg.splice import SectionIndex, copy_range, index_path, paper_runs
 
 SAMPLE = sorted((Path(__file__).resolve().parent.parent / "data" / "sample").glob("*.txt"))

@@ -112,7 +112,7 @@ def build_command(
       kg build --update output new-papers.jsonl     # add papers to an existing build
       kg build papers.jsonl --dask tcp://10.0.0.5:8786   # extract on a Dask cluster
     """
-    from kg.build import BuildOptions, build, previous_settings, require_build, update_inputs
+    from kg.builder import BuildOptions, build, previous_settings, require_build, update_inputs
     from kg.outputs import locked_output_dir
 
     # As typed: an empty name would be the working directory ("-o ''" wrote the build there).
