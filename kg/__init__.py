@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-from kg.errors import ExportError, ExtractError, InputError, KgError, NotFoundError, QueryError
+from kg.errors import (
+    ArgumentError,
+    ExportError,
+    ExtractError,
+    InputError,
+    KgError,
+    NotFoundError,
+    QueryError,
+    ResultLimitError,
+    ServeError,
+)
 from kg.records import ENTITY_TYPES, Entity, Mention, Paper, Reject
 
 if TYPE_CHECKING:
@@ -28,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENTITY_TYPES",
+    "ArgumentError",
     "BuildOptions",
     "Entity",
     "ExportError",
@@ -41,6 +52,8 @@ __all__ = [
     "QueryError",
     "Reject",
     "Related",
+    "ResultLimitError",
+    "ServeError",
     "__version__",
     "build",
     "load",

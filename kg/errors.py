@@ -7,6 +7,7 @@ catch one class. Messages name the file, the record and what to do about it.
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "ExportError",
     "ExtractError",
     "InputError",
@@ -32,6 +33,13 @@ class ExtractError(KgError):
 
 class ExportError(KgError):
     """An output cannot be written or an existing build cannot be read back."""
+
+
+class ArgumentError(KgError, ValueError):
+    """An argument of the Python API is out of its range (an unknown entity type, a negative ``k``).
+
+    A :class:`ValueError` too, as the docstrings that raise it say.
+    """
 
 
 class NotFoundError(KgError, KeyError):

@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from kg import graph as kgg
-from kg.errors import NotFoundError
+from kg.errors import ArgumentError, NotFoundError
 from kg.records import ENTITY_TYPES, Entity, Paper
 from kg.resolve import normalise_key
 
@@ -53,7 +53,7 @@ def entity_type(name: str | None) -> str | None:
     for known in ENTITY_TYPES:
         if known.casefold() == name.casefold():
             return known
-    raise ValueError(f"unknown entity type {name!r}: pass one of {', '.join(ENTITY_TYPES)} (in any case)")
+    raise ArgumentError(f"unknown entity type {name!r}: pass one of {', '.join(ENTITY_TYPES)} (in any case)")
 
 
 class KnowledgeGraph:
@@ -227,10 +227,14 @@ class KnowledgeGraph:
     def paper(self, ref: str | Paper) -> Paper:
         """Find a paper by id, by its input record's own id, or by a case-insensitive title substring.
 
+        Among several titles holding the substring, one that is the substring (in any case)
+        or whose name before a colon is ("FlashAttention" for "FlashAttention: Fast and
+        Memory-Efficient ...") is the paper meant.
+
         Raises
         ------
         NotFoundError
-            When nothing matches, or the substring matches several titles.
+            When nothing matches, or the substring matches several titles and none of them so.
         """
         if isinstance(ref, Paper):
             return ref
@@ -247,8 +251,10 @@ class KnowledgeGraph:
         needle = ref.casefold()
         hits = [n for n in kgg.paper_nodes(self._g) if needle in self._g.nodes[n]["title"].casefold()]
         exact = [n for n in hits if self._g.nodes[n]["title"].casefold() == needle]
-        prefix = [n for n in hits if self._g.nodes[n]["title"].casefold().startswith(needle)]
-        for group in (exact, prefix, hits):
+        # the title's own name ("FlashAttention: ..."); any title that merely starts with the text
+        # would make "llama" pick "LlamaV-o1: ..." over "Shortened LLaMA: ..." without a word
+        named = [n for n in hits if self._g.nodes[n]["title"].casefold().partition(":")[0].strip() == needle.strip()]
+        for group in (exact, named, hits):
             if len(group) == 1:
                 return self.paper_record(group[0])
         if not hits:
@@ -420,7 +426,7 @@ class KnowledgeGraph:
             When ``k`` is negative.
         """
         if k < 0:
-            raise ValueError(f"k must be 0 or more, not {k}")
+            raise ArgumentError(f"k must be 0 or more, not {k}")
         pid = self.paper(paper).id
         return [
             Related(self.paper_record(q), w, tuple(self.entity_record(e) for e in shared))

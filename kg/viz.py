@@ -30,7 +30,7 @@ from jinja2 import Environment, StrictUndefined
 from pyvis.network import Network
 
 from kg import graph as kgg
-from kg.errors import NotFoundError
+from kg.errors import ArgumentError, NotFoundError
 from kg.io import atomic_write
 from kg.knowledge import entity_type
 from kg.records import ENTITY_TYPES
@@ -79,7 +79,7 @@ def _node_type(name: str) -> str:
     try:
         return str(entity_type(name))
     except ValueError:
-        raise ValueError(f"unknown node type {name!r}: pass Paper or one of {', '.join(ENTITY_TYPES)}") from None
+        raise ArgumentError(f"unknown node type {name!r}: pass Paper or one of {', '.join(ENTITY_TYPES)}") from None
 
 
 def select_nodes(

@@ -165,7 +165,7 @@ def test_entities_by_paper_answers_which_papers_evaluate_x_on_y_with_which_metri
     assert [(p.id, [e.label for e in es]) for p, es in graph.entities_by_paper("FlashAttention", type="Dataset")] == [
         ("p1", [])
     ]
-    with pytest.raises(ValueError, match="unknown entity type 'metrics'"):
+    with pytest.raises(kg.KgError, match="unknown entity type 'metrics'"):
         graph.entities_by_paper("MMLU", type="metrics")
     with pytest.raises(kg.NotFoundError, match="no entity named 'Llama 9'"):
         graph.entities_by_paper("Llama 9", type="Metric")
@@ -247,7 +247,7 @@ def test_records_are_taken_wherever_names_are_and_the_wrong_kind_is_not_found() 
 def test_related_papers_refuses_a_negative_k() -> None:
     graph = _small()
     assert graph.related_papers("p2", k=0) == []
-    with pytest.raises(ValueError, match="0 or more"):
+    with pytest.raises(kg.ArgumentError, match="0 or more"):
         graph.related_papers("p2", k=-3)
 
 
@@ -278,3 +278,10 @@ def test_kg_build_stays_callable_after_a_call_and_after_its_module_is_imported(t
         graph = kg.build([paper], options=BuildOptions(mode="rules"))
         assert [p.title for p in graph.papers()] == ["One"]
     assert kg.BuildOptions is BuildOptions and callable(kg.build)
+
+
+def test_a_title_substring_picks_a_paper_only_by_its_name(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    assert graph.paper("flashattention").title.startswith("FlashAttention: Fast")  # its name before the colon
+    with pytest.raises(kg.NotFoundError, match=r"2 papers match 'llama' \(.*LlamaV-o1.*Shortened LLaMA"):
+        graph.paper("llama")  # "LlamaV-o1: ..." merely starts with it, "Shortened LLaMA: ..." holds it too

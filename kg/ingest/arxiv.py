@@ -196,7 +196,7 @@ class _EntryParser:
             if tag not in (f"{ATOM}feed", f"{ATOM}entry"):
                 if tag in ("feed", "entry"):  # the Atom names without their namespace
                     raise InputError(
-                        f'{self.path}: <{tag}> without the Atom namespace; arXiv API output declares it: add '
+                        f"{self.path}: <{tag}> without the Atom namespace; arXiv API output declares it: add "
                         f'xmlns="{ATOM[1:-1]}" to <{tag}>'
                     )
                 raise InputError(f"{self.path}: not an Atom feed (root element {tag}); expected arXiv API output")

@@ -24,6 +24,7 @@ from typing import IO, Any, Protocol
 
 import networkx as nx
 
+from kg.errors import ArgumentError
 from kg.io import atomic_write
 from kg.splice import SectionIndex
 
@@ -361,7 +362,7 @@ def write_rdf(
     """
     unknown = set(targets) - set(WRITERS)
     if unknown:
-        raise ValueError(f"unknown RDF format(s) {sorted(unknown)}; use {', '.join(WRITERS)}")
+        raise ArgumentError(f"unknown RDF format(s) {sorted(unknown)}; use {', '.join(WRITERS)}")
     sections = sections or {}
     count = 0
     with ExitStack() as stack:
