@@ -329,7 +329,7 @@ class KnowledgeGraph:
         >>> import kg
         >>> graph = kg.load("output")                                       # doctest: +SKIP
         >>> [(v.label, v.paper_count) for v in graph.variants("Qwen2.5")]  # doctest: +SKIP
-        [('Qwen2.5-32B', 1)]
+        [('Qwen2.5 32B', 1)]
         """
         eid = self.entity(entity).id
         records = [self.entity_record(v) for v in self._family_ids(eid) - {eid}]
@@ -449,7 +449,18 @@ class KnowledgeGraph:
         return [(self.entity_record(e), n) for e, n in kgg.co_occurring(self._g, eid, type)]
 
     def path(self, a: str | Paper | Entity, b: str | Paper | Entity) -> list[Paper | Entity]:
-        """A shortest path between two papers/entities through the papers and entities linking them."""
+        """A shortest path between two papers/entities through the papers and entities linking them.
+
+        Returns
+        -------
+        list of Paper or Entity
+            From ``a`` to ``b``, both included; empty when nothing joins them.
+
+        Raises
+        ------
+        NotFoundError
+            When ``a`` or ``b`` names no paper or entity.
+        """
         nodes = kgg.path(self._g, self.node(a), self.node(b))
         return [self.entity_record(n) if self._g.nodes[n]["kind"] == "Entity" else self.paper_record(n) for n in nodes]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -368,3 +369,60 @@ def test_a_runaway_query_stops_at_its_timeout_and_on_ctrl_c(sample_build: Path) 
 def test_python_dash_m_kg_is_the_cli() -> None:
     done = subprocess.run([sys.executable, "-m", "kg", "--help"], capture_output=True, text=True, check=True)
     assert done.stdout.startswith("Usage: kg ")
+
+
+RDFLIB_CSV = ("--store", "rdflib", "-f", "csv")
+
+
+def test_table_cells_are_one_line_and_say_when_cut_and_damaged_builds_and_full_disks_are_one_line(
+    sample_build: Path, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from kg.rdf.store import load_store, query
+
+    long = "x" * 100
+    table = query(load_store(sample_build), f'SELECT ("a\\nb" AS ?x) ("{long}" AS ?y) WHERE {{}}').to_table()
+    row = table.splitlines()[2]
+    assert row.startswith("a\\nb  ") and row.endswith("x" * 79 + "…") and len(table.splitlines()) == 4
+    # SELECT * over rdflib: the same column order in every process
+    small = tmp_path / "small.ttl"
+    small.write_text("<http://e.org/s> <http://e.org/p> <http://e.org/o> .\n", encoding="utf-8")
+    orders = set()
+    for seed in ("1", "2", "3"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kg",
+                "query",
+                str(small),
+                "SELECT * WHERE { ?zz ?aa ?mm } LIMIT 1",
+                *RDFLIB_CSV,
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        orders.add(done.stdout.splitlines()[0])
+    assert orders == {"aa,mm,zz"}
+    damaged = tmp_path / "damaged"
+    shutil.copytree(sample_build, damaged, ignore=shutil.ignore_patterns(".oxigraph", ".kg-cache", "*.sections"))
+    (damaged / "report.json").write_text('{"papers": ', encoding="utf-8")
+    stats = subprocess.run(
+        [sys.executable, "-m", "kg", "stats", "--json", "-d", str(damaged)], capture_output=True, text=True
+    )
+    assert stats.returncode == 1 and stats.stderr.startswith("kg: error: ") and "Traceback" not in stats.stderr
+    if Path("/dev/full").exists():
+        with open("/dev/full", "w") as full:
+            out = subprocess.run(
+                [sys.executable, "-m", "kg", "stats", "-d", str(sample_build)],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        assert out.returncode == 1 and out.stderr.startswith("kg: error: No space left on device"), out.stderr

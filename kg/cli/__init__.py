@@ -7,6 +7,7 @@ arguments, calls the library and prints. Errors kg raises on purpose
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 
@@ -29,6 +30,14 @@ class KgGroup(click.Group):
             return super().invoke(ctx)
         except KgError as err:
             click.echo(f"kg: error: {err}", err=True)
+            sys.exit(1)
+        except OSError as err:  # the system's refusal (stdout on a full disk, /dev/full): said in one line
+            if err.errno == errno.EPIPE:  # "| head" stopped reading: nothing to say
+                sys.exit(1)
+            where = f" ({err.filename})" if err.filename else " (writing the output)"
+            click.echo(f"kg: error: {err.strerror or err}{where}", err=True)
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
             sys.exit(1)
         except click.NoSuchOption as err:
             name = err.option_name

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION, cap_workers, option_given
+from kg.errors import ExportError
 from kg.extract.modes import Mode
 
 if TYPE_CHECKING:
@@ -233,7 +234,10 @@ def stats_command(outdir_arg: Path | None, outdir_opt: Path | None, as_json: boo
     report_file = outdir / "report.json"
     graph = KnowledgeGraph(read_graph(outdir))
     if as_json:
-        report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
+        try:
+            report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
+        except (OSError, ValueError) as err:  # cut short or not JSON: as a damaged graph.json is said
+            raise ExportError(f"{report_file}: cannot be read ({err}); rebuild with kg build") from err
         click.echo(json.dumps({"report": report, "graph": graph.stats()}, indent=2))
         return
     st = graph.stats()

@@ -127,11 +127,19 @@ def _describe(node: Paper | Entity) -> str:
 @click.argument("b")
 @_DIR
 def path_command(a: str, b: str, outdir: Path) -> None:
-    """A shortest path between A and B (entity names/aliases, paper ids or title substrings)."""
+    """A shortest path between A and B (entity names/aliases, paper ids or title substrings).
+
+    Exits 1, saying so on stderr, when no path joins them.
+
+    \b
+    Examples:
+      kg path FlashAttention GSM8K -d output
+      kg path "Llama-2 7B" ImageNet -d output
+    """
     graph = _load(outdir)
     nodes = graph.path(a, b)
     if not nodes:
-        click.echo(f"no path between {a!r} and {b!r}")
+        click.echo(f"kg: no path between {a!r} and {b!r}", err=True)
         raise SystemExit(1)
     for i, node in enumerate(nodes):
         click.echo(("  " * i) + ("-> " if i else "") + _describe(node))

@@ -116,6 +116,16 @@ class Term:
         return out
 
 
+#: The widest column of ``kg query``'s table; a longer value ends in "…" (``-f csv`` or ``-f json`` hold it whole).
+_TABLE_WIDTH = 80
+
+
+def _table_cell(value: str | None) -> str:
+    """A value as one line of at most :data:`_TABLE_WIDTH` characters: line ends as ``\\n``, cut with "…"."""
+    text = (value or "").replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= _TABLE_WIDTH else text[: _TABLE_WIDTH - 1] + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class QueryResult:
     """The result of a query: a table (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE).
@@ -140,16 +150,17 @@ class QueryResult:
             return "true" if self.boolean else "false"
         if self.kind == "graph":
             return self.ntriples
+        rows = [tuple(_table_cell(c) for c in row) for row in self.rows]
         widths = [len(v) for v in self.variables]
-        for row in self.rows:
-            widths = [max(w, len(c or "")) for w, c in zip(widths, row, strict=True)]
-        widths = [min(w, 80) for w in widths]
+        for row in rows:
+            widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+        widths = [min(w, _TABLE_WIDTH) for w in widths]
 
-        def fmt(cells: tuple[str | None, ...] | tuple[str, ...]) -> str:
-            return "  ".join((c or "")[:80].ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        def fmt(cells: tuple[str, ...]) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
         lines = [fmt(self.variables), "  ".join("-" * w for w in widths)]
-        lines.extend(fmt(row) for row in self.rows)
+        lines.extend(fmt(row) for row in rows)
         lines.append(f"({len(self.rows)} row{'s' if len(self.rows) != 1 else ''})")
         return "\n".join(lines)
 
@@ -587,6 +598,10 @@ def _oxigraph_query(store: Any, sparql: str) -> QueryResult:
     return QueryResult("graph", ntriples=nt, triples=triples)
 
 
+#: A SELECT of every variable in scope ("SELECT *", "SELECT DISTINCT *").
+_SELECT_STAR = re.compile(r"\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
+
+
 def _rdflib_query(store: Any, sparql: str) -> QueryResult:
     from pyparsing import ParseBaseException
 
@@ -601,4 +616,8 @@ def _rdflib_query(store: Any, sparql: str) -> QueryResult:
         return QueryResult("graph", ntriples=res.serialize(format="nt").decode(), triples=triples)
     variables = tuple(str(v) for v in res.vars)
     cells = tuple(tuple(None if c is None else _rdflib_term(c) for c in row) for row in res)
+    if _SELECT_STAR.search(sparql):  # rdflib gives SELECT *'s variables in set order, which differs per process
+        order = sorted(range(len(variables)), key=lambda i: variables[i])
+        variables = tuple(variables[i] for i in order)
+        cells = tuple(tuple(row[i] for i in order) for row in cells)
     return _select(variables, cells)
