@@ -19,10 +19,13 @@ PAPER_CLASS = "https://w3id.org/kg/vocab#Paper"
 def test_help_lists_every_command(runner: CliRunner) -> None:
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0
-    for command in ("build", "extract", "eval", "query", "stats", "entity", "related", "path"):
+    commands = ("build", "extract", "eval", "query", "stats", "entity", "related", "path", "serve", "validate")
+    assert set(commands) == set(main.commands)  # type: ignore[attr-defined]
+    for command in commands:
         assert command in result.output
         sub = runner.invoke(main, [command, "--help"])
         assert sub.exit_code == 0 and "Usage:" in sub.output
+        assert f"kg {command} " in sub.output.partition("Example")[2], f"kg {command} --help shows no example"
 
 
 def _modules_after(code: str) -> set[str]:

@@ -224,6 +224,11 @@ def stats_command(outdir_arg: Path | None, outdir_opt: Path | None, as_json: boo
 
     An entity's count is the papers mentioning it; a family's also says how many
     mention it or one of its variants ("Llama 2 (4; 10 with variants)").
+
+    \b
+    Examples:
+      kg stats -d output -n 5
+      kg stats output --json
     """
     if outdir_arg is not None and outdir_opt is not None and outdir_arg != outdir_opt:
         raise click.UsageError(f"two build directories given ({outdir_arg} and -d {outdir_opt}): give one")

@@ -50,6 +50,11 @@ def entity_command(name: str, outdir: Path, top: int) -> None:
     A family (e.g. "Qwen2.5") lists its variants, and its papers include the
     variants' papers, marked "[via VARIANT]"; its mention and paper counts are
     its own, and co-occurring entities are those of its own papers.
+
+    \b
+    Examples:
+      kg entity LLMs -d output
+      kg entity "llama 2 7b" -d output -n 5
     """
     graph = _load(outdir)
     try:
@@ -104,7 +109,16 @@ def _papers(n: int) -> str:
 @_DIR
 @click.option("-k", type=click.IntRange(min=1), default=10, show_default=True, help="How many related papers.")
 def related_command(paper: str, outdir: Path, k: int) -> None:
-    """Papers related to PAPER (an id or a title substring), with the entities they share."""
+    """Papers related to PAPER (an id or a title substring), with the entities they share.
+
+    Papers are related by the entities they share, a rare one counting more than a
+    common one (IDF weights).
+
+    \b
+    Examples:
+      kg related FlashAttention -d output -k 5
+      kg related "title:00021551061bb8b9" -d output
+    """
     graph = _load(outdir)
     p = graph.paper(paper)
     click.echo(f"{p.title}  ({p.id})")

@@ -101,6 +101,12 @@ def extract_command(
     be read is reported on stderr with its reason and keeps its line in the output:
     {"id" (the record's, or null), "error", "line", "entities": []}, which kg eval
     skips.
+
+    \b
+    Examples:
+      kg extract papers.jsonl -o mentions.jsonl
+      kg extract ../shared/data/scierc/dev.jsonl --mode rules -o pred.jsonl
+      kg eval ../shared/data/scierc/dev.jsonl --pred pred.jsonl
     """
     from kg.extract.pipeline import build_pipeline, extract_papers  # spaCy loads only for the commands using it
 

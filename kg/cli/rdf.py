@@ -59,10 +59,14 @@ def query_command(
     """Run a SPARQL query over TARGET (a build directory or an RDF file).
 
     SPARQL is the query text, or @FILE to read it from a file (see queries/*.rq).
+    kg's prefixes need no PREFIX line: kg:, dcterms:, schema:, skos:, oa:, prov:, owl:, rdf:,
+    rdfs:, xsd: (a query's own declarations win). The table format puts each
+    value on one line and cuts it at 80 characters with "…"; -f csv or -f json hold it whole.
 
     \b
-    Example:
-      kg query output 'SELECT (COUNT(?p) AS ?n) WHERE { ?p a <https://w3id.org/kg/vocab#Paper> }'
+    Examples:
+      kg query output 'SELECT (COUNT(?p) AS ?n) WHERE { ?p a kg:Paper }'
+      kg query output @queries/12_confident_model_dataset_pairs.rq -f csv
     """
     if sparql.startswith("@"):
         try:
@@ -111,7 +115,13 @@ def _interruptible(work: Callable[[], T], timeout: float | None) -> T:
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--report", "show_report", is_flag=True, help="Print pyshacl's full report.")
 def validate_command(target: Path, show_report: bool) -> None:
-    """Check a build (directory or RDF file) against kg's SHACL shapes; exit 1 on violations."""
+    """Check a build (directory or RDF file) against kg's SHACL shapes; exit 1 on violations.
+
+    \b
+    Examples:
+      kg validate output
+      kg validate output/graph.ttl --report
+    """
     from kg.rdf.validate import validate
 
     report = validate(target)
@@ -195,6 +205,11 @@ def serve_command(
     SPARQL JSON, XML, CSV or TSV by the Accept header, CONSTRUCT as Turtle,
     N-Triples, JSON-LD or RDF/XML.
     Updates are refused. Works with SPARQLWrapper, YASGUI, Jena and Oxigraph clients.
+
+    \b
+    Examples:
+      kg serve output                  # http://127.0.0.1:7878/sparql, a query form in a browser
+      kg serve output --port 8890 --timeout 30 --workers 2
     """
     from kg.rdf.endpoint import EndpointConfig, check_address, serve
     from kg.rdf.store import resolve_rdf_file
