@@ -429,3 +429,16 @@ def test_table_cells_are_one_line_and_say_when_cut_and_damaged_builds_and_full_d
                 text=True,
             )
         assert out.returncode == 1 and out.stderr.startswith("kg: error: No space left on device"), out.stderr
+
+
+def test_stats_json_has_the_top_entities_of_the_text_and_takes_n(sample_build: Path, runner: CliRunner) -> None:
+    text = runner.invoke(main, ["stats", "-d", str(sample_build), "-n", "3"])
+    data = runner.invoke(main, ["stats", "--json", "-d", str(sample_build), "-n", "3"])
+    assert text.exit_code == data.exit_code == 0
+    top = json.loads(data.output)["top"]
+    assert [len(top[t]) for t in ("Method", "Model", "Dataset", "Metric", "Task")] == [3] * 5
+    shown = {
+        line.split(": ")[0].removeprefix("top "): line for line in text.output.splitlines() if line.startswith("top ")
+    }
+    for etype, entities in top.items():
+        assert shown[etype].startswith(f"top {etype}: {entities[0]['label']} ({entities[0]['papers']}")

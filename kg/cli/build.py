@@ -12,6 +12,7 @@ import click
 from kg.cli.extract import MIN_CONFIDENCE_OPTION, MODE_OPTION, cap_workers, option_given
 from kg.errors import ExportError
 from kg.extract.modes import Mode
+from kg.records import ENTITY_TYPES
 
 if TYPE_CHECKING:
     from kg.knowledge import KnowledgeGraph
@@ -243,15 +244,22 @@ def stats_command(outdir_arg: Path | None, outdir_opt: Path | None, as_json: boo
             report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
         except (OSError, ValueError) as err:  # cut short or not JSON: as a damaged graph.json is said
             raise ExportError(f"{report_file}: cannot be read ({err}); rebuild with kg build") from err
-        click.echo(json.dumps({"report": report, "graph": graph.stats()}, indent=2))
+        top_entities = {etype: [_entity_json(graph, e) for e in graph.entities(etype)[:top]] for etype in ENTITY_TYPES}
+        click.echo(json.dumps({"report": report, "graph": graph.stats(), "top": top_entities}, indent=2))
         return
     st = graph.stats()
     click.echo("nodes: " + (", ".join(f"{n} {k}" for k, n in st["nodes"].items()) or "none"))
     click.echo("edges: " + (", ".join(f"{n} {k}" for k, n in st["edges"].items()) or "none"))
-    for etype in ("Method", "Model", "Dataset", "Metric", "Task"):
+    for etype in ENTITY_TYPES:
         ents = graph.entities(etype)[:top]
         if ents:
             click.echo(f"\ntop {etype}: " + "; ".join(_entity_count(graph, e) for e in ents))
+
+
+def _entity_json(graph: KnowledgeGraph, entity: Entity) -> dict[str, Any]:
+    """An entity of ``kg stats --json``'s top lists: what the text shows, as fields."""
+    total = len(graph.papers_with(entity)) if graph.variants(entity) else entity.paper_count
+    return {"id": entity.id, "label": entity.label, "papers": entity.paper_count, "papers_with_variants": total}
 
 
 def _entity_count(graph: KnowledgeGraph, entity: Entity) -> str:
