@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -132,6 +132,11 @@ def validate_command(target: Path, show_report: bool) -> None:
         raise SystemExit(1)
 
 
+def _limit(flag: str, default: int, help: str, minimum: int = 1) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A ``kg serve`` option holding a whole number of at least ``minimum``."""
+    return click.option(flag, type=click.IntRange(min=minimum), default=default, show_default=True, help=help)
+
+
 @click.command("serve")
 @click.argument("target", type=click.Path(path_type=Path), default="output")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (localhost only by default).")
@@ -143,47 +148,20 @@ def validate_command(target: Path, show_report: bool) -> None:
     show_default=True,
     help="Time limit of a request in seconds, from its arrival (waiting for a free worker counts).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=4,
-    show_default=True,
-    help="Queries run at once, one process each (each holds the store; with --in-memory, a copy each).",
-)
-@click.option(
-    "--max-results",
-    type=click.IntRange(min=1),
-    default=10_000,
-    show_default=True,
-    help="Most rows (or triples) a query may return.",
-)
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(min=1),
-    default=MAX_BYTES,
-    show_default=True,
-    help="Largest answer in bytes (a few rows can hold a huge string).",
-)
-@click.option(
-    "--max-request-bytes",
-    type=click.IntRange(min=1),
-    default=MAX_REQUEST_BYTES,
-    show_default=True,
-    help="Largest request body read (a POSTed query or form).",
-)
-@click.option(
+@_limit("--workers", 4, "Queries run at once, one process each (each holds the store; with --in-memory, a copy each).")
+@_limit("--max-results", 10_000, "Most rows (or triples) a query may return.")
+@_limit("--max-bytes", MAX_BYTES, "Largest answer in bytes (a few rows can hold a huge string).")
+@_limit("--max-request-bytes", MAX_REQUEST_BYTES, "Largest request body read (a POSTed query or form).")
+@_limit(
     "--max-memory",
-    type=click.IntRange(min=0),
-    default=MAX_MEMORY_MB,
-    show_default=True,
-    help="Megabytes a query may take in its worker beyond the store (503 past it; 0: no limit; Linux).",
+    MAX_MEMORY_MB,
+    "Megabytes a query may take in its worker beyond the store (503 past it; 0: no limit; Linux).",
+    minimum=0,
 )
-@click.option(
+@_limit(
     "--max-connections",
-    type=click.IntRange(min=1),
-    default=MAX_CONNECTIONS,
-    show_default=True,
-    help="Connections held open at once (a client must send its request headers within --timeout).",
+    MAX_CONNECTIONS,
+    "Connections held open at once (a client must send its request headers within --timeout).",
 )
 @IN_MEMORY_OPTION
 def serve_command(
