@@ -149,14 +149,15 @@ def _left_context(text: str, end: int, max_words: int) -> tuple[int, str]:
     # What scanning the text from its start for breaks would give, scanning only from the
     # last break that ends before ``end`` (from the start, 5,000 parentheses took 40 s).
     break_ends, break_starts = _breaks(text)
-    i = bisect.bisect_right(break_ends, end) - 1
-    start = 0
-    # (A match in text[:end] starts where one in the whole text does: the pattern has no lookahead
-    # or anchor, so none starts before the first break; from 0, a sentence without any break made
-    # each call scan the text up to ``end``, quadratic over its abbreviations.)
-    scan_from = break_starts[i] if i >= 0 else (break_starts[0] if break_starts else end)
-    for m in _SENT_BREAK.finditer(text, min(scan_from, end), end):
-        start = m.end()
+    i = bisect.bisect_right(break_ends, end) - 1  # the last break that ends by ``end``
+    start = break_ends[i] if i >= 0 else 0
+    # A match in text[:end] starts where one in the whole text does (the pattern has no lookahead
+    # or anchor), so past break i only the next break, if it starts before ``end`` and so is cut
+    # by it, can still end the sentence earlier: scanning from break i itself made each call scan
+    # the rest of a long sentence, quadratic over its abbreviations.
+    if i + 1 < len(break_starts) and break_starts[i + 1] < end:
+        for m in _SENT_BREAK.finditer(text, break_starts[i + 1], end):
+            start = m.end()
     # The last max_words runs of non-space characters of text[start:end], found from the end.
     offset, pos, found = end, end, 0
     while found < max_words:

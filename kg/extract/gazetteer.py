@@ -28,6 +28,7 @@ Matching rules, chosen to keep common words from becoming entities:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -152,11 +153,19 @@ class GazetteerMatcher:
 
 
 def _longest_first(hits: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    taken: list[tuple[int, int, int]] = []
+    """The hits (start, end, entry) that no longer one overlaps, longest first, in text order.
+
+    The hits taken never overlap, so a new one overlaps one of them only if it overlaps its
+    neighbour on either side (found by bisection: comparing with every hit taken was quadratic
+    in a long abstract full of names).
+    """
+    taken: list[tuple[int, int, int]] = []  # in text order
     for hit in sorted(set(hits), key=lambda h: (-(h[1] - h[0]), h[0], h[2])):
-        if all(hit[1] <= t[0] or t[1] <= hit[0] for t in taken):
-            taken.append(hit)
-    return sorted(taken)
+        at = bisect.bisect_left(taken, hit)
+        if (at > 0 and taken[at - 1][1] > hit[0]) or (at < len(taken) and taken[at][0] < hit[1]):
+            continue
+        taken.insert(at, hit)
+    return taken
 
 
 def _has_cue(span: Span, etype: str) -> bool:

@@ -944,6 +944,9 @@ class Merger:
         extra: list[Candidate] = []
         redefined: set[tuple[int, int]] = set()
         not_datasets: set[tuple[int, int]] = set()
+        by_span: dict[tuple[int, int], list[tuple[int, Candidate]]] = {}  # not every candidate for every pair
+        for i, c in enumerate(candidates):
+            by_span.setdefault((c.start_char, c.end_char), []).append((i, c))
         for long_s, long_e, short_s, short_e in doc.user_data.get(ABBREVIATIONS_KEY, []):
             short = text[short_s:short_e]
             occurrences = short_form_occurrences(text, short)
@@ -965,13 +968,12 @@ class Merger:
             )
             short_spans = exact - {(long_s, long_e)}
             votes: Counter[str] = Counter()
-            for c in candidates:
-                # In another sense the short form's candidates carry the vocabulary's type (the
-                # NER's are retyped by the entry too), so only the long form's vote.
-                if (c.start_char, c.end_char) in exact and not (
-                    other_sense and (c.start_char, c.end_char) in short_spans
-                ):
-                    votes[c.label] += 3 - min(priority(c), 2)
+            # In another sense the short form's candidates carry the vocabulary's type (the
+            # NER's are retyped by the entry too), so only the long form's vote. (In the
+            # candidates' order: the first label counted wins a tie.)
+            voting = [ic for span in exact if not (other_sense and span in short_spans) for ic in by_span.get(span, ())]
+            for _, c in sorted(voting, key=lambda ic: ic[0]):
+                votes[c.label] += 3 - min(priority(c), 2)
             head = head_type(text[long_s:long_e])
             if head is not None:  # "Acoustic Question Answering" is a Task whatever the NER says
                 votes[head] += 2
