@@ -115,9 +115,11 @@ def read_json(path: Path) -> Iterator[RawRecord | Reject]:
             for n, value in enumerate(v for k, v in last[0] if k == key)
             if isinstance(value, list)
         ]
-        # An object with a title or an abstract of its own is one paper (with a list under "data"),
-        # unless its lists hold papers: then it is an export with a name ({"title": "Search results", "papers": [...]})
-        if {"title", "abstract"} & set(_fields(data)) and not any(_holds_papers(v) for _, _, v in lists):
+        # An object with an abstract of its own is one paper (with a list under "data"), and so is
+        # one with a title, unless its lists hold papers: then it is an export with a name
+        # ({"title": "Search results", "papers": [...]})
+        own = set(_fields(data))
+        if "abstract" in own or ("title" in own and not any(_holds_papers(v) for _, _, v in lists)):
             lists = []
         lists = lists or [(None, 0, [data])]
     elif isinstance(data, list):

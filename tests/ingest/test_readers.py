@@ -221,3 +221,10 @@ def test_a_jsonl_file_starting_with_an_array_line_is_still_read_by_line(tmp_path
     f.write_text('[1, 2]\n{"title": "A", "abstract": "We study A."}\n')
     records = list(iter_records(f))
     assert [type(r).__name__ for r in records] == ["Reject", "Paper"]
+
+
+def test_a_paper_with_titled_objects_under_results_is_that_paper(tmp_path: Path) -> None:
+    f = tmp_path / "paper.json"
+    f.write_text('{"title": "One paper", "abstract": "We study LoRA.", "results": [{"title": "Table 1"}]}')
+    (paper,) = list(iter_records(f))
+    assert isinstance(paper, Paper) and paper.title == "One paper"
