@@ -572,6 +572,9 @@ def query(store: Any, sparql: str, *, allow_service: bool = False) -> QueryResul
     except Exception as err:  # what the engine met while evaluating: a SERVICE that failed, a store that cannot be read
         if engine is _oxigraph_query:
             message = f"the query failed in pyoxigraph: {err}"
+        elif (prefix := _UNKNOWN_PREFIX.search(str(err))) is not None:  # rdflib finds these only when evaluating
+            name = prefix.group(1).strip()
+            message = f"malformed SPARQL: undefined prefix {name}: (declare it: PREFIX {name}: <...>)"
         else:  # the query parsed: rdflib's evaluation gives up on some valid queries (GROUP_CONCAT of an OPTIONAL)
             message = (
                 f"rdflib's engine failed on this query ({type(err).__name__}: {err}); "
@@ -598,6 +601,8 @@ def _oxigraph_query(store: Any, sparql: str) -> QueryResult:
     return QueryResult("graph", ntriples=nt, triples=triples)
 
 
+#: rdflib's word for a prefix no PREFIX line declares ("Unknown namespace prefix : foo").
+_UNKNOWN_PREFIX = re.compile(r"^Unknown namespace prefix\s*:\s*(\S+)")
 #: A SELECT of every variable in scope ("SELECT *", "SELECT DISTINCT *").
 _SELECT_STAR = re.compile(r"\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
 

@@ -97,3 +97,13 @@ def test_falls_back_to_memory_where_no_store_can_be_kept(sample_build: Path, tmp
     shutil.copy(sample_build / "graph.nt", loose / "g.nt")
     assert _count(load_store(loose / "g.nt")) == expected
     assert sorted(p.name for p in loose.iterdir()) == ["g.nt"]
+
+
+def test_an_undefined_prefix_is_said_alike_by_both_stores(tmp_path: Path) -> None:
+    from kg.errors import QueryError
+
+    small = tmp_path / "small.nt"
+    small.write_text("<http://e.org/s> <http://e.org/p> <http://e.org/o> .\n", encoding="utf-8")
+    for store in ("oxigraph", "rdflib"):
+        with pytest.raises(QueryError, match=r"undefined prefix foo: \(declare it: PREFIX foo: <\.\.\.>\)"):
+            query(load_store(small, store), "SELECT ?s WHERE { ?s foo:bar ?o }")
