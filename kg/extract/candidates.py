@@ -9,6 +9,7 @@ msgpack.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,10 +18,37 @@ from spacy.tokens import Doc
 
 from .vocabulary import MODEL_VARIANT
 
-__all__ = ["CANDIDATES_KEY", "Candidate", "add_candidate", "doc_text", "get_candidates"]
+__all__ = ["CANDIDATES_KEY", "Candidate", "TakenSpans", "add_candidate", "doc_text", "get_candidates"]
 
 CANDIDATES_KEY = "kg_candidates"
 TEXT_KEY = "kg_text"
+
+
+class TakenSpans:
+    """Character spans taken one by one, none overlapping another: for "the first that fits wins" choices.
+
+    They are kept by start, so a new span overlaps one taken only if it overlaps its neighbour
+    on either side (bisection: comparing it with every span taken was quadratic in a long text).
+
+    Examples
+    --------
+    >>> taken = TakenSpans()
+    >>> [taken.take(s, e) for s, e in [(4, 8), (0, 5), (8, 9), (0, 4)]]
+    [True, False, True, True]
+    """
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def take(self, start: int, end: int) -> bool:
+        """Take ``[start, end)`` if it overlaps no span taken; whether it was taken."""
+        at = bisect.bisect_right(self._starts, start)
+        if (at > 0 and self._ends[at - 1] > start) or (at < len(self._starts) and self._starts[at] < end):
+            return False
+        self._starts.insert(at, start)
+        self._ends.insert(at, end)
+        return True
 
 
 #: Between a paper's title and its abstract in the text the pipeline sees (:func:`kg.extract.paper_text`).

@@ -28,7 +28,6 @@ Matching rules, chosen to keep common words from becoming entities:
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -37,7 +36,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from .candidates import add_candidate, after_spaced_hyphen, doc_text, looks_tokenized, model_variant_end
+from .candidates import TakenSpans, add_candidate, after_spaced_hyphen, doc_text, looks_tokenized, model_variant_end
 from .sentences import sentence_of
 from .vocabulary import Gazetteer, GazetteerEntry, load_gazetteer
 
@@ -153,19 +152,10 @@ class GazetteerMatcher:
 
 
 def _longest_first(hits: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """The hits (start, end, entry) that no longer one overlaps, longest first, in text order.
-
-    The hits taken never overlap, so a new one overlaps one of them only if it overlaps its
-    neighbour on either side (found by bisection: comparing with every hit taken was quadratic
-    in a long abstract full of names).
-    """
-    taken: list[tuple[int, int, int]] = []  # in text order
-    for hit in sorted(set(hits), key=lambda h: (-(h[1] - h[0]), h[0], h[2])):
-        at = bisect.bisect_left(taken, hit)
-        if (at > 0 and taken[at - 1][1] > hit[0]) or (at < len(taken) and taken[at][0] < hit[1]):
-            continue
-        taken.insert(at, hit)
-    return taken
+    """The hits (start, end, entry) that no longer one overlaps, longest first, in text order."""
+    free = TakenSpans()
+    taken = [h for h in sorted(set(hits), key=lambda h: (-(h[1] - h[0]), h[0], h[2])) if free.take(h[0], h[1])]
+    return sorted(taken)
 
 
 def _has_cue(span: Span, etype: str) -> bool:

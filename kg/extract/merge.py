@@ -35,6 +35,7 @@ from spacy.tokens import Doc
 from .abbreviations import short_form_occurrences
 from .candidates import (
     Candidate,
+    TakenSpans,
     after_spaced_hyphen,
     doc_text,
     get_candidates,
@@ -1220,18 +1221,8 @@ def _select(candidates: list[Candidate], text: str) -> list[Candidate]:
         candidates,
         key=lambda c: (priority(c), -(c.end_char - c.start_char), -c.confidence, c.start_char, c.label),
     )
-    # the spans taken so far, which never overlap, by start: a new one overlaps one only if it
-    # overlaps its neighbour on either side
-    starts: list[int] = []
-    ends: list[int] = []
-    taken: list[Candidate] = []
-    for cand in order:
-        at = bisect.bisect_right(starts, cand.start_char)
-        if (at > 0 and ends[at - 1] > cand.start_char) or (at < len(starts) and starts[at] < cand.end_char):
-            continue
-        starts.insert(at, cand.start_char)
-        ends.insert(at, cand.end_char)
-        taken.append(cand)
+    free = TakenSpans()
+    taken = [cand for cand in order if free.take(cand.start_char, cand.end_char)]
     return sorted(taken, key=lambda c: (c.start_char, c.end_char))
 
 
