@@ -35,7 +35,7 @@ def entity_type(name: str | None) -> str | None:
 
     Raises
     ------
-    ValueError
+    ArgumentError (a ValueError)
         When ``name`` is none of :data:`kg.records.ENTITY_TYPES`: a misspelt filter
         would otherwise silently match nothing.
 
@@ -43,10 +43,10 @@ def entity_type(name: str | None) -> str | None:
     --------
     >>> entity_type("method")
     'Method'
-    >>> entity_type("methods")
+    >>> entity_type("methods")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown entity type 'methods': pass one of Method, Model, Dataset, Metric, Task (in any case)
+    kg.errors.ArgumentError: unknown entity type 'methods': pass one of Method, Model, ... (in any case)
     """
     if name is None:
         return None

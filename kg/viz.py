@@ -101,7 +101,7 @@ def select_nodes(
     ------
     NotFoundError
         When ``focus`` is not a node of ``g``.
-    ValueError
+    ArgumentError (a ValueError)
         When a type is not ``Paper`` or one of :data:`kg.records.ENTITY_TYPES`.
     """
     wanted = {_node_type(t) for t in types} if types else None
@@ -275,7 +275,7 @@ def render_html(
     ------
     NotFoundError
         When ``focus`` is not a node of ``g``.
-    ValueError
+    ArgumentError (a ValueError)
         When a type is not ``Paper`` or one of :data:`kg.records.ENTITY_TYPES`.
     """
     nodes = select_nodes(g, focus=focus, depth=depth, types=types, min_papers=min_papers, max_nodes=max_nodes)
