@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import sys
@@ -181,7 +180,7 @@ def _records(path: Path, input_format: str | None) -> Iterator[tuple[Reject, str
     where = source_name(path)  # the name as outputs can hold it
     for item in iter_raw_records(path, input_format):
         if isinstance(item, Reject):
-            yield (dataclasses.replace(item, source=where) if where != str(path) else item), None
+            yield item, None
             continue
         paper = make_paper(item.fields, where, item.line, keep_empty=True)
         if isinstance(paper, Reject):

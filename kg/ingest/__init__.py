@@ -124,6 +124,9 @@ def detect_format(path: Path, format: str | None = None) -> str:
 def iter_raw_records(path: str | Path, format: str | None = None) -> Iterator[RawRecord | Reject]:
     """Stream the records of one file as their reader parsed them: fields not yet checked or cleaned.
 
+    A Reject names its file as :func:`~kg.ingest.text.source_name` writes it (a name that
+    is not UTF-8 or holds a control character, with U+FFFD in their place).
+
     Raises
     ------
     InputError
@@ -135,10 +138,12 @@ def iter_raw_records(path: str | Path, format: str | None = None) -> Iterator[Ra
     if path.is_dir():
         raise InputError(f"{path}: is a directory; pass the files inside it (e.g. {path}/*.jsonl)")
     reader = FORMATS[detect_format(path, format)]
+    where = source_name(path)
+    renamed = where != str(path)
     count = 0
     for item in reader(path):
         count += 1
-        yield item
+        yield dataclasses.replace(item, source=where) if renamed and isinstance(item, Reject) else item
     if count == 0:
         log.warning("%s: no records found (empty file?)", path)
 
@@ -150,14 +155,9 @@ def iter_records(path: str | Path, format: str | None = None, *, keep_empty: boo
     with a missing or empty title or abstract is a Paper with that field ``""``
     (see :func:`~kg.ingest.records.make_paper`).
     """
-    path = Path(path)
     where = source_name(path)  # the name as outputs can hold it
-    renamed = where != str(path)
     for item in iter_raw_records(path, format):
-        if isinstance(item, Reject):
-            yield dataclasses.replace(item, source=where) if renamed else item
-        else:
-            yield make_paper(item.fields, where, item.line, keep_empty=keep_empty)
+        yield item if isinstance(item, Reject) else make_paper(item.fields, where, item.line, keep_empty=keep_empty)
 
 
 def unique_inputs(paths: Iterable[str | Path]) -> list[Path]:
