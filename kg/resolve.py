@@ -140,6 +140,8 @@ def normalise_key(text: str) -> str:
     True
     >>> normalise_key("LLMs") == normalise_key("LLM")
     True
+    >>> normalise_key("LARGE LANGUAGE MODELS") == normalise_key("large language model")
+    True
     """
     return re.sub(r"[^\w+#@]+|_", "", _singular_form(text))
 
@@ -150,8 +152,15 @@ def _singular_form(text: str) -> str:
     words = _fold(text).split()
     if words:
         last = words[-1]
-        # "LLMs", "CNNs": an upper-case acronym with a plural s.
-        words[-1] = last[:-1] if is_plural_acronym(last) else _singular(last)
+        # "LLMs", "CNNs": an upper-case acronym with a plural s. A word in capitals is a word
+        # ("LARGE LANGUAGE MODELS") when it is all letters ("YOLOX-S" is a size) and longer than an
+        # acronym that ends in S ("ADAS", "SIRS").
+        if is_plural_acronym(last):
+            words[-1] = last[:-1]
+        elif last.isalpha() and last.isupper() and len(last) > 5:
+            words[-1] = _singular(last.lower())
+        else:
+            words[-1] = _singular(last)
     return " ".join(words).casefold()
 
 

@@ -229,6 +229,12 @@ def test_an_exact_spelling_wins_over_a_plural_in_more_papers(sample_build: Path)
     assert graph.entity("mlm").label == "MLM"  # the same spelling in another case comes next
 
 
+def test_a_name_in_capitals_is_found_in_the_plural_too(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    llm = graph.entity("large language model")
+    assert graph.entity("LARGE LANGUAGE MODELS") == graph.entity("Large Language Models") == llm
+
+
 def test_records_are_taken_wherever_names_are_and_the_wrong_kind_is_not_found() -> None:
     graph = _small()
     paper, entity = graph.paper("p1"), graph.entity("MMLU")

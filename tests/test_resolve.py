@@ -24,6 +24,11 @@ def test_normalisation_folds_case_hyphens_spaces_plurals_possessives() -> None:
     assert normalise_key("Llama\u20112") == normalise_key("Llama-2")  # non-breaking hyphen
     assert normalise_key("class") == "class" and normalise_key("analysis") == "analysis"
     assert normalise_key("CNNs") == normalise_key("CNN")
+    # a word in capitals is a word: its plural folds as in lower case; an acronym ending in S stays
+    assert normalise_key("LARGE LANGUAGE MODELS") == normalise_key("Large Language Model")
+    assert normalise_key("NEURAL NETWORKS") == normalise_key("neural network")
+    assert normalise_key("ADAS") != normalise_key("ADA") and normalise_key("LLMS") != normalise_key("LLM")
+    assert normalise_key("PPYOLOE-S") != normalise_key("PPYOLOE")  # a size letter after a hyphen
     assert normalise_key("YOLOv8s") != normalise_key("YOLOv8")  # a size letter, not a plural
 
 

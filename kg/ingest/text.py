@@ -125,7 +125,7 @@ def has_surrogates(text: str) -> bool:
 
 _BOM = b"\xef\xbb\xbf"
 _UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # tested first: the LE one starts as UTF-16's does
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", *_UTF32_BOMS)
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", *_UTF32_BOMS)  # UTF-16 and UTF-32: text in 2- or 4-byte units
 
 
 def _decode_line(raw: bytes, lineno: int, not_utf8: list[int]) -> str:
@@ -170,7 +170,7 @@ def read_text(path: Path) -> str:
         raise _read_error(path, err) from err
     if data.startswith(_BOM):
         data = data[3:]
-    if data.startswith(_UTF16_BOMS):
+    if data.startswith(_WIDE_BOMS):
         return _decode_utf16(data, path)
     _check_not_binary(data[:8192], path)
     try:
@@ -201,7 +201,7 @@ def iter_lines(path: Path) -> Iterator[str]:
     with fh:
         head = fh.read(8192)
         bom = head.startswith(_BOM)
-        if head.startswith(_UTF16_BOMS):
+        if head.startswith(_WIDE_BOMS):
             lines = _decode_utf16(head + fh.read(), path).split("\n")
             yield from (line.removesuffix("\r") for line in lines[: -1 if lines[-1] == "" else None])
             return
