@@ -288,7 +288,7 @@ def build(
                 fingerprints=fingerprints,
             )
     log.info("build finished in %.1f s", time.perf_counter() - started)
-    return BuildResult(KnowledgeGraph(g), report, out, files)
+    return BuildResult(KnowledgeGraph(g, out), report, out, files)
 
 
 @contextlib.contextmanager

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from kg import graph as kgg
-from kg.errors import ArgumentError, NotFoundError
+from kg.errors import ArgumentError, NotFoundError, QueryError
 from kg.records import ENTITY_TYPES, Entity, Paper
 from kg.resolve import normalise_key
+
+if TYPE_CHECKING:
+    from kg.rdf.store import QueryResult
 
 __all__ = ["KnowledgeGraph", "NotFoundError", "Related", "entity_type"]
 
@@ -64,6 +67,8 @@ class KnowledgeGraph:
     g : networkx.DiGraph
         A graph following ``docs/graph-schema.md`` (from :func:`kg.build` or
         :func:`kg.load`).
+    outdir : path, optional
+        The build directory it was written to or loaded from (for :meth:`sparql`).
 
     Examples
     --------
@@ -73,8 +78,10 @@ class KnowledgeGraph:
     >>> [p.title for p in graph.papers_with(llm)][:2]  # doctest: +SKIP
     """
 
-    def __init__(self, g: nx.DiGraph) -> None:
+    def __init__(self, g: nx.DiGraph, outdir: str | Path | None = None) -> None:
         self._g = g
+        self.outdir = Path(outdir) if outdir is not None else None
+        self._store: Any = None
         self._index: dict[str, set[str]] = {}
         self._ids: dict[str, str] = {}  # casefolded entity id -> id
         for node, d in g.nodes(data=True):
@@ -483,7 +490,42 @@ class KnowledgeGraph:
             edges[r] = edges.get(r, 0) + 1
         return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
 
+    def sparql(self, query: str) -> QueryResult:
+        """Answer a read-only SPARQL query from the build's RDF (``graph.nt``, in pyoxigraph).
+
+        The prefixes ``kg:``, ``skos:``, ``dcterms:``, ... (``kg.rdf.store.QUERY_PREFIXES``)
+        need no PREFIX line. The store is loaded on the first query and kept, on disk in the
+        build's ``.oxigraph/`` as ``kg query`` keeps it, so later queries start at once.
+
+        Returns
+        -------
+        kg.rdf.store.QueryResult
+            ``.variables`` and ``.rows`` of plain values (``.terms`` with their kinds) for
+            SELECT, ``.boolean`` for ASK, ``.triples`` for CONSTRUCT and DESCRIBE;
+            ``.to_table()``, ``.to_json()`` and ``.to_csv()`` write it out.
+
+        Raises
+        ------
+        QueryError
+            A malformed query, an update (the graph is read-only), a ``SERVICE`` clause,
+            or a graph with no build directory (``kg.build`` without ``outdir``).
+
+        Examples
+        --------
+        >>> graph = kg.load("output")                                              # doctest: +SKIP
+        >>> graph.sparql("SELECT (COUNT(?p) AS ?n) WHERE { ?p a kg:Paper }").rows  # doctest: +SKIP
+        (('420',),)
+        """
+        from kg.rdf.store import load_store
+        from kg.rdf.store import query as run
+
+        if self._store is None:
+            if self.outdir is None:
+                raise QueryError("this graph was built without an output directory: pass one to kg.build to query it")
+            self._store = load_store(self.outdir)
+        return run(self._store, query)
+
     @classmethod
     def load(cls, outdir: str | Path) -> KnowledgeGraph:
         """Load a build directory (its ``graph.json``)."""
-        return cls(kgg.read_graph(outdir))
+        return cls(kgg.read_graph(outdir), outdir)

@@ -82,6 +82,29 @@ def _node_type(name: str) -> str:
         raise ArgumentError(f"unknown node type {name!r}: pass Paper or one of {', '.join(ENTITY_TYPES)}") from None
 
 
+def _family(g: nx.DiGraph, node: str) -> str | None:
+    """The family a variant is ``variantOf`` (``Model:llama-2`` of ``Model:llama-2-7b``), if any."""
+    for _, family, d in g.out_edges(node, data=True):
+        if d.get("relation") == "variantOf":
+            return str(family)
+    return None
+
+
+def _paper_count(g: nx.DiGraph, node: str) -> int:
+    """An entity's papers; a family's counted with its variants' (a family only its variants name,
+    such as "DINO" of "DINO-R50", has none of its own)."""
+    own = int(g.nodes[node].get("paper_count", 0))
+    variants = [v for v, _, d in g.in_edges(node, data=True) if d.get("relation") == "variantOf"]
+    if not variants:
+        return own
+    return len({p for e in (node, *variants) for p in g.predecessors(e) if g.nodes[p].get("kind") == "Paper"})
+
+
+def _papers_per_entity(max_nodes: int) -> int:
+    """How many of its papers each entity of an overview brings (so hubs do not eat the budget)."""
+    return max(3, max_nodes // 40)
+
+
 def select_nodes(
     g: nx.DiGraph,
     *,
@@ -93,18 +116,26 @@ def select_nodes(
 ) -> list[str]:
     """Choose the nodes of a page: an ego network, or the best-connected part of the graph.
 
-    Entities are ranked by paper count; each kept entity brings its papers
-    until the budget is spent. ``types`` (``Paper`` or an entity type, in any case)
-    and ``min_papers`` also filter an ego network, whose focus is always kept.
+    Entities are ranked by paper count; each kept entity brings its family (a kept
+    "Llama 2 7B" brings "Llama 2") and a few of its papers, until the budget is spent.
+    ``types`` (``Paper`` or an entity type, in any case) and ``min_papers`` also filter
+    an ego network, whose focus is always kept; a family counts its variants' papers.
 
     Raises
     ------
     NotFoundError
         When ``focus`` is not a node of ``g``.
     ArgumentError (a ValueError)
-        When a type is not ``Paper`` or one of :data:`kg.records.ENTITY_TYPES`.
+        When a type is not ``Paper`` or one of :data:`kg.records.ENTITY_TYPES`, or
+        ``max_nodes`` is below 1.
     """
+    if max_nodes < 1:
+        raise ArgumentError(f"max_nodes must be at least 1, not {max_nodes}")
     wanted = {_node_type(t) for t in types} if types else None
+
+    def enough_papers(n: str) -> bool:
+        return g.nodes[n].get("paper_count", 0) >= min_papers or _paper_count(g, n) >= min_papers
+
     if focus is not None:
         if focus not in g:
             raise NotFoundError(f"no node {focus!r} to focus on: pass a node id (e.g. 'Model:llama-2')")
@@ -112,29 +143,28 @@ def select_nodes(
         ego = nx.ego_graph(und, focus, radius=depth)
 
         def kept(n: str) -> bool:
-            d = g.nodes[n]
-            if d.get("kind") == "Entity" and d.get("paper_count", 0) < min_papers:
+            if g.nodes[n].get("kind") == "Entity" and not enough_papers(n):
                 return False
             return wanted is None or _kind(g, n) in wanted
 
         nodes = sorted((n for n in ego.nodes if n == focus or kept(n)), key=lambda n: (n != focus, -g.degree(n), n))
-        return nodes[: max(max_nodes, 1)]
+        return nodes[:max_nodes]
     entities = [
         n
         for n, d in g.nodes(data=True)
-        if d.get("kind") == "Entity"
-        and d.get("paper_count", 0) >= min_papers
-        and (wanted is None or d.get("type") in wanted)
+        if d.get("kind") == "Entity" and (wanted is None or d.get("type") in wanted) and enough_papers(n)
     ]
     entities.sort(key=lambda n: (-g.nodes[n].get("paper_count", 0), n))
     chosen: dict[str, None] = {}
     show_papers = wanted is None or "Paper" in wanted
-    # Each entity brings a few of its papers, so hubs ("LLM") do not eat the whole budget.
-    per_entity = max(3, max_nodes // 40)
+    per_entity = _papers_per_entity(max_nodes)
     for e in entities:
         if len(chosen) >= max_nodes:
             break
         chosen[e] = None
+        family = _family(g, e)
+        if family is not None and len(chosen) < max_nodes and (wanted is None or _kind(g, family) in wanted):
+            chosen[family] = None
         if show_papers:
             papers = [p for p in g.predecessors(e) if g.nodes[p].get("kind") == "Paper"]
             papers.sort(key=lambda p: (-g.out_degree(p), p))
@@ -213,6 +243,19 @@ def _node_info(g: nx.DiGraph, node: str, memo: dict[str, set[str]]) -> dict[str,
         "paper_count": d.get("paper_count", 0),
         "co": co,
     }
+
+
+def _note(g: nx.DiGraph, shown: int, *, focus: str | None, depth: int, max_nodes: int, related_hidden: bool) -> str:
+    """What the page shows, in words: how many nodes, which ones, what is left out."""
+    note = f"showing {shown:,} of {g.number_of_nodes():,} nodes"
+    if focus is not None:
+        around = "around" if depth == 1 else f"within {depth} steps of"
+        note += f" {around} {g.nodes[focus].get('label', focus)}"
+    elif shown < g.number_of_nodes():
+        note += f": the entities in most papers, each with up to {_papers_per_entity(max_nodes)} of its papers"
+    if related_hidden:
+        note += "; links between related papers not drawn"
+    return note
 
 
 def _safe_json(value: Any) -> str:
@@ -327,11 +370,13 @@ def render_html(
         "nodes": vis_nodes,
         "edges": vis_edges,
         "styles": {k: {"color": c, "shape": s} for k, (c, s) in TYPE_STYLE.items()},
-        "edgeColours": EDGE_COLOURS,
         "shown": len(vis_nodes),
         "total": g.number_of_nodes(),
         "focus": focus,
     }
+    related_hidden = not show_similarity and any(
+        d.get("relation") == "relatedPaper" for _, _, d in sub.edges(data=True)
+    )
     js, css = _vis_assets()
     env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
     template = env.from_string((resources.files("kg") / "templates" / "graph.html.j2").read_text(encoding="utf-8"))
@@ -340,8 +385,7 @@ def render_html(
         data_json=_safe_json(data),
         vis_js=js,
         vis_css=css,
-        shown=len(vis_nodes),
-        total=g.number_of_nodes(),
+        note=_note(g, len(vis_nodes), focus=focus, depth=depth, max_nodes=max_nodes, related_hidden=related_hidden),
         types=list(TYPE_STYLE),
         styles=TYPE_STYLE,
     )

@@ -284,6 +284,21 @@ def test_kg_build_stays_callable_after_a_call_and_after_its_module_is_imported(t
         graph = kg.build([paper], options=BuildOptions(mode="rules"))
         assert [p.title for p in graph.papers()] == ["One"]
     assert kg.BuildOptions is BuildOptions and callable(kg.build)
+    with pytest.raises(kg.QueryError, match="built without an output directory"):
+        graph.sparql("ASK {}")
+    built = kg.build([paper], tmp_path / "out", options=BuildOptions(mode="rules"))
+    assert built.sparql("SELECT ?t WHERE { ?p a kg:Paper ; dcterms:title ?t }").rows == (("One",),)
+
+
+def test_sparql_answers_from_the_build_and_refuses_updates(sample_build: Path) -> None:
+    graph = kg.load(sample_build)
+    assert graph.sparql("SELECT (COUNT(?p) AS ?n) WHERE { ?p a kg:Paper }").rows == (("420",),)
+    ask = graph.sparql("ASK { ?m a kg:Model ; skos:prefLabel 'GPT-4o' }")
+    assert ask.kind == "ask" and ask.boolean is True
+    with pytest.raises(kg.QueryError, match="read-only"):
+        graph.sparql("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }")
+    with pytest.raises(kg.QueryError):
+        graph.sparql("SELECT WHERE {")
 
 
 def test_a_title_substring_picks_a_paper_only_by_its_name(sample_build: Path) -> None:

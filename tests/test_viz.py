@@ -111,3 +111,40 @@ def test_unknown_focus_or_type_is_a_clear_error() -> None:
         select_nodes(hostile_graph(), focus="Model:nope")
     with pytest.raises(ValueError, match="unknown node type 'Datasets'"):
         select_nodes(hostile_graph(), types=["Datasets"])
+    with pytest.raises(ValueError, match="max_nodes must be at least 1, not 0"):
+        select_nodes(hostile_graph(), max_nodes=0)
+
+
+def family_graph() -> nx.DiGraph:
+    """A family ("Llama 2") that no paper names itself, only its variant ("Llama 2 7B") does."""
+    g = hostile_graph()
+    g.add_node("Model:llama-2", kind="Entity", type="Model", label="Llama 2", aliases=(), paper_count=0)
+    g.add_node("Model:llama-2-7b", kind="Entity", type="Model", label="Llama 2 7B", aliases=(), paper_count=1)
+    g.add_edge("p2", "Model:llama-2-7b", relation="usesModel", mention_count=1, confidence=0.9, mentions=())
+    g.add_edge("Model:llama-2-7b", "Model:llama-2", relation="variantOf")
+    return g
+
+
+def test_a_kept_variant_brings_its_family_and_a_family_counts_its_variants_papers(tmp_path: Path) -> None:
+    g = family_graph()
+    overview = select_nodes(g)
+    assert set(overview) == set(g.nodes)  # the family too, though no paper names it
+    assert overview.index("Model:llama-2") == overview.index("Model:llama-2-7b") + 1  # right after its variant
+    assert "Model:llama-2" in select_nodes(g, focus="Model:llama-2-7b")  # one paper, through its variant
+    assert "Model:llama-2" not in select_nodes(g, focus="Model:llama-2-7b", min_papers=2)
+    render_html(g, tmp_path / "g.html")
+    assert "showing 6 of 6 nodes; links between related papers not drawn" in (tmp_path / "g.html").read_text()
+
+
+def test_the_note_says_which_nodes_a_page_shows(tmp_path: Path) -> None:
+    g = family_graph()
+    render_html(g, tmp_path / "f.html", focus="Model:bert", show_similarity=True)
+    assert ">showing 3 of 6 nodes around BERT</span>" in (tmp_path / "f.html").read_text()
+    render_html(g, tmp_path / "o.html", max_nodes=2)
+    assert (
+        ">showing 2 of 6 nodes: the entities in most papers, each with up to 3 of its papers"
+        in (tmp_path / "o.html").read_text()
+    )
+    g.nodes["Model:bert"]["label"] = "<b>BERT</b>"
+    render_html(g, tmp_path / "x.html", focus="Model:bert", depth=2)
+    assert "within 2 steps of &lt;b&gt;BERT&lt;/b&gt;" in (tmp_path / "x.html").read_text()  # escaped

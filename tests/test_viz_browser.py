@@ -151,3 +151,67 @@ def test_tooltip_marks_cover_the_mentions_after_astral_characters(browser, tmp_p
     )
     assert names == ["\u202eMallory", "Bob Smith"]
     assert errors == []
+
+
+def test_a_name_two_nodes_share_finds_both_and_hidden_nodes_are_not_focused(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    g = hostile_graph()
+    g.add_node("Task:glue", kind="Entity", type="Task", label="GLUE", aliases=(), mention_count=1, paper_count=1)
+    g.add_edge("p1", "Task:glue", relation="addressesTask", mention_count=1, confidence=0.9, mentions=())
+    out = tmp_path / "shared.html"
+    render_html(g, out)
+    page, errors = open_page(browser, out)
+    options = page.evaluate("[...document.querySelectorAll('#kg-names option')].map(o => o.value)")
+    assert "GLUE [Dataset]" in options and "GLUE [Task]" in options and "GLUE" not in options
+    page.fill("#search", "glue")
+    page.press("#search", "Enter")
+    first = page.evaluate("window.kgFocused")
+    assert page.inner_text("#status") == "1 of 2 (Enter: next)"
+    page.press("#search", "Enter")
+    assert {first, page.evaluate("window.kgFocused")} == {"Dataset:glue", "Task:glue"}
+    page.fill("#search", "GLUE [Task]")
+    page.press("#search", "Enter")
+    assert page.evaluate("window.kgFocused") == "Task:glue" and page.inner_text("#status") == ""
+    page.uncheck("input.kg-type[value=Task]")
+    page.fill("#search", "GLUE [task]")
+    page.press("#search", "Enter")
+    assert page.inner_text("#status") == "“GLUE [task]” is hidden by the type filter"
+    assert page.evaluate("window.kgFocused") == "Task:glue"  # unchanged: nothing hidden is focused
+    page.fill("#search", "glue")
+    page.press("#search", "Enter")
+    assert page.evaluate("window.kgFocused") == "Dataset:glue"  # the one still shown
+    page.fill("#search", "no such name")
+    page.press("#search", "Enter")
+    assert page.inner_text("#status") == "nothing named “no such name” on this page"
+    assert errors == []
+
+
+def test_a_click_shows_the_details_in_a_panel_and_the_note_stays_visible(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "click.html"
+    render_html(hostile_graph(), out)
+    page, errors = open_page(browser, out)
+    assert page.is_hidden("#details")
+    dom = page.evaluate("window.kgNetwork.canvasToDOM(window.kgNetwork.getPosition('Model:bert'))")
+    canvas = page.query_selector("canvas").bounding_box()
+    page.mouse.click(canvas["x"] + dom["x"], canvas["y"] + dom["y"])
+    page.wait_for_selector("#details:not([hidden])")
+    assert page.evaluate("window.kgDetails") == "Model:bert"
+    text = page.inner_text("#details")
+    assert "BERT [Model]" in text and "in 2 papers" in text and "<script>window.__pwned=1</script>" in text
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    page.click("#details button")
+    assert page.is_hidden("#details")
+    for width in (1400, 600, 420):  # the toolbar wraps; the canvas starts below it
+        page.set_viewport_size({"width": width, "height": 700})
+        hit = page.evaluate("""() => { const r = document.getElementById('note').getBoundingClientRect();
+            return document.elementFromPoint(r.left + 2, r.top + r.height / 2).id; }""")
+        assert hit == "note", width
+    assert errors == []
+
+
+def test_a_focus_page_selects_its_focus(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "focus.html"
+    render_html(hostile_graph(), out, focus="Dataset:glue")
+    page, errors = open_page(browser, out)
+    assert page.evaluate("window.kgNetwork.getSelectedNodes()") == ["Dataset:glue"]
+    assert "GLUE [Dataset]" in page.inner_text("#details")
+    assert errors == []
