@@ -15,9 +15,10 @@ SELECT/ASK results as SPARQL JSON, XML, CSV or TSV by content negotiation
 (Accept with q-values; 406 when no type served is acceptable; a browser, which
 asks for HTML first, gets a query form and a result table, :mod:`kg.rdf.browse`),
 CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML. Updates are refused
-with 403, federated queries (``SERVICE``) with 400, answers over the row or
-byte limit and request bodies over theirs with 413, queries over the time limit
-or the memory limit with 503. A client gets ``timeout`` seconds to send its
+with 403, federated queries (``SERVICE``) and queries the engine cannot evaluate
+(an unsupported function) with 400, answers over the row or byte limit with 422,
+request bodies over theirs with 413, queries over the time limit or the memory
+limit with 503. A client gets ``timeout`` seconds to send its
 request headers and at most ``max_connections`` connections are held open, so
 slow or idle clients cannot exhaust the server's file descriptors. kg's prefixes (``kg:``, ``skos:``,
 ``dcterms:``, ...) need no PREFIX line. It binds to 127.0.0.1 unless told otherwise.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import logging
 import math
 import multiprocessing as mp
@@ -109,7 +111,7 @@ class EndpointConfig:
 
     ``timeout``: seconds from a request's arrival to its answer, waiting for a
     worker included. ``max_results`` and ``max_bytes``: the most rows (or
-    triples) and bytes an answer may have (413 past either: a few short rows
+    triples) and bytes an answer may have (422 past either: a few short rows
     can hold a huge string, ``CONCAT`` doubling one). ``max_request_bytes``:
     the largest request body read (413 past it, before it is read).
     ``persist``: open the build's on-disk store (loaded once, see
@@ -226,6 +228,8 @@ def _run(
         result = store.query(sparql, prefixes=QUERY_PREFIXES, **graphs)
     except SyntaxError as err:  # the user's query; not the re-serialisation below
         raise QueryError(syntax_message(sparql, str(err))) from err
+    except (RuntimeError, ValueError) as err:  # parsed, but the engine cannot evaluate it
+        raise QueryError(_cannot_run(err)) from err
     if fmt == "html":
         return "html", _sized(_html_answer(ox, result, sparql, limits, source).encode("utf-8"), limits)
     if isinstance(result, ox.QueryBoolean):
@@ -247,21 +251,33 @@ def _too_large(limits: _Limits) -> OverflowError:
 
 
 def _at_most(answer: Any, limits: _Limits, what: str) -> list[Any]:
-    """The solutions or triples of ``answer``; OverflowError (413) past ``limits``.
+    """The solutions or triples of ``answer``; OverflowError (422) past ``limits``.
 
     Their terms are measured as they come, so an answer over the byte limit
     is refused before it is serialised, which would take several times its size again.
     """
     found = []
     size = 0
-    for i, item in enumerate(answer):
-        if i >= limits.results:
+    items = iter(answer)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            break
+        except (RuntimeError, ValueError) as err:  # evaluation is lazy: the engine fails as it goes
+            raise QueryError(_cannot_run(err)) from err
+        if len(found) >= limits.results:
             raise OverflowError(f"more than {limits.results} {what} (the endpoint's --max-results); add a LIMIT")
         size += sum(_length(term) for term in item)
         if size > limits.bytes:
             raise _too_large(limits)
         found.append(item)
     return found
+
+
+def _cannot_run(err: Exception) -> str:
+    """The engine's reason a parsed query cannot be answered ("The custom function <…> is not supported")."""
+    return f"the query cannot be answered: {err}"
 
 
 def _length(term: Any) -> int:
@@ -273,7 +289,7 @@ def _length(term: Any) -> int:
 
 
 def _sized(body: bytes, limits: _Limits) -> bytes:
-    """``body``, or OverflowError (413) when its serialisation took it over the byte limit."""
+    """``body``, or OverflowError (422) when its serialisation took it over the byte limit."""
     if len(body) > limits.bytes:
         raise _too_large(limits)
     return body
@@ -653,8 +669,9 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
 
     async def sparql(request: Request) -> Response:
         response = await _answer(request)
-        # the same URL answers in the type asked for; the CORS middleware adds Origin
-        response.headers["Vary"] = "Accept"
+        # the same URL answers in the type asked for, and with the form to a browser's navigation
+        # (Sec-Fetch-Mode); the CORS middleware adds Origin
+        response.headers["Vary"] = "Accept, Sec-Fetch-Mode"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
@@ -700,7 +717,8 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
             status = (
                 503
                 if isinstance(err, TimeoutError | EndpointBusy | MemoryLimitError)
-                else 413
+                # 422, not 413 (which says the request is too large): the query is fine, its answer is not
+                else 422
                 if isinstance(err, ResultLimitError)
                 else 400
                 if isinstance(err, QueryError)
@@ -726,7 +744,13 @@ def make_app(target: str | Path, config: EndpointConfig | None = None) -> Any:
     app = Starlette(
         routes=[Route("/", sparql, methods=["GET"]), Route("/sparql", sparql, methods=["GET", "POST"])],
         middleware=[
-            Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=["GET", "POST"],
+                allow_headers=["*"],
+                expose_headers=["Retry-After"],  # a page's script can wait as long as a busy endpoint asks
+            )
         ],
         lifespan=_lifespan(pool),
     )
@@ -761,6 +785,21 @@ def check_address(host: str, port: int) -> None:
             if err.errno == errno.EADDRINUSE:
                 raise ServeError(f"port {port} on {host} is in use; stop what serves there or pick --port") from err
             raise ServeError(f"cannot serve on {host}:{port} ({err.strerror})") from err
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address ``host`` names is this machine's loopback (127.0.0.0/8, ::1).
+
+    Examples
+    --------
+    >>> [is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "0.0.0.0", "::")]
+    [True, True, True, False, False]
+    """
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
 
 
 def _guarded_protocol(header_timeout: float, max_connections: int) -> type:
@@ -833,7 +872,13 @@ def server_config(app: Any, host: str = "127.0.0.1", port: int = 7878) -> Any:
         port=port,
         log_level="warning",
         http=_guarded_protocol(config.timeout, config.max_connections),
-        limit_concurrency=config.max_connections,  # past it, a request that did get in is answered 503
+        # uvicorn answers 503 once connections >= its limit, counting the one asking: with the guard
+        # closing connection max + 1, this is only a backstop (a browser's 6 connections at 6 all work)
+        limit_concurrency=config.max_connections + 1,
+        # h11 refuses a request line + headers over this (16 KiB by default), but only when they come
+        # in pieces: a long GET query then failed or not by how TCP cut it. Up to the body limit,
+        # percent-encoded, they are read either way.
+        h11_max_incomplete_event_size=3 * config.max_request_bytes + 16_384,
     )
 
 
@@ -842,6 +887,6 @@ def serve(target: str | Path, host: str = "127.0.0.1", port: int = 7878, config:
     import uvicorn
 
     check_address(host, port)  # before the store loads, which can take a while
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if not is_loopback(host):
         log.warning("serving on %s: the endpoint is reachable from other machines", host)
     uvicorn.Server(server_config(make_app(target, config), host, port)).run()

@@ -91,7 +91,7 @@ def test_typed_terms_ask_describe_and_errors_in_the_page(endpoint: str) -> None:
     assert status == 400 and headers["content-security-policy"] == CSP
     assert 'class="error"' in body and "undefined prefix ex:" in body
     status, _, body = _ask(endpoint, "SELECT * WHERE { ?s ?p ?o }")  # 4 rows, the limit is 3
-    assert status == 413 and "more than 3 results" in body
+    assert status == 422 and "more than 3 results" in body
 
 
 def test_page_renders_every_kind_of_term() -> None:

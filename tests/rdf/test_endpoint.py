@@ -155,9 +155,21 @@ def test_construct_in_json_ld_and_rdf_xml(endpoint: str) -> None:
     assert len(Graph().parse(data=body, format="xml")) == 5
 
 
-def test_too_many_results_is_413_in_words(endpoint: str) -> None:
+def test_a_function_the_engine_does_not_have_is_the_querys_fault(endpoint: str) -> None:
+    upper = "SELECT ?x WHERE { BIND(<http://www.w3.org/2005/xpath-functions#upper-case>('a') AS ?x) }"
+    status, _, body = _get(endpoint, upper, "application/sparql-results+json")
+    assert status == 400, body  # was 500, "cannot answer in json"
+    assert body.decode().strip() == (
+        "the query cannot be answered: The custom function "
+        "<http://www.w3.org/2005/xpath-functions#upper-case> is not supported"
+    )
+    status, _, body = _get(endpoint, "SELECT ?o WHERE { ?s ?p ?o } ORDER BY <http://e/f>(?o)", "text/csv")
+    assert status == 400 and b"<http://e/f> is not supported" in body
+
+
+def test_too_many_results_is_422_in_words(endpoint: str) -> None:
     status, _, body = _get(endpoint, "SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json")
-    assert status == 413
+    assert status == 422  # the query is fine, its answer too large (413 would blame the request)
     assert body.decode().strip() == "more than 5000 results (the endpoint's --max-results); add a LIMIT"
     status, _, body = _get(endpoint, "SELEKT nothing", "*/*")
     assert status == 400 and body.startswith(b"malformed SPARQL at line 1, column ")

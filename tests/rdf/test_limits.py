@@ -91,6 +91,38 @@ def test_connections_past_the_cap_are_closed_at_once_and_the_server_recovers(gua
     assert _count(guarded) == "420"
 
 
+def test_every_connection_within_the_cap_is_answered(guarded: str) -> None:
+    # uvicorn's own limit counted the connection asking: with 4 open, the 4th request was 503
+    request = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n"
+    held = [socket.create_connection(_address(guarded)) for _ in range(4)]
+    try:
+        time.sleep(0.2)
+        for sock in held:
+            sock.settimeout(10)
+            sock.sendall(request)
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200"), "a connection within --max-connections was refused"
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_long_get_is_read_however_tcp_cuts_it(guarded: str) -> None:
+    # h11 refused request heads over 16 KiB only when they came in pieces
+    query = "ASK { FILTER(" + " || ".join(["true"] * 3000) + ") }"  # 25 KB, ~40 KB percent-encoded
+    head = f"GET /sparql?{urllib.parse.urlencode({'query': query})} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n"
+    with socket.create_connection(_address(guarded)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        data = head.encode()
+        for i in range(0, len(data), 1400):  # packets as on a network
+            sock.sendall(data[i : i + 1400])
+            time.sleep(0.001)
+        sock.settimeout(10)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
 def test_a_get_whose_query_string_is_not_utf8_is_refused(guarded: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(guarded + "/sparql?query=SELECT%20(%22%FF%22%20AS%20?x)%20%7B%7D", timeout=30)
