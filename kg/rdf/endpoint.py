@@ -256,7 +256,7 @@ def _at_most(answer: Any, limits: _Limits, what: str) -> list[Any]:
     Their terms are measured as they come, so an answer over the byte limit
     is refused before it is serialised, which would take several times its size again.
     """
-    found = []
+    found: list[Any] = []
     size = 0
     items = iter(answer)
     while True:
@@ -799,7 +799,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror:
         return False
-    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+    return bool(infos) and all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
 
 
 def _guarded_protocol(header_timeout: float, max_connections: int) -> type:
