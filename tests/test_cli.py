@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ PAPER_CLASS = "https://w3id.org/kg/vocab#Paper"
 def test_help_lists_every_command(runner: CliRunner) -> None:
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0
-    commands = ("build", "extract", "eval", "query", "stats", "entity", "related", "path", "serve", "validate")
+    commands = ("build", "extract", "eval", "query", "stats", "entity", "related", "path", "viz", "serve", "validate")
     assert set(commands) == set(main.commands)  # type: ignore[attr-defined]
     for command in commands:
         assert command in result.output
@@ -153,6 +154,25 @@ def test_entity_lists_a_familys_variants_and_their_papers(sample_build: Path, ru
     with_variants = len(graph.papers_with("o1"))
     assert o1.paper_count < with_variants  # o1-mini and o1-preview have papers of their own
     assert f"o1 ({o1.paper_count}; {with_variants} with variants)" in stats.output and "GPT (7);" in stats.output
+
+
+def test_viz_draws_a_focus_or_a_filtered_overview(sample_build: Path, tmp_path: Path, runner: CliRunner) -> None:
+    page = tmp_path / "llama2.html"
+    result = runner.invoke(main, ["viz", "llama 2", "-d", str(sample_build), "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote {page}: ") and " around Model:llama-2, " in result.output
+    html = page.read_text(encoding="utf-8")
+    assert '"focus":"Model:llama-2"' in html and "Model:llama-2-7b" in html  # a variant, one step away
+    assert ">showing 9 of 3,207 nodes around Llama 2;" in html
+    overview = tmp_path / "datasets.html"
+    args = ["viz", "-d", str(sample_build), "-o", str(overview), "--types", "dataset", "--min-papers", "5"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    kinds = set(re.findall(r'"kgType":"(\w+)"', overview.read_text(encoding="utf-8")))
+    assert kinds == {"Dataset"}
+    missing = runner.invoke(main, ["viz", "no-such-thing-xyz", "-d", str(sample_build), "-o", str(page)])
+    assert missing.exit_code == 1 and "no entity named 'no-such-thing-xyz', and no paper" in missing.output
+    assert runner.invoke(main, ["viz", "-d", str(sample_build), "--types", "Datasets"]).exit_code == 1
 
 
 def test_extract_writes_one_record_per_input_in_order(tmp_path: Path, runner: CliRunner) -> None:

@@ -68,6 +68,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
       kg build data/sample/*.txt -o output     # ingest, extract, resolve, graph, export
       kg stats -d output                       # what the build contains
       kg entity LLM -d output                  # one entity, its aliases and papers
+      kg viz "Llama 2" -d output -o llama2.html   # a page of one entity's neighbourhood
       kg query output "SELECT ..."             # SPARQL over the build
       kg serve output                          # SPARQL endpoint on 127.0.0.1
       kg eval gold.jsonl                       # score the extractor against gold spans
@@ -81,7 +82,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 # Subcommands register themselves below, one import per module.
 # --- commands ---
 from kg.cli.build import build_command, stats_command  # noqa: E402
-from kg.cli.explore import entity_command, path_command, related_command  # noqa: E402
+from kg.cli.explore import entity_command, path_command, related_command, viz_command  # noqa: E402
 from kg.cli.extract import eval_command, extract_command  # noqa: E402
 from kg.cli.rdf import query_command, serve_command, validate_command  # noqa: E402
 
@@ -93,6 +94,7 @@ for _command in (
     entity_command,
     related_command,
     path_command,
+    viz_command,
     query_command,
     validate_command,
     serve_command,

@@ -13,7 +13,7 @@ from kg.records import Entity, Paper
 if TYPE_CHECKING:
     from kg.knowledge import KnowledgeGraph
 
-__all__ = ["entity_command", "path_command", "related_command"]
+__all__ = ["entity_command", "path_command", "related_command", "viz_command"]
 
 _DIR = click.option(
     "-d",
@@ -157,3 +157,70 @@ def path_command(a: str, b: str, outdir: Path) -> None:
         raise SystemExit(1)
     for i, node in enumerate(nodes):
         click.echo(("  " * i) + ("-> " if i else "") + _describe(node))
+
+
+@click.command("viz")
+@click.argument("focus", required=False)
+@_DIR
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML file to write  [default: OUTDIR/view.html]",
+)
+@click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True, help="Steps around FOCUS.")
+@click.option("--types", help="Node types to draw, comma-separated (Paper, Method, Model, Dataset, Metric, Task).")
+@click.option(
+    "--min-papers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Leave out entities in fewer papers (a family counts its variants').",
+)
+@click.option(
+    "--max-nodes", type=click.IntRange(min=1), default=600, show_default=True, help="Node budget of the page."
+)
+@click.option("--similarity", is_flag=True, help="Draw the links between related papers too.")
+def viz_command(
+    focus: str | None,
+    outdir: Path,
+    output: Path | None,
+    depth: int,
+    types: str | None,
+    min_papers: int,
+    max_nodes: int,
+    similarity: bool,
+) -> None:
+    """Draw a page of the build: the neighbourhood of FOCUS, or an overview.
+
+    FOCUS is an entity (label, alias or id) or a paper (id or title substring);
+    without it the page is an overview like the build's graph.html, with the
+    filters given here. The page is one offline HTML file, as graph.html is.
+
+    \b
+    Examples:
+      kg viz "Llama 2" -d output -o llama2.html          # Llama 2, its papers, variants and neighbours
+      kg viz FlashAttention -d output --depth 2 --types Paper,Model,Dataset
+      kg viz -d output --types Dataset,Task --min-papers 3 -o datasets.html
+    """
+    from kg.viz import render_html
+
+    graph = _load(outdir)
+    node = graph.node(focus) if focus is not None else None
+    wanted = [t.strip() for t in types.split(",") if t.strip()] if types else None
+    out = output if output is not None else outdir / "view.html"
+    summary = render_html(
+        graph.to_networkx(),
+        out,
+        focus=node,
+        depth=depth,
+        types=wanted,
+        min_papers=min_papers,
+        max_nodes=max_nodes,
+        show_similarity=similarity,
+        title=f"kg: {focus}" if focus is not None else "kg",
+    )
+    around = f" around {node}" if node is not None else ""
+    click.echo(
+        f"wrote {out}: {summary.nodes_shown:,} of {summary.nodes_total:,} nodes{around}, {summary.edges_shown:,} edges"
+    )
