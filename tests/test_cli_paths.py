@@ -68,6 +68,8 @@ def test_query_validate_and_stats_say_what_is_wrong_in_kg_s_words(keep: Path, tm
     assert runner.invoke(main, ["build", str(empty), "-o", str(tmp_path / "e"), "--mode", "rules"]).exit_code == 0
     result = runner.invoke(main, ["stats", str(tmp_path / "e")])
     assert result.exit_code == 0 and result.output.splitlines()[:2] == ["nodes: none", "edges: none"]
+    result = runner.invoke(main, ["validate", str(tmp_path / "e")])  # a directory: says which file it checked
+    assert result.exit_code == 0 and result.output == f"{tmp_path / 'e' / 'graph.nt'}: conforms\n"
 
 
 def test_a_paper_is_found_by_its_input_record_s_own_id(tmp_path: Path) -> None:

@@ -117,17 +117,23 @@ def _interruptible(work: Callable[[], T], timeout: float | None) -> T:
 def validate_command(target: Path, show_report: bool) -> None:
     """Check a build (directory or RDF file) against kg's SHACL shapes; exit 1 on violations.
 
+    A build directory is checked in its graph.nt (the file kg query and kg serve
+    load); graph.ttl and graph.jsonld hold the same triples and are checked by
+    naming them.
+
     \b
     Examples:
       kg validate output
       kg validate output/graph.ttl --report
     """
+    from kg.rdf.store import resolve_rdf_file
     from kg.rdf.validate import validate
 
-    report = validate(target)
+    checked = resolve_rdf_file(target)
+    report = validate(checked)
     if show_report or not report.conforms:
         click.echo(report.text.rstrip())
-    click.echo("conforms" if report.conforms else f"{report.violations} violations")
+    click.echo(f"{checked}: " + ("conforms" if report.conforms else f"{report.violations} violations"))
     if not report.conforms:
         raise SystemExit(1)
 

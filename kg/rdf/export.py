@@ -32,7 +32,7 @@ from typing import Any
 
 import networkx as nx
 from rdflib import OWL, RDFS, SKOS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV
+from rdflib.namespace import DC, DCTERMS, PROV
 from rdflib.term import Node
 
 from kg.io import atomic_write
@@ -57,6 +57,7 @@ Triple = tuple[Node, Node, Node]
 PREFIXES = {
     "kg": KG_NS,
     "dcterms": DCTERMS,
+    "dc": DC,
     "schema": SCHEMA,
     "skos": SKOS,
     "oa": OA,

@@ -10,27 +10,52 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pyoxigraph
 from rdflib import URIRef
 
 from kg.errors import ExportError
 
-__all__ = ["check_base_iri", "encode_segment", "mint_iri", "stable_hash"]
+__all__ = ["check_base_iri", "encode_path", "encode_segment", "mint_iri", "stable_hash"]
 
 _KINDS = frozenset({"paper", "entity", "annotation", "link", "community", "extractor"})
 
 
 def encode_segment(text: str) -> str:
-    """Percent-encode everything but unreserved characters.
+    """Percent-encode everything but unreserved characters, and a segment of only dots.
+
+    ``.`` and ``..`` are unreserved, but as a whole segment they are the dot-segments
+    of RFC 3986, which a parser that resolves IRIs (rapper) removes: ``paper/..``
+    would read as the base itself. Encoded, they are names like any other.
 
     Examples
     --------
     >>> encode_segment('title:3f a"b<c>\\n')
     'title%3A3f%20a%22b%3Cc%3E%0A'
+    >>> encode_segment(".."), encode_segment("..."), encode_segment("a.b")
+    ('%2E%2E', '...', 'a.b')
     """
+    if text in (".", ".."):
+        return text.replace(".", "%2E")
     return quote(text, safe="-._~")
+
+
+def encode_path(text: str) -> str:
+    """Percent-encode a path of ``/``-separated segments (a DOI's, an arXiv id's) for an IRI.
+
+    Slashes, colons and unreserved characters stay; a segment of ``.`` or ``..`` is
+    encoded (see :func:`encode_segment`), so ``10.1000/../../evil`` stays below the
+    resolver it is appended to.
+
+    Examples
+    --------
+    >>> encode_path("10.1000/../../evil")
+    '10.1000/%2E%2E/%2E%2E/evil'
+    >>> encode_path("10.1000/a b<c>")
+    '10.1000/a%20b%3Cc%3E'
+    """
+    return "/".join(s.replace(".", "%2E") if s in (".", "..") else quote(s, safe=".-_~:") for s in text.split("/"))
 
 
 def check_base_iri(base: str) -> str:
@@ -41,8 +66,17 @@ def check_base_iri(base: str) -> str:
     ExportError
         With what is wrong and an example of a good base.
     """
+    scheme, sep, rest = base.partition("://")
+    if scheme.lower() in ("http", "https") and sep:
+        base = scheme.lower() + sep + rest  # the scheme is case-insensitive; IRIs compare as strings
     if not base.startswith(("http://", "https://")) or any(c in base for c in ' <>"{}|\\^`\n\r\t'):
         raise ExportError(f"base IRI {base!r} must be an absolute http(s) IRI, e.g. https://example.org/kg/")
+    parts = urlsplit(base)
+    if not parts.hostname:
+        raise ExportError(f"base IRI {base!r} names no host, e.g. https://example.org/kg/")
+    if any(segment in (".", "..") for segment in parts.path.split("/")):
+        # resolved by some parsers and not by others: the same file would be two graphs
+        raise ExportError(f"base IRI {base!r} has a '.' or '..' segment; resolve it, e.g. https://example.org/kg/")
     # a space of any kind (U+00A0, U+3000, U+2028) or an invisible format character: RFC 3987 allows
     # some, but N-Triples readers (rdflib's among them) end an IRI at white space, so the build would not load
     odd = next((c for c in base if c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp")), None)

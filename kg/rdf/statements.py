@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
-from urllib.parse import quote
 
 import networkx as nx
 from rdflib import OWL, RDF, RDFS, SKOS, XSD
@@ -27,7 +26,7 @@ from rdflib.namespace import DCTERMS, PROV
 
 from kg.splice import paper_runs
 
-from .iri import check_base_iri, encode_segment, stable_hash
+from .iri import check_base_iri, encode_path, encode_segment, stable_hash
 from .vocab import DEFAULT_BASE_IRI, KG, OA, SCHEMA
 
 __all__ = ["IRI", "PLAIN", "Block", "Pair", "Section", "Statement", "iter_sections", "iter_statements", "iter_subjects"]
@@ -53,7 +52,8 @@ _T: dict[str, str] = {
     "title": str(DCTERMS.title),
     "abstract": str(DCTERMS.abstract),
     "date": str(DCTERMS.date),
-    "creator": str(DCTERMS.creator),
+    # DC elements' creator, not dcterms:creator, whose range is an agent (a resource): an author is a name here
+    "creator": "http://purl.org/dc/elements/1.1/creator",
     "ScholarlyArticle": str(SCHEMA.ScholarlyArticle),
     "url": str(SCHEMA.url),
     "prefLabel": str(SKOS.prefLabel),
@@ -100,10 +100,6 @@ class _Minter:
         return iri
 
 
-def _safe_path(text: str) -> str:
-    return quote(str(text), safe="/.-_~:")
-
-
 def _paper(node: str, d: dict[str, Any], mint: _Minter) -> list[Pair]:
     pairs: list[Pair] = [
         (_T["a"], _K["Paper"], IRI),
@@ -121,10 +117,11 @@ def _paper(node: str, d: dict[str, Any], mint: _Minter) -> list[Pair]:
         pairs.append((_T["identifier"], str(d["record_id"]), PLAIN))
     if d.get("arxiv_id"):
         pairs.append((_T["identifier"], f"arXiv:{d['arxiv_id']}", PLAIN))
-        pairs.append((_T["seeAlso"], "https://arxiv.org/abs/" + _safe_path(d["arxiv_id"]), IRI))
+        pairs.append((_T["seeAlso"], "https://arxiv.org/abs/" + encode_path(str(d["arxiv_id"])), IRI))
     if d.get("doi"):
-        pairs.append((_T["identifier"], f"doi:{d['doi']}", PLAIN))
-        pairs.append((_T["sameAs"], "https://doi.org/" + _safe_path(d["doi"]), IRI))
+        if f"doi:{d['doi']}" != node:  # a paper keyed by its DOI has it as its identifier already
+            pairs.append((_T["identifier"], f"doi:{d['doi']}", PLAIN))
+        pairs.append((_T["sameAs"], "https://doi.org/" + encode_path(str(d["doi"])), IRI))
     if d.get("url") and str(d["url"]).startswith(("http://", "https://")):
         pairs.append((_T["url"], str(d["url"]), _T["anyURI"]))
     pairs.extend((_K["source"], str(source), PLAIN) for source in d.get("sources", ()))

@@ -63,6 +63,7 @@ STORE_DIR = ".oxigraph"
 QUERY_PREFIXES = {
     "kg": "https://w3id.org/kg/vocab#",
     "dcterms": "http://purl.org/dc/terms/",
+    "dc": "http://purl.org/dc/elements/1.1/",
     "schema": "https://schema.org/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "oa": "http://www.w3.org/ns/oa#",

@@ -56,12 +56,10 @@ class KG(DefinedNamespace):
     mentionCount: URIRef
     paperCount: URIRef
     community: URIRef
-    communityLabel: URIRef
     confidence: URIRef
     field: URIRef
     sentence: URIRef
     extractor: URIRef
-    typeVote: URIRef
     source: URIRef
 
 

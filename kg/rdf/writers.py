@@ -42,12 +42,15 @@ _json_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def escape_string(text: str) -> str:
-    r"""The body of an N-Triples/Turtle string literal: backslash, quote, CR and LF escaped.
+    r"""The body of an N-Triples/Turtle string literal: backslash, quote, CR and LF escaped, and
+    the other control characters as ``\uXXXX`` (a NUL cut rapper's literal short).
 
     Examples
     --------
     >>> escape_string('say "hi"\n')
     'say \\"hi\\"\\n'
+    >>> escape_string("a\x00b\x7f")
+    'a\\u0000b\\u007F'
     """
     if "\\" in text:
         text = text.replace("\\", "\\\\")
@@ -57,7 +60,12 @@ def escape_string(text: str) -> str:
         text = text.replace("\n", "\\n")
     if "\r" in text:
         text = text.replace("\r", "\\r")
+    if not text.isprintable():  # cheap test first: ingest already drops control characters
+        text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", text)
     return text
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 class RdfWriter(Protocol):

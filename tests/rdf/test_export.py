@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
@@ -86,6 +87,72 @@ def test_broken_graph_violates_shapes() -> None:
     assert not report.conforms and report.violations == 1
 
 
+def _mutations() -> dict[str, Callable[[Graph], None]]:
+    """Hand edits of a good export that break what the README says of its shape."""
+    oa, prov, kg = "http://www.w3.org/ns/oa#", "http://www.w3.org/ns/prov#", "https://w3id.org/kg/vocab#"
+
+    def one(g: Graph, predicate: str) -> tuple[URIRef, URIRef]:
+        s, o = next(iter(g.subject_objects(URIRef(predicate))))
+        return s, o  # type: ignore[return-value]
+
+    def end_before_start(g: Graph) -> None:
+        selector, _ = one(g, oa + "end")
+        g.set((selector, URIRef(oa + "end"), Literal(0, datatype=URIRef(XSD_NNI))))
+
+    def two_confidences(g: Graph) -> None:
+        annotation, _ = one(g, kg + "confidence")
+        g.add((annotation, URIRef(kg + "confidence"), Literal("0.5", datatype=URIRef(XSD_DECIMAL))))
+
+    def unattributed(g: Graph) -> None:
+        g.remove((None, URIRef(prov + "wasAttributedTo"), None))
+
+    def junk_selector(g: Graph) -> None:
+        target, selector = next((s, o) for s, o in g.subject_objects(URIRef(oa + "hasSelector")) if "position" in o)
+        g.remove((target, URIRef(oa + "hasSelector"), selector))
+        g.add((target, URIRef(oa + "hasSelector"), URIRef("http://e/junk")))
+
+    def method_variant(g: Graph) -> None:
+        model, _ = one(g, kg + "paperCount")
+        g.add((URIRef("http://e/m"), RDF_TYPE, URIRef(kg + "Method")))
+        g.add((URIRef("http://e/m"), URIRef(kg + "variantOf"), model))
+
+    def community_literal(g: Graph) -> None:
+        model, _ = one(g, kg + "paperCount")
+        g.add((model, URIRef(kg + "community"), Literal("3")))
+
+    def another_motivation(g: Graph) -> None:
+        annotation, _ = one(g, oa + "motivatedBy")
+        g.set((annotation, URIRef(oa + "motivatedBy"), URIRef(oa + "commenting")))
+
+    return {
+        f.__name__: f
+        for f in (
+            end_before_start,
+            two_confidences,
+            unattributed,
+            junk_selector,
+            method_variant,
+            community_literal,
+            another_motivation,
+        )
+    }
+
+
+XSD_NNI = "http://www.w3.org/2001/XMLSchema#nonNegativeInteger"
+XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+@pytest.mark.parametrize("mutation", sorted(_mutations()))
+def test_the_shapes_catch_a_broken_annotation_or_entity(mutation: str) -> None:
+    # each of these passed kg validate before the shapes said what the README does
+    from kg.rdf.export import graph_to_rdf
+
+    g = graph_to_rdf(_tiny_graph())
+    _mutations()[mutation](g)
+    assert not validate(g).conforms, mutation
+
+
 def test_build_is_deterministic(sample_build: Path, tmp_path: Path) -> None:
     files = sorted((Path(__file__).resolve().parents[2] / "data" / "sample").glob("*.txt"))
     out = tmp_path / "again"
@@ -160,6 +227,10 @@ def test_example_queries_answer_on_the_sample(sample_build: Path) -> None:
         "https://e.org/\u3000x/",
         "https://e.org/a\u2028b/",
         "https://e.org/a\u200bb/",
+        "https://",  # no host: the resource kinds would be taken for host names
+        "https:///kg/",
+        "https://e.org/a/../kg/",  # resolved by some parsers, not by others
+        "https://e.org/./kg/",
     ],
 )
 def test_a_base_iri_the_store_could_not_load_is_refused(base: str) -> None:
@@ -172,3 +243,39 @@ def test_a_good_base_iri_is_kept_with_a_trailing_slash() -> None:
     assert check_base_iri("https://example.org/kg") == "https://example.org/kg/"
     assert check_base_iri("https://example.org/a%20b#") == "https://example.org/a%20b#"
     assert check_base_iri("https://example.org/café/") == "https://example.org/café/"  # an IRI, not only a URI
+    assert check_base_iri("HTTPS://example.org/kg/") == "https://example.org/kg/"  # the scheme in any case
+
+
+def test_dot_segments_are_encoded_so_every_parser_reads_the_same_iri() -> None:
+    from kg.rdf.iri import encode_path, encode_segment
+
+    assert str(mint_iri(DEFAULT_BASE_IRI, "paper", "..")) == DEFAULT_BASE_IRI + "paper/%2E%2E"
+    assert encode_segment(".") == "%2E" and encode_segment("a..b") == "a..b"
+    assert encode_path("10.1000/../../evil") == "10.1000/%2E%2E/%2E%2E/evil"
+
+
+def test_the_rdf_of_a_paper_with_a_doi_and_authors(tmp_path: Path) -> None:
+    g = _tiny_graph()
+    nx.relabel_nodes(g, {"p1": "doi:10.1000/../x"}, copy=False)
+    g.nodes["doi:10.1000/../x"].update(doi="10.1000/../x", authors=("Ada Lovelace",))
+    path = tmp_path / "g.nt"
+    write_ntriples(g, path)
+    text = path.read_text(encoding="utf-8")
+    assert text.count('<http://purl.org/dc/terms/identifier> "doi:10.1000/../x" .') == 1  # the id, once
+    assert "<http://www.w3.org/2002/07/owl#sameAs> <https://doi.org/10.1000/%2E%2E/x> ." in text
+    # a name, so DC elements' creator (dcterms:creator's range is an agent, not a literal)
+    assert '<http://purl.org/dc/elements/1.1/creator> "Ada Lovelace" .' in text
+    assert "http://purl.org/dc/terms/creator" not in text
+
+
+def test_every_term_of_the_vocabulary_is_defined_in_the_ontology_with_a_comment() -> None:
+    from rdflib import RDFS
+
+    from kg.rdf.vocab import KG, VOCAB_IRI
+
+    ontology = Graph().parse(Path(__file__).resolve().parents[2] / "kg" / "rdf" / "ontology.ttl")
+    defined = {str(s) for s in ontology.subjects() if str(s).startswith(VOCAB_IRI)}
+    named = {VOCAB_IRI + name for name in KG.__annotations__}
+    assert named == defined
+    uncommented = sorted(t for t in defined if ontology.value(URIRef(t), RDFS.comment) is None)
+    assert uncommented == [], uncommented
