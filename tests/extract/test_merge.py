@@ -227,6 +227,22 @@ def test_ner_spans_that_name_nothing_are_dropped(surface: str, label: str) -> No
     assert _refine_ner(surface, label) is None
 
 
+def test_an_ner_metric_leaves_out_the_verb_that_changes_it() -> None:
+    merger = Merger({}, 0.7, ner_names_only=False)
+    for text, span, measure in (
+        ("We aim at minimizing drafting latency.", "minimizing drafting latency", "drafting latency"),
+        ("It works by enhancing throughput.", "enhancing throughput", "throughput"),
+        ("Boosting output accuracy helps.", "Boosting output accuracy", "output accuracy"),
+    ):
+        start = text.index(span)
+        found = merger._refine(text, Candidate(start, start + len(span), "Metric", "ner", 0.7))
+        assert found is not None and text[found.start_char : found.end_char] == measure, text
+    text = "The training time grows."  # a gerund naming the measure stays
+    start = text.index("training time")
+    kept = merger._refine(text, Candidate(start, start + len("training time"), "Metric", "ner", 0.7))
+    assert kept is not None and text[kept.start_char : kept.end_char] == "training time"
+
+
 def test_an_ner_metric_heading_a_low_or_high_adjective_is_dropped() -> None:
     merger = Merger({}, 0.7, ner_names_only=False)
     for text, surface in (
