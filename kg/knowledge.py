@@ -80,7 +80,7 @@ class KnowledgeGraph:
 
     def __init__(self, g: nx.DiGraph, outdir: str | Path | None = None) -> None:
         self._g = g
-        self.outdir = Path(outdir) if outdir is not None else None
+        self.outdir = Path(outdir).resolve() if outdir is not None else None  # queries after a chdir too
         self._store: Any = None
         self._index: dict[str, set[str]] = {}
         self._ids: dict[str, str] = {}  # casefolded entity id -> id

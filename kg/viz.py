@@ -245,14 +245,34 @@ def _node_info(g: nx.DiGraph, node: str, memo: dict[str, set[str]]) -> dict[str,
     }
 
 
-def _note(g: nx.DiGraph, shown: int, *, focus: str | None, depth: int, max_nodes: int, related_hidden: bool) -> str:
+def _note(
+    g: nx.DiGraph,
+    shown: int,
+    *,
+    focus: str | None,
+    depth: int,
+    types: Iterable[str] | None,
+    min_papers: int,
+    max_nodes: int,
+    related_hidden: bool,
+) -> str:
     """What the page shows, in words: how many nodes, which ones, what is left out."""
     note = f"showing {shown:,} of {g.number_of_nodes():,} nodes"
     if focus is not None:
         around = "around" if depth == 1 else f"within {depth} steps of"
         note += f" {around} {g.nodes[focus].get('label', focus)}"
-    elif shown < g.number_of_nodes():
-        note += f": the entities in most papers, each with up to {_papers_per_entity(max_nodes)} of its papers"
+    wanted = {_node_type(t) for t in types} if types else None
+    chosen = []
+    if wanted is not None:
+        chosen.append(", ".join(t for t in TYPE_STYLE if t in wanted) + " only")
+    if min_papers > 1:
+        chosen.append(f"entities in {min_papers} or more papers")
+    if focus is None and shown >= max_nodes:  # the budget, not the filters, cut the page
+        papers = wanted is None or "Paper" in wanted
+        each = f", each with up to {_papers_per_entity(max_nodes)} of its papers" if papers else ""
+        chosen.append(f"the entities in most papers{each}")
+    if chosen:
+        note += ": " + "; ".join(chosen)
     if related_hidden:
         note += "; links between related papers not drawn"
     return note
@@ -385,7 +405,16 @@ def render_html(
         data_json=_safe_json(data),
         vis_js=js,
         vis_css=css,
-        note=_note(g, len(vis_nodes), focus=focus, depth=depth, max_nodes=max_nodes, related_hidden=related_hidden),
+        note=_note(
+            g,
+            len(vis_nodes),
+            focus=focus,
+            depth=depth,
+            types=types,
+            min_papers=min_papers,
+            max_nodes=max_nodes,
+            related_hidden=related_hidden,
+        ),
         types=list(TYPE_STYLE),
         styles=TYPE_STYLE,
     )

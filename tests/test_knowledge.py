@@ -301,6 +301,13 @@ def test_sparql_answers_from_the_build_and_refuses_updates(sample_build: Path) -
         graph.sparql("SELECT WHERE {")
 
 
+def test_sparql_finds_its_build_after_a_change_of_directory(sample_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(sample_build.parent)
+    graph = kg.load(sample_build.name)  # a relative path
+    monkeypatch.chdir("/")
+    assert graph.sparql("ASK { ?p a kg:Paper }").boolean is True
+
+
 def test_a_title_substring_picks_a_paper_only_by_its_name(sample_build: Path) -> None:
     graph = kg.load(sample_build)
     assert graph.paper("flashattention").title.startswith("FlashAttention: Fast")  # its name before the colon

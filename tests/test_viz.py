@@ -148,3 +148,6 @@ def test_the_note_says_which_nodes_a_page_shows(tmp_path: Path) -> None:
     g.nodes["Model:bert"]["label"] = "<b>BERT</b>"
     render_html(g, tmp_path / "x.html", focus="Model:bert", depth=2)
     assert "within 2 steps of &lt;b&gt;BERT&lt;/b&gt;" in (tmp_path / "x.html").read_text()  # escaped
+    render_html(g, tmp_path / "t.html", types=["dataset", "model"], min_papers=2)
+    note = re.search(r'id="note">([^<]*)<', (tmp_path / "t.html").read_text()).group(1)
+    assert note == "showing 1 of 6 nodes: Model, Dataset only; entities in 2 or more papers"  # no papers promised

@@ -182,6 +182,20 @@ def test_a_name_two_nodes_share_finds_both_and_hidden_nodes_are_not_focused(brow
     page.fill("#search", "no such name")
     page.press("#search", "Enter")
     assert page.inner_text("#status") == "nothing named “no such name” on this page"
+    page.fill("#search", "glu")  # part of a name: every node it is part of, the hidden ones skipped
+    page.press("#search", "Enter")
+    assert page.evaluate("window.kgFocused") == "Dataset:glue" and page.inner_text("#status") == ""
+    page.check("input.kg-type[value=Task]")
+    page.uncheck("input.kg-type[value=Dataset]")
+    assert page.is_hidden("#details")  # it showed GLUE [Dataset], now filtered out
+    page.press("#search", "Enter")
+    assert page.evaluate("window.kgFocused") == "Task:glue"  # not "hidden by the type filter"
+    page.check("input.kg-type[value=Dataset]")
+    page.press("#search", "Enter")  # other matches now: from the first again
+    assert page.inner_text("#status") == "1 of 2 (Enter: next)"
+    page.fill("#search", "   ")
+    page.press("#search", "Enter")
+    assert page.inner_text("#status") == "" and page.evaluate("document.getElementById('search').style.outline") == ""
     assert errors == []
 
 

@@ -71,7 +71,11 @@ def check_base_iri(base: str) -> str:
         base = scheme.lower() + sep + rest  # the scheme is case-insensitive; IRIs compare as strings
     if not base.startswith(("http://", "https://")) or any(c in base for c in ' <>"{}|\\^`\n\r\t'):
         raise ExportError(f"base IRI {base!r} must be an absolute http(s) IRI, e.g. https://example.org/kg/")
-    parts = urlsplit(base)
+    try:
+        parts = urlsplit(base)
+        parts.port  # noqa: B018 (parsed on access: "https://e.org:x/" is refused here)
+    except ValueError as err:  # "https://[::1/kg/": an IPv6 host without its bracket
+        raise ExportError(f"base IRI {base!r} is not a valid IRI ({err}), e.g. https://example.org/kg/") from None
     if not parts.hostname:
         raise ExportError(f"base IRI {base!r} names no host, e.g. https://example.org/kg/")
     if any(segment in (".", "..") for segment in parts.path.split("/")):

@@ -43,14 +43,14 @@ _json_string: Callable[[str], str] = json.encoder.encode_basestring
 
 def escape_string(text: str) -> str:
     r"""The body of an N-Triples/Turtle string literal: backslash, quote, CR and LF escaped, and
-    the other control characters as ``\uXXXX`` (a NUL cut rapper's literal short).
+    the other control characters as ``\uXXXX`` (a NUL cut rapper's literal short); a tab stays.
 
     Examples
     --------
     >>> escape_string('say "hi"\n')
     'say \\"hi\\"\\n'
-    >>> escape_string("a\x00b\x7f")
-    'a\\u0000b\\u007F'
+    >>> escape_string("a\x00b\x7f\tc")
+    'a\\u0000b\\u007F\tc'
     """
     if "\\" in text:
         text = text.replace("\\", "\\\\")
@@ -60,12 +60,12 @@ def escape_string(text: str) -> str:
         text = text.replace("\n", "\\n")
     if "\r" in text:
         text = text.replace("\r", "\\r")
-    if not text.isprintable():  # cheap test first: ingest already drops control characters
+    if not text.isprintable():  # cheap test first: ingest drops control characters but tab
         text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", text)
     return text
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")  # not tab (valid as it is), LF and CR (done above)
 
 
 class RdfWriter(Protocol):

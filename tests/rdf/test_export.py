@@ -231,6 +231,8 @@ def test_example_queries_answer_on_the_sample(sample_build: Path) -> None:
         "https:///kg/",
         "https://e.org/a/../kg/",  # resolved by some parsers, not by others
         "https://e.org/./kg/",
+        "https://[::1/kg/",  # urlsplit's ValueError was a traceback
+        "https://e.org:x/",
     ],
 )
 def test_a_base_iri_the_store_could_not_load_is_refused(base: str) -> None:
@@ -244,6 +246,7 @@ def test_a_good_base_iri_is_kept_with_a_trailing_slash() -> None:
     assert check_base_iri("https://example.org/a%20b#") == "https://example.org/a%20b#"
     assert check_base_iri("https://example.org/café/") == "https://example.org/café/"  # an IRI, not only a URI
     assert check_base_iri("HTTPS://example.org/kg/") == "https://example.org/kg/"  # the scheme in any case
+    assert check_base_iri("https://[::1]:8080/kg/") == "https://[::1]:8080/kg/"
 
 
 def test_dot_segments_are_encoded_so_every_parser_reads_the_same_iri() -> None:
