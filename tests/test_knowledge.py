@@ -301,7 +301,7 @@ def test_sparql_answers_from_the_build_and_refuses_updates(sample_build: Path) -
         graph.sparql("SELECT WHERE {")
 
 
-def test_sparql_finds_its_build_after_a_change_of_directory(sample_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sparql_finds_its_build_after_a_chdir(sample_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(sample_build.parent)
     graph = kg.load(sample_build.name)  # a relative path
     monkeypatch.chdir("/")
