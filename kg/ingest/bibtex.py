@@ -219,8 +219,11 @@ def read_bibtex(path: Path) -> Iterator[RawRecord | Reject]:
             continue
         first_line.setdefault(key, line)
         fields.setdefault("id", key)
-        if "eprint" in fields and "arxiv_id" not in fields:
+        archive = (fields.get("eprinttype") or fields.get("archiveprefix") or "arxiv").strip().lower()
+        if "eprint" in fields and "arxiv_id" not in fields and archive == "arxiv":  # not a PubMed id
             fields["arxiv_id"] = fields["eprint"]
+        if "date" in fields and "year" not in fields:  # BibLaTeX: date = {2017-06-12}
+            fields["year"] = fields["date"]
         if "author" in fields:
             fields["authors"] = fields.pop("author")
         yield RawRecord(fields, line)

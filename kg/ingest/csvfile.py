@@ -20,10 +20,10 @@ __all__ = ["read_csv"]
 
 _COLUMNS = {
     "title": ("title", "paper_title", "name"),
-    "abstract": ("abstract", "summary", "paper_abstract", "description"),
+    "abstract": ("abstract", "summary", "paper_abstract", "description", "abstract_note"),  # Zotero: Abstract Note
     "id": ("id", "paper_id", "key"),
     "authors": ("authors", "author"),
-    "year": ("year", "date", "published"),
+    "year": ("year", "date", "published", "publication_year"),
     "url": ("url", "link"),
     "arxiv_id": ("arxiv_id", "arxiv", "eprint"),
     "doi": ("doi",),

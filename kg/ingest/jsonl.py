@@ -18,7 +18,20 @@ log = logging.getLogger(__name__)
 
 __all__ = ["read_json", "read_jsonl"]
 
-_ALIASES = {"summary": "abstract", "name": "title", "author": "authors", "arxiv": "arxiv_id", "eprint": "arxiv_id"}
+_ALIASES = {
+    "summary": "abstract",
+    "name": "title",
+    "display_name": "title",  # OpenAlex
+    "author": "authors",
+    "arxiv": "arxiv_id",
+    "eprint": "arxiv_id",
+    "publication_year": "year",  # OpenAlex
+    "publication_date": "year",
+    "publicationdate": "year",  # Semantic Scholar
+    "date": "year",  # Papers with Code
+    "url_abs": "url",  # Papers with Code
+    "paper_url": "url",
+}
 
 
 def _fields(obj: dict[str, Any]) -> dict[str, Any]:
@@ -30,14 +43,46 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
             aliased.append((_ALIASES[k], value))
         else:
             out.setdefault(k, value)
-    for k, value in aliased:  # an alias only fills a field the record does not name itself
-        out.setdefault(k, value)
+    for k, value in aliased:  # an alias only fills a field the record does not name (or leaves null)
+        if out.get(k) is None:
+            out[k] = value
+    if out.get("abstract") is None and isinstance(out.get("abstract_inverted_index"), dict):
+        out["abstract"] = inverted_abstract(out["abstract_inverted_index"])  # OpenAlex
+    authorships = out.get("authorships")  # OpenAlex: [{"author": {"display_name": ...}}, ...]
+    if out.get("authors") is None and isinstance(authorships, list):
+        out["authors"] = [
+            a["author"]["display_name"]
+            for a in authorships
+            if isinstance(a, dict) and isinstance(a.get("author"), dict) and a["author"].get("display_name")
+        ]
     external = out.get("externalids")  # Semantic Scholar: {"ArXiv": "2010.11929", "DOI": "10.1/vit"}
     if isinstance(external, dict):
         ids = {str(k).lower(): v for k, v in external.items() if isinstance(v, str)}
         out.setdefault("arxiv_id", ids.get("arxiv"))
         out.setdefault("doi", ids.get("doi"))
     return out
+
+
+def inverted_abstract(index: dict[str, Any]) -> str | None:
+    """The text of an abstract given as an inverted index (OpenAlex: each word with its positions).
+
+    ``None`` when it is not one (a position that is not a whole number): the record is then
+    rejected as having no abstract, as it has none to read.
+
+    Examples
+    --------
+    >>> inverted_abstract({"Deep": [0], "nets": [1, 4], "are": [2], "deep": [3]})
+    'Deep nets are deep nets'
+    """
+    words: dict[int, str] = {}
+    for word, positions in index.items():
+        if not isinstance(positions, list):
+            return None
+        for p in positions:
+            if isinstance(p, bool) or not isinstance(p, int) or p < 0:
+                return None
+            words.setdefault(p, str(word))
+    return " ".join(words[p] for p in sorted(words)) or None
 
 
 def read_jsonl(path: Path) -> Iterator[RawRecord | Reject]:

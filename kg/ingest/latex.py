@@ -48,7 +48,31 @@ _LETTERS = {
     "i": "ı",
     "j": "ȷ",
 }
-_SYMBOLS = {"dots": "…", "ldots": "…", "textellipsis": "…", "textendash": "–", "textemdash": "—", "LaTeX": "LaTeX"}
+_SYMBOLS = {
+    "dots": "…",
+    "ldots": "…",
+    "textellipsis": "…",
+    "textendash": "–",
+    "textemdash": "—",
+    "LaTeX": "LaTeX",
+    # text-mode symbols, as Zotero writes <, >, ~, × and quotes in its BibTeX export
+    "textless": "<",
+    "textgreater": ">",
+    "textasciitilde": "\x04",  # _TILDE: a "~" that stays one, not a space
+    "textasciicircum": "^",
+    "textbackslash": "\x06",  # _BACKSLASH: a "\" no later pass takes for a command
+    "texttimes": "×",
+    "textquotesingle": "'",
+    "textquotedbl": '"',
+    "textbar": "|",
+    "textdegree": "°",
+    "textpm": "±",
+    "textmu": "µ",
+    "textbullet": "•",
+    "textregistered": "®",
+    "texttrademark": "™",
+    "textcopyright": "©",
+}
 _KEEP_ARGUMENT = frozenset(
     "textbf emph textit textsc texttt textrm textsf textup textsl textmd textnormal underline uline mbox text "
     "textsubscript textsuperscript hbox makebox url".split()
@@ -63,9 +87,9 @@ _DECLARATIONS = (
 )
 
 # Placeholders for characters that must survive the brace, tilde and dash passes.
-_LBRACE, _RBRACE, _DOLLAR, _TILDE, _HYPHEN = "\x01", "\x02", "\x03", "\x04", "\x05"
+_LBRACE, _RBRACE, _DOLLAR, _TILDE, _HYPHEN, _BACKSLASH = "\x01", "\x02", "\x03", "\x04", "\x05", "\x06"
 _ESCAPES = {"{": _LBRACE, "}": _RBRACE, "$": _DOLLAR, "%": "%", "&": "&", "_": "_", "#": "#"}
-_RESTORE = str.maketrans({_LBRACE: "{", _RBRACE: "}", _DOLLAR: "$", _TILDE: "~", _HYPHEN: "-"})
+_RESTORE = str.maketrans({_LBRACE: "{", _RBRACE: "}", _DOLLAR: "$", _TILDE: "~", _HYPHEN: "-", _BACKSLASH: "\\"})
 
 _ESCAPE = re.compile(r"\\([{}$%&_#])")
 _MATH = re.compile(r"\$\$?[^$]*\$?\$")

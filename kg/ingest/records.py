@@ -71,6 +71,8 @@ def parse_authors(value: object) -> tuple[str, ...]:
     ('Ann Lee', 'Bo Chen', 'Cy Wu')
     >>> parse_authors("Smith, John and Doe, Jane"), parse_authors({"name": "Ann Lee"}), parse_authors([[1, 2]])
     (('Smith, John', 'Doe, Jane'), ('Ann Lee',), ())
+    >>> parse_authors("He, Kaiming"), parse_authors("Ann Lee, Bo Chen")
+    (('He, Kaiming',), ('Ann Lee', 'Bo Chen'))
     """
     if value is None:
         return ()
@@ -80,6 +82,8 @@ def parse_authors(value: object) -> tuple[str, ...]:
         return tuple(name for name in map(_author_name, value) if name)
     text = str(value)
     parts = re.split(r"\s+and\s+|;", text) if (" and " in text or ";" in text) else text.split(",")
+    if len(parts) == 2 and any(len(p.split()) == 1 for p in parts):
+        parts = [text]  # one name, last name first: "He, Kaiming" (two would be "Ann Lee, Bo Chen")
     return tuple(clean_title(p) for p in parts if p.strip())
 
 
@@ -117,6 +121,12 @@ def _opt(fields: Mapping[str, Any], key: str) -> str | None:
         return None
     text = clean_title(str(value))
     return text or None
+
+
+#: What some exports put where a paper has no abstract.
+_PLACEHOLDER = re.compile(r"\[?\s*(?:no abstract(?: available)?|abstract not available|n/?a)\s*\]?\.?", re.I)
+#: arXiv's DOIs: 10.48550/arXiv.2106.09685 (DOIs are lower-cased by clean_doi).
+_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)")
 
 
 def _checked(value: str, field: str, valid: Callable[[str], bool], where: str, line: int) -> str | None:
@@ -167,6 +177,8 @@ def make_paper(fields: Mapping[str, Any], source: str | Path, line: int, *, keep
     abstract = clean_text(raw_abstract) if raw_abstract is not None else ""
     if not abstract and not keep_empty:
         return Reject(where, line, "empty abstract", shown)
+    if _PLACEHOLDER.fullmatch(abstract) and not keep_empty:  # Scopus: "[No abstract available]"
+        return Reject(where, line, f"no abstract (the placeholder {abstract!r})", shown)
     if len(abstract) > MAX_ABSTRACT_CHARS:
         return Reject(where, line, f"abstract too long ({len(abstract)} chars, limit {MAX_ABSTRACT_CHARS})", shown)
     url = _opt(fields, "url")
@@ -178,6 +190,9 @@ def make_paper(fields: Mapping[str, Any], source: str | Path, line: int, *, keep
     if url:  # an arXiv or doi.org URL whose id is none is only a link
         arxiv = arxiv or _if_valid(arxiv_id_in_url(url), is_arxiv_id)
         doi = doi or _if_valid(doi_in_url(url), is_doi)
+    if doi and not arxiv and (minted := _ARXIV_DOI.fullmatch(doi)):
+        # arXiv's own DOI for a preprint (OpenAlex, Crossref, Zotero): the paper is that arXiv id
+        arxiv = _if_valid(clean_arxiv_id(minted.group(1)), is_arxiv_id)
     record_id = _opt(fields, "id")
     return Paper(
         id=paper_id(title, arxiv, doi),
