@@ -40,7 +40,7 @@ from kg.records import Paper, Reject
 
 from .arxiv import read_arxiv
 from .bibtex import read_bibtex
-from .csvfile import read_csv
+from .csvfile import is_wos_header, read_csv
 from .dedup import Deduplicator
 from .ids import normalise_title, paper_id
 from .jsonl import read_json, read_jsonl
@@ -100,6 +100,16 @@ class IngestResult:
     merged: int
 
 
+def _first_line(path: Path) -> str | None:
+    """The first line of ``path`` as text (its first 64 KB), or ``None`` when it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return None
+    return head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+
+
 def detect_format(path: Path, format: str | None = None) -> str:
     """The format name for ``path`` (explicit ``format`` wins).
 
@@ -113,6 +123,8 @@ def detect_format(path: Path, format: str | None = None) -> str:
             raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
         return format
     name = _EXTENSIONS.get(path.suffix.lower())
+    if name == "pagedump" and is_wos_header(_first_line(path) or ""):
+        return "csv"  # Web of Science saves its tab-delimited export as savedrecs.txt
     if name is None:
         raise InputError(
             f"{path}: cannot tell the format from extension {path.suffix or '(none)'!r}; "

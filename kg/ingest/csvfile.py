@@ -30,6 +30,26 @@ _COLUMNS = {
 }
 
 
+# Web of Science's tab-delimited export names its columns by field tag: TI title, AB abstract, PY year,
+# DI DOI, AF/AU authors, UT its accession number (its "ID" column is Keywords Plus, not an id).
+_WOS_COLUMNS = {
+    "title": ("ti",),
+    "abstract": ("ab",),
+    "id": ("ut",),
+    "authors": ("af", "au"),
+    "year": ("py",),
+    "url": (),
+    "arxiv_id": (),
+    "doi": ("di",),
+}
+_WOS_TAGS = frozenset({"pt", "ti", "ab", "ut"})
+
+
+def is_wos_header(line: str) -> bool:
+    """Whether ``line`` is the header of a Web of Science tab-delimited export ("PT\tAU\t…\tTI\t…\tAB\t…\tUT")."""
+    return {c.strip().lstrip("\ufeff").lower() for c in line.split("\t")} >= _WOS_TAGS
+
+
 _EXCEL_SEP = re.compile(r"\ufeff?sep=(.)\s*")
 
 
@@ -77,7 +97,9 @@ def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
     excel = _EXCEL_SEP.fullmatch(head[0].rstrip("\r\n")) if head else None
     skipped = 1 if excel else 0
     head = head[skipped:]
-    delimiter = excel.group(1) if excel else "\t" if path.suffix.lower() == ".tsv" else _delimiter(head)
+    wos = bool(head) and not excel and is_wos_header(head[0])
+    tabbed = path.suffix.lower() == ".tsv" or wos
+    delimiter = excel.group(1) if excel else "\t" if tabbed else _delimiter(head)
     csv.field_size_limit(16 * 1024 * 1024)
     taken = _Taken(itertools.chain(head, lines))
     reader = csv.reader(iter(taken), delimiter=delimiter)
@@ -87,14 +109,18 @@ def read_csv(path: Path) -> Iterator[RawRecord | Reject]:
         return
     except csv.Error as err:
         raise InputError(f"{path}: the CSV header line cannot be parsed ({err}); fix or re-save the file") from err
-    index = {field: next((header.index(c) for c in names if c in header), None) for field, names in _COLUMNS.items()}
+    columns = _WOS_COLUMNS if wos else _COLUMNS
+    # each field's columns present, in the order of its names: a row's first non-empty one is read
+    # (Web of Science fills AU where it has no AF; an "abstract" column may be empty beside "summary")
+    present = {field: [header.index(c) for c in names if c in header] for field, names in columns.items()}
+    index = {field: found[0] if found else None for field, found in present.items()}
     missing = [f for f in ("title", "abstract") if index[f] is None]
     if missing:
         raise InputError(
             f"{path}: CSV header has no {' or '.join(missing)} column (found: {', '.join(header) or 'nothing'}); "
             "need 'title' and 'abstract' (or 'summary')"
         )
-    yield from _rows(path, reader, taken, header, index, delimiter, skipped)
+    yield from _rows(path, reader, taken, header, present, delimiter, skipped)
 
 
 class _Taken:
@@ -141,12 +167,13 @@ def _rows(
     reader: Any,
     taken: _Taken,
     header: list[str],
-    index: dict[str, int | None],
+    present: dict[str, list[int]],
     delimiter: str,
     first_line: int = 0,
 ) -> Iterator[RawRecord | Reject]:
-    """The records of ``reader``'s rows; ``first_line``: the file line before the reader's first."""
-    columns = max(i for i in index.values() if i is not None)  # the last column a record is read from
+    """The records of ``reader``'s rows (each field from the first of its ``present`` columns with a
+    value); ``first_line``: the file line before the reader's first."""
+    columns = max(found[0] for found in present.values() if found)  # the last column a record needs
     while True:
         line = first_line + reader.line_num + 1  # where the next record starts (a quoted field may span lines)
         taken.clear()
@@ -185,5 +212,9 @@ def _rows(
                 reason += " (an unquoted delimiter in a field? quote fields that hold one)"
             yield Reject(str(path), line, reason, snippet(delimiter.join(row)))
             continue
-        fields = {f: row[i] for f, i in index.items() if i is not None and i < len(row) and row[i].strip()}
+        fields = {}
+        for field, found in present.items():
+            cell = next((row[i] for i in found if i < len(row) and row[i].strip()), None)
+            if cell is not None:
+                fields[field] = cell
         yield RawRecord(fields, line)

@@ -60,3 +60,14 @@ def test_arxivs_own_doi_is_the_arxiv_id_so_the_two_records_merge() -> None:
     ids = [p.id for p in result.papers]
     assert "arxiv:2106.09685" in ids and not any(i.startswith("doi:10.48550") for i in ids)
     assert len(ids) == len(set(ids))
+
+
+def test_a_web_of_science_export_is_read_by_its_field_tags() -> None:
+    # savedrecs.txt was read as a page dump: one paper titled "PT AU BA BE ..." and a reject
+    result = read_papers([EXPORTS / "wos_savedrecs.txt"])
+    assert [(p.title, p.year, p.record_id) for p in result.papers] == [
+        ("Deep Residual Learning for Image Recognition", 2016, "WOS:000400012300001"),
+        ("Attention Is All You Need", 2017, "WOS:000452649406008"),
+    ]
+    assert result.papers[0].doi == "10.1109/cvpr.2016.90" and result.rejects == ()
+    assert result.papers[1].authors == ("Vaswani, A",)  # AU where the row has no AF
