@@ -48,6 +48,11 @@ _LETTERS = {
     "i": "ı",
     "j": "ȷ",
 }
+# Placeholders for characters that must survive the brace, tilde and dash passes.
+_LBRACE, _RBRACE, _DOLLAR, _TILDE, _HYPHEN, _BACKSLASH = "\x01", "\x02", "\x03", "\x04", "\x05", "\x06"
+_ESCAPES = {"{": _LBRACE, "}": _RBRACE, "$": _DOLLAR, "%": "%", "&": "&", "_": "_", "#": "#"}
+_RESTORE = str.maketrans({_LBRACE: "{", _RBRACE: "}", _DOLLAR: "$", _TILDE: "~", _HYPHEN: "-", _BACKSLASH: "\\"})
+
 _SYMBOLS = {
     "dots": "…",
     "ldots": "…",
@@ -58,9 +63,9 @@ _SYMBOLS = {
     # text-mode symbols, as Zotero writes <, >, ~, × and quotes in its BibTeX export
     "textless": "<",
     "textgreater": ">",
-    "textasciitilde": "\x04",  # _TILDE: a "~" that stays one, not a space
+    "textasciitilde": _TILDE,  # a "~" that stays one, not a space
     "textasciicircum": "^",
-    "textbackslash": "\x06",  # _BACKSLASH: a "\" no later pass takes for a command
+    "textbackslash": _BACKSLASH,  # a "\" no later pass takes for a command
     "texttimes": "×",
     "textquotesingle": "'",
     "textquotedbl": '"',
@@ -86,10 +91,6 @@ _DECLARATIONS = (
     "small footnotesize large Large".split()
 )
 
-# Placeholders for characters that must survive the brace, tilde and dash passes.
-_LBRACE, _RBRACE, _DOLLAR, _TILDE, _HYPHEN, _BACKSLASH = "\x01", "\x02", "\x03", "\x04", "\x05", "\x06"
-_ESCAPES = {"{": _LBRACE, "}": _RBRACE, "$": _DOLLAR, "%": "%", "&": "&", "_": "_", "#": "#"}
-_RESTORE = str.maketrans({_LBRACE: "{", _RBRACE: "}", _DOLLAR: "$", _TILDE: "~", _HYPHEN: "-", _BACKSLASH: "\\"})
 
 _ESCAPE = re.compile(r"\\([{}$%&_#])")
 _MATH = re.compile(r"\$\$?[^$]*\$?\$")
