@@ -48,6 +48,12 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
             out[k] = value
     if out.get("abstract") is None and isinstance(out.get("abstract_inverted_index"), dict):
         out["abstract"] = inverted_abstract(out["abstract_inverted_index"])  # OpenAlex
+    if "submitter" in out and "versions" in out:  # arXiv's metadata snapshot: its "id" is the arXiv id
+        out.setdefault("arxiv_id", out.get("id"))
+        versions = out["versions"]
+        first = versions[0] if isinstance(versions, list) and versions and isinstance(versions[0], dict) else {}
+        if out.get("year") is None:  # the first version's date ("Mon, 2 Apr 2007 19:18:42 GMT")
+            out["year"] = first.get("created") or out.get("update_date")
     authorships = out.get("authorships")  # OpenAlex: [{"author": {"display_name": ...}}, ...]
     if out.get("authors") is None and isinstance(authorships, list):
         out["authors"] = [
@@ -126,6 +132,17 @@ def _starts_an_array(path: Path) -> bool:
 _CONTAINERS = ("papers", "records", "data", "results", "items")
 
 
+def _one_object_per_line(text: str) -> bool:
+    """Whether the first line of ``text`` is a whole JSON object and another line follows (JSON Lines)."""
+    first, newline, rest = text.lstrip().partition("\n")
+    if not newline or not rest.strip():
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
 def read_json(path: Path) -> Iterator[RawRecord | Reject]:
     """Yield the records of a JSON file: a list of objects, or an object holding lists under
     ``papers``, ``records``, ``data``, ``results`` or ``items`` (each of them, in that order), or a
@@ -145,6 +162,11 @@ def read_json(path: Path) -> Iterator[RawRecord | Reject]:
     try:
         data = json.loads(text, object_pairs_hook=keep_pairs)
     except json.JSONDecodeError as err:
+        if err.msg == "Extra data" and _one_object_per_line(text):
+            # JSON Lines saved as .json (the arXiv metadata snapshot is arxiv-metadata-oai-snapshot.json)
+            log.warning("%s: one JSON object per line, not one document; read as a .jsonl file", path)
+            yield from read_jsonl(path)
+            return
         raise InputError(
             f"{path}:{err.lineno}: not valid JSON ({err.msg}); for one record per line use .jsonl"
         ) from err

@@ -71,3 +71,10 @@ def test_a_web_of_science_export_is_read_by_its_field_tags() -> None:
     ]
     assert result.papers[0].doi == "10.1109/cvpr.2016.90" and result.rejects == ()
     assert result.papers[1].authors == ("Vaswani, A",)  # AU where the row has no AF
+
+
+def test_the_arxiv_metadata_snapshot_is_read_with_its_ids_and_years() -> None:
+    # JSON Lines named .json: the whole build stopped ("not valid JSON (Extra data)"); its "id" is the arXiv id
+    result = read_papers([EXPORTS / "arxiv-metadata-oai-snapshot.json"])
+    assert [(p.id, p.year) for p in result.papers] == [("arxiv:2106.09685", 2021), ("arxiv:hep-th/9901001", 1999)]
+    assert result.papers[1].doi == "10.1000/old" and result.rejects == ()
