@@ -40,6 +40,7 @@ __all__ = [
     "co_occurring",
     "communities",
     "entity_nodes",
+    "family",
     "graph_to_json",
     "paper_nodes",
     "papers_with",
@@ -48,6 +49,7 @@ __all__ = [
     "read_graph",
     "related_papers",
     "shared_entities",
+    "variant_of",
     "write_graph",
     "write_graphml",
 ]
@@ -320,6 +322,31 @@ def _node_data(g: nx.DiGraph) -> dict[str, dict[str, Any]]:
 def _entities_of(g: nx.DiGraph, paper: str) -> set[str]:
     node = _node_data(g)
     return {e for e in g.succ[paper] if node[e].get("kind") == "Entity"}
+
+
+def family(g: nx.DiGraph, entity: str) -> set[str]:
+    """``entity`` and the ids of all its variants (``variantOf`` links, followed through variants of variants).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph()
+    >>> g.add_edge("Model:llama-2-chat", "Model:llama-2", relation="variantOf")
+    >>> g.add_edge("Model:llama-2-chat-7b", "Model:llama-2-chat", relation="variantOf")
+    >>> sorted(family(g, "Model:llama-2"))
+    ['Model:llama-2', 'Model:llama-2-chat', 'Model:llama-2-chat-7b']
+    """
+    members, todo = {entity}, [entity]
+    while todo:
+        for v, _, relation in g.in_edges(todo.pop(), data="relation"):
+            if relation == "variantOf" and v not in members:
+                members.add(v)
+                todo.append(v)
+    return members
+
+
+def variant_of(g: nx.DiGraph, entity: str) -> str | None:
+    """The family ``entity`` is a variant of (``Model:llama-2`` of ``Model:llama-2-7b``), if any."""
+    return next((str(f) for _, f, r in g.out_edges(entity, data="relation") if r == "variantOf"), None)
 
 
 def papers_with(g: nx.DiGraph, *entities: str) -> list[str]:

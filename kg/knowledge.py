@@ -128,7 +128,7 @@ class KnowledgeGraph:
             When ``node`` is not the id of an entity (use :meth:`entity` to find one by name).
         """
         d = self._node_of_kind(node, "Entity")
-        family = next((t for _, t, r in self._g.out_edges(node, data="relation") if r == "variantOf"), None)
+        family = kgg.variant_of(self._g, node)
         return Entity(
             id=node,
             type=d["type"],
@@ -315,7 +315,7 @@ class KnowledgeGraph:
         >>> graph = kg.load("output")                                       # doctest: +SKIP
         >>> [p.title[:40] for p in graph.papers_with("Mistral", "GSM8K")]   # doctest: +SKIP
         """
-        groups = [self._family_ids(self.entity(e).id) if variants else {self.entity(e).id} for e in entities]
+        groups = [kgg.family(self._g, self.entity(e).id) if variants else {self.entity(e).id} for e in entities]
         if not groups:
             return []
         papers = set.intersection(*({p for e in group for p in kgg.papers_with(self._g, e)} for group in groups))
@@ -339,18 +339,8 @@ class KnowledgeGraph:
         [('Qwen2.5 32B', 1)]
         """
         eid = self.entity(entity).id
-        records = [self.entity_record(v) for v in self._family_ids(eid) - {eid}]
+        records = [self.entity_record(v) for v in kgg.family(self._g, eid) - {eid}]
         return sorted(records, key=lambda e: (-e.paper_count, e.id))
-
-    def _family_ids(self, eid: str) -> set[str]:
-        """``eid`` and the ids of all its variants."""
-        family, todo = {eid}, [eid]
-        while todo:
-            for v, _, relation in self._g.in_edges(todo.pop(), data="relation"):
-                if relation == "variantOf" and v not in family:
-                    family.add(v)
-                    todo.append(v)
-        return family
 
     def entities_of(self, paper: str | Paper, type: str | None = None) -> list[Entity]:
         """Entities a paper mentions (of one type if given, in any case), by type then label.

@@ -82,22 +82,13 @@ def _node_type(name: str) -> str:
         raise ArgumentError(f"unknown node type {name!r}: pass Paper or one of {', '.join(ENTITY_TYPES)}") from None
 
 
-def _family(g: nx.DiGraph, node: str) -> str | None:
-    """The family a variant is ``variantOf`` (``Model:llama-2`` of ``Model:llama-2-7b``), if any."""
-    for _, family, d in g.out_edges(node, data=True):
-        if d.get("relation") == "variantOf":
-            return str(family)
-    return None
-
-
 def _paper_count(g: nx.DiGraph, node: str) -> int:
     """An entity's papers; a family's counted with its variants' (a family only its variants name,
     such as "DINO" of "DINO-R50", has none of its own)."""
-    own = int(g.nodes[node].get("paper_count", 0))
-    variants = [v for v, _, d in g.in_edges(node, data=True) if d.get("relation") == "variantOf"]
-    if not variants:
-        return own
-    return len({p for e in (node, *variants) for p in g.predecessors(e) if g.nodes[p].get("kind") == "Paper"})
+    members = kgg.family(g, node)
+    if len(members) == 1:
+        return int(g.nodes[node].get("paper_count", 0))
+    return len({p for e in members for p in kgg.papers_with(g, e)})
 
 
 def _papers_per_entity(max_nodes: int) -> int:
@@ -162,7 +153,7 @@ def select_nodes(
         if len(chosen) >= max_nodes:
             break
         chosen[e] = None
-        family = _family(g, e)
+        family = kgg.variant_of(g, e)
         if family is not None and len(chosen) < max_nodes and (wanted is None or _kind(g, family) in wanted):
             chosen[family] = None
         if show_papers:
